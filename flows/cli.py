@@ -1,0 +1,145 @@
+"""The `dibao` command: parse arguments, call a flow or a function, print a summary."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from flows.config import PROJECT_ROOT, ConfigError
+from flows.prefect_env import configure
+
+DEMO_SEED = 20200501
+DEMO_MONTH = "2020-05"
+DEMO_RAW = PROJECT_ROOT / "data" / "raw" / "demo"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    configure()
+    try:
+        return args.handler(args)
+    except (ConfigError, UserFacingError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断，数据库和输出目录保持运行前的状态。", file=sys.stderr)
+        return 1
+
+
+class UserFacingError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dibao", description="低保/特困名册与死亡、户籍数据的月度比对")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="生成示例乡镇（回龙镇）数据并完成2020-05月度比对")
+    demo.add_argument("--out", type=Path, help="输出目录（默认 data/out/2020-05/）")
+    demo.set_defaults(handler=cmd_demo)
+
+    gen = commands.add_parser("generate", help="生成合成测试数据及 truth.csv")
+    gen.add_argument("--scale", choices=("township", "district", "city"), default="township")
+    gen.add_argument("--seed", type=int, default=DEMO_SEED)
+    gen.add_argument("--month", default=DEMO_MONTH, type=_month)
+    gen.add_argument("--out", type=Path, required=True)
+    gen.set_defaults(handler=cmd_generate)
+
+    run = commands.add_parser("run", help="月度比对")
+    run.add_argument("--month", required=True, type=_month)
+    run.add_argument("--config", type=Path)
+    run.add_argument("--roster", action="append", default=[], metavar="PATH")
+    run.add_argument("--deaths", action="append", default=[], metavar="PATH")
+    run.add_argument("--population", action="append", default=[], metavar="PATH")
+    run.add_argument("--source", action="append", default=[], metavar="NAME=PATH")
+    run.add_argument("--out", type=Path)
+    run.add_argument("--db", type=Path)
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+def _month(text: str) -> str:
+    from flows.normalize.dates import month_bounds
+
+    try:
+        month_bounds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def cmd_generate(args) -> int:
+    from flows.generate import generate
+
+    summary = generate(args.scale, args.seed, args.month, args.out)
+    print(f"已生成 {args.scale} 规模数据（种子 {args.seed}，月份 {args.month}）到 {args.out}")
+    for key, value in summary.items():
+        if key != "files":
+            print(f"  {key}: {value}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from flows.generate import generate
+
+    generate("township", DEMO_SEED, DEMO_MONTH, DEMO_RAW)
+    print(f"示例数据已生成：{DEMO_RAW}")
+    return _reconcile(DEMO_MONTH, config=None, inputs=None, out=args.out, db=None)
+
+
+def cmd_run(args) -> int:
+    from flows.config import load_settings
+
+    settings = load_settings(args.config)
+    inputs: dict[str, list[str]] = {}
+    for kind, paths in (("roster", args.roster), ("deaths", args.deaths), ("population", args.population)):
+        if paths:
+            name = next(n for n, s in settings.sources.items() if s.kind == kind and not s.optional)
+            inputs[name] = paths
+    for item in args.source:
+        name, sep, path = item.partition("=")
+        if not sep or name not in settings.sources:
+            known = "、".join(settings.sources)
+            print(f"错误：--source 应写作 NAME=PATH，NAME 为配置中的数据源（{known}）：{item}", file=sys.stderr)
+            return 2
+        inputs.setdefault(name, []).append(path)
+    return _reconcile(args.month, config=args.config, inputs=inputs or None, out=args.out, db=args.db)
+
+
+def _reconcile(month: str, *, config, inputs, out, db) -> int:
+    from flows.reconcile import monthly_reconciliation
+    from flows.rules import RULES
+    from flows.sources.readers import SourceFileError
+    from flows.warehouse import SqlError, WarehouseBusyError
+
+    try:
+        result = monthly_reconciliation(
+            month=month, config=str(config) if config else None, inputs=inputs,
+            out=str(out) if out else None, db=str(db) if db else None)
+    except (SourceFileError, WarehouseBusyError, SqlError, ConfigError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        print("本次比对未完成，数据库和输出目录保持运行前的状态。", file=sys.stderr)
+        return 1
+    print_summary(result, RULES)
+    return 0
+
+
+def print_summary(result: dict, rules) -> None:
+    counts = result["counts"]
+    print(f"\n{result['month']} 月度比对完成（运行编号 {result['run_id']}）")
+    print(f"读入文件 {len(result['inputs'])} 个，无法识别的值/行 {result['rows_rejected']} 处（见 rejects.csv）")
+    print("各规则异常数：")
+    for code, rule in rules.items():
+        print(f"  {code:<24} {rule.name_zh:<16} {counts.get(code, 0):>6}")
+    print(f"  {'合计':<24} {'':<16} {sum(counts.values()):>6}")
+    out = Path(result["out_dir"])
+    print(f"\n各村核实表：{out / 'villages'}")
+    print(f"汇总表：    {out / 'summary'}")
+    print(f"异常清单：  {out / 'exceptions.csv'}")
+    for warning in result.get("warnings", []):
+        print(f"警告：{warning}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Settings, read and validated once.  Every path is derived from one project root."""
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(os.environ.get("DIBAO_ROOT", Path(__file__).resolve().parents[1]))
+DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.toml"
+SQL_DIR = PROJECT_ROOT / "sql"
+
+SOURCE_KINDS = ("roster", "deaths", "population")
+# Every canonical field of a kind; a source may map a subset, the rest stay NULL.
+KIND_FIELDS = {
+    "roster": ("county", "township", "village", "household_id", "head_name", "head_id_number", "sex",
+               "birth_date", "relation", "benefit_type", "household_size", "monthly_amount",
+               "enrolled_month", "gradual_exit_month", "health", "phone"),
+    "deaths": ("sex", "birth_date", "death_date", "deregistration_date", "reason", "address",
+               "police_station", "cremation_date", "funeral_home"),
+    "population": ("sex", "birth_date", "address", "household_no", "relation", "status", "change_date"),
+}
+# Fields without which a row of that kind cannot be reconciled at all.
+REQUIRED_FIELDS = {
+    "roster": ("village", "household_id", "name", "id_number", "monthly_amount"),
+    "deaths": ("name", "id_number", "death_date"),
+    "population": ("name", "id_number", "status"),
+}
+
+
+class ConfigError(ValueError):
+    """The configuration file is wrong; the message says where, in Chinese."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: str
+    label: str
+    paths: tuple[str, ...]
+    columns: dict[str, str]  # canonical field -> header as it appears in the file
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path
+    config_sha256: str
+    township_label: str
+    district_label: str
+    warehouse: Path
+    out_dir_pattern: str
+    prefect_home: Path
+    mask_ids: bool
+    no_exception_sheet: bool
+    reporting_unit: str
+    suspect_min_score: float
+    suspect_name_similarity: float
+    gradual_exit_months: int
+    dibao_standard_monthly: float
+    cron: str
+    timezone: str
+    sources: dict[str, SourceConfig] = field(default_factory=dict)
+
+    def out_dir(self, month: str) -> Path:
+        return resolve(self.out_dir_pattern.format(month=month))
+
+
+def resolve(path: str | Path) -> Path:
+    path = Path(path)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = Path(path or DEFAULT_CONFIG)
+    try:
+        raw_bytes = path.read_bytes()
+        raw = tomllib.loads(raw_bytes.decode("utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"找不到配置文件：{path}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
+
+    project = raw.get("project", {})
+    report = raw.get("report", {})
+    thresholds = raw.get("thresholds", {})
+    schedule = raw.get("schedule", {})
+    sources = {name: _source(name, spec, path) for name, spec in raw.get("sources", {}).items()}
+    for kind in SOURCE_KINDS:
+        if not any(s.kind == kind for s in sources.values()):
+            raise ConfigError(f"配置文件 {path} 没有声明 kind = \"{kind}\" 的数据源")
+    return Settings(
+        config_path=path,
+        config_sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        township_label=project.get("township_label", ""),
+        district_label=project.get("district_label", ""),
+        warehouse=resolve(project.get("warehouse", "data/warehouse.duckdb")),
+        out_dir_pattern=project.get("out_dir", "data/out/{month}"),
+        prefect_home=resolve(project.get("prefect_home", "data/prefect")),
+        mask_ids=bool(report.get("mask_ids", True)),
+        no_exception_sheet=bool(report.get("no_exception_sheet", True)),
+        reporting_unit=report.get("reporting_unit", "{township}民政和社会事务办"),
+        suspect_min_score=float(thresholds.get("suspect_min_score", 0.8)),
+        suspect_name_similarity=float(thresholds.get("suspect_name_similarity", 0.5)),
+        gradual_exit_months=int(thresholds.get("gradual_exit_months", 6)),
+        dibao_standard_monthly=float(thresholds.get("dibao_standard_monthly", 620)),
+        cron=schedule.get("cron", "0 6 1 * *"),
+        timezone=schedule.get("timezone", "Asia/Shanghai"),
+        sources=sources,
+    )
+
+
+def _source(name: str, spec: dict, path: Path) -> SourceConfig:
+    kind = spec.get("kind")
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"配置文件 {path} 中数据源 {name} 的 kind 应为 {'/'.join(SOURCE_KINDS)}，实为 {kind!r}")
+    columns = dict(spec.get("columns", {}))
+    missing = [f for f in REQUIRED_FIELDS[kind] if f not in columns]
+    if missing:
+        raise ConfigError(f"配置文件 {path} 中数据源 {name} 缺少字段映射：{', '.join(missing)}")
+    paths = spec.get("paths", [])
+    return SourceConfig(
+        name=name,
+        kind=kind,
+        label=spec.get("label", name),
+        paths=tuple([paths] if isinstance(paths, str) else paths),
+        columns=columns,
+        optional=bool(spec.get("optional", False)),
+    )

@@ -1,0 +1,53 @@
+"""The report step: every file of the month's out folder, from the run's warehouse copy."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flows import pipeline, warehouse
+from flows.config import Settings
+from flows.reports.summary import write_township_summary
+from flows.reports.workbooks import write_village_workbooks
+
+
+def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Settings, facts: dict) -> dict:
+    params = pipeline.rule_params(plan.month, settings, plan.run_id)
+    con = warehouse.connect(work_db)
+    try:
+        exceptions = pipeline.write_machine_outputs(con, plan, out_dir)
+        villages = con.execute("select distinct township, village from stg_roster order by 1, 2").df()
+        exceptions["previous_result"] = _previous_results(con, plan.month, exceptions)
+        exceptions["head_name"], exceptions["benefit_type"] = _household_facts(con, exceptions)
+        today = dt.date.today()
+        village_files = write_village_workbooks(
+            exceptions, out_dir / "villages", plan.month, mask_ids=settings.mask_ids, villages=villages,
+            no_exception_sheet=settings.no_exception_sheet, reporting_unit=settings.reporting_unit,
+            filled_on=today)
+        summary_files = write_township_summary(
+            warehouse.query_sql(con, "reports/township_summary", params),
+            warehouse.query_sql(con, "reports/village_rule_counts", params),
+            out_dir / "summary", plan.month, filled_on=today)
+        record = pipeline.write_run_record(
+            con, plan, out_dir, started_at=facts["started_at"], lineage=facts["lineage"],
+            rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,
+            extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files)}})
+    finally:
+        con.close()
+    return record
+
+
+def _previous_results(con, month: str, exceptions):
+    latest = con.execute(
+        """select case_id, arg_max(result, decided_at) as result from decisions
+           where month < ? group by case_id""", [month]).df()
+    lookup = dict(zip(latest["case_id"], latest["result"]))
+    return exceptions["case_id"].map(lookup)
+
+
+def _household_facts(con, exceptions):
+    households = con.execute(
+        """select township, household_id, any_value(head_name) as head_name,
+                  string_agg(distinct benefit_type, '、') as benefit_type
+           from stg_roster group by township, household_id""").df()
+    merged = exceptions[["township", "household_id"]].merge(households, how="left", on=["township", "household_id"])
+    return merged["head_name"].to_numpy(), merged["benefit_type"].to_numpy()

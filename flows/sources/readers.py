@@ -1,0 +1,180 @@
+"""Read one registry file into a table of text cells, as it arrived.
+
+Readers know file formats, encodings and header rows, nothing about rules.  Each
+cell keeps its raw text; a cell that a spreadsheet stored as a *number* is marked,
+because an 18-digit ID stored as a number has lost its last digits.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineError, CalamineWorkbook
+
+HEADER_SCAN_ROWS = 30
+
+
+class SourceFileError(Exception):
+    """A file that cannot be read at all.  The message names the file and what to fix."""
+
+
+@dataclass
+class SheetTable:
+    """One sheet (or CSV file) with its header found and mapped to canonical fields."""
+
+    sheet: str
+    header_row: int  # 1-based row number of the header in the sheet
+    cells: pd.DataFrame  # canonical fields -> raw text; column "_row" = 1-based row number
+    numeric_cells: pd.DataFrame  # same shape (minus _row), True where the cell held a number
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    sha256: str
+    encoding: str | None
+    sheets: list[SheetTable]
+
+    @property
+    def rows(self) -> int:
+        return sum(len(s.cells) for s in self.sheets)
+
+
+def header_key(text: object) -> str:
+    """Headers compared without spaces, width or bracket style: 乡镇(街道) == 乡镇（街道）."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_source_file(path: Path, columns: dict[str, str], required: tuple[str, ...]) -> SourceFile:
+    """Read every sheet of `path` whose header names the `required` fields."""
+    if not path.is_file():
+        raise SourceFileError(f"找不到文件：{path}")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        grids, encoding = _xlsx_grids(path), None
+    elif suffix in (".csv", ".txt"):
+        grid, encoding = _csv_grid(path)
+        grids = [("", grid)]
+    else:
+        raise SourceFileError(f"文件 {path.name} 的格式无法识别（应为 .xlsx 或 .csv）")
+
+    wanted = {field: header_key(header) for field, header in columns.items()}
+    sheets = []
+    for sheet_name, grid in grids:
+        table = _sheet_table(sheet_name, grid, wanted, required)
+        if table is not None:
+            sheets.append(table)
+    if not sheets:
+        headers = "、".join(columns[f] for f in required)
+        raise SourceFileError(
+            f"文件 {path.name} 中找不到表头：前{HEADER_SCAN_ROWS}行没有同时包含「{headers}」的行。"
+            "请检查列名是否与配置文件一致，或在配置文件中修改列名映射。"
+        )
+    return SourceFile(path, file_sha256(path), encoding, sheets)
+
+
+def _xlsx_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        return [
+            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for name in workbook.sheet_names
+        ]
+    except (CalamineError, OSError, ValueError) as exc:
+        raise SourceFileError(
+            f"文件 {path.name} 无法作为 Excel 工作簿打开（{type(exc).__name__}）。"
+            "请确认文件未损坏、未加密，并另存为 .xlsx 后重试。"
+        ) from exc
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) or GB18030, the encodings registry exports use."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise ValueError("not UTF-8 or GB18030") from exc
+
+
+def _csv_grid(path: Path) -> tuple[list[list[object]], str]:
+    try:
+        text, encoding = decode_text(path.read_bytes())
+    except ValueError as exc:
+        raise SourceFileError(
+            f"文件 {path.name} 的编码无法识别（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 编码的 CSV 后重试。"
+        ) from exc
+    sample = text[:20000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)], encoding
+
+
+def _find_header(grid: list[list[object]], wanted: dict[str, str], required: tuple[str, ...]):
+    best = None
+    for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        keys = [header_key(cell) for cell in row]
+        positions = {field: keys.index(key) for field, key in wanted.items() if key in keys}
+        if all(field in positions for field in required) and (
+            best is None or len(positions) > len(best[1])
+        ):
+            best = (index, positions)
+    return best
+
+
+def _sheet_table(sheet: str, grid: list[list[object]], wanted: dict[str, str], required):
+    found = _find_header(grid, wanted, required)
+    if found is None:
+        return None
+    header_index, positions = found
+    body = grid[header_index + 1 :]
+    text_columns: dict[str, list[str | None]] = {}
+    numeric_columns: dict[str, list[bool]] = {}
+    for field in wanted:
+        column = positions.get(field)
+        values = [row[column] if column is not None and column < len(row) else None for row in body]
+        text_columns[field] = [cell_text(v) for v in values]
+        numeric_columns[field] = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in values]
+    cells = pd.DataFrame(text_columns, dtype=object)
+    cells["_row"] = range(header_index + 2, header_index + 2 + len(body))
+    numeric = pd.DataFrame(numeric_columns, dtype=bool)
+    filled = cells[list(wanted)].notna().any(axis=1)  # blank rows and trailing space are skipped
+    return SheetTable(sheet, header_index + 1, cells[filled].reset_index(drop=True),
+                      numeric[filled].reset_index(drop=True))
+
+
+def cell_text(value: object) -> str | None:
+    """The text a person would see in the cell; None for an empty cell."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    return text or None

@@ -1,0 +1,128 @@
+"""The one place that talks to DuckDB: connect, run a named sql/ file, swap a run in.
+
+A run never writes the live warehouse directly.  It works on a copy and the copy
+replaces the warehouse only when everything succeeded, so a failed or killed run
+leaves the warehouse exactly as it was.  A lock file keeps two runs apart.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from flows.config import SQL_DIR
+
+
+class SqlError(RuntimeError):
+    """A statement from sql/ failed; the message names the file, never row values."""
+
+
+class WarehouseBusyError(RuntimeError):
+    pass
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def sql_text(name: str) -> str:
+    """The text of sql/<name>.sql, e.g. 'rules/deceased_paid'."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def sql_names(folder: str) -> list[str]:
+    return sorted(f"{folder}/{p.stem}" for p in (SQL_DIR / folder).glob("*.sql"))
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *, prefix: str = "") -> None:
+    """Execute one sql/ file with named parameters ($month_end, ...); `prefix` turns a
+    rule's SELECT into an INSERT."""
+    text = prefix + sql_text(name)
+    used = _used_params(text, params)
+    try:
+        con.execute(text, used)
+    except duckdb.Error as exc:
+        raise SqlError(f"sql/{name}.sql 执行失败：{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+
+
+def query_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
+    text = sql_text(name)
+    used = _used_params(text, params)
+    try:
+        return con.execute(text, used).df()
+    except duckdb.Error as exc:
+        raise SqlError(f"sql/{name}.sql 执行失败：{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+
+
+def _used_params(text: str, params: dict | None) -> dict:
+    """DuckDB refuses parameters a statement does not use; pass only the ones it names."""
+    return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", text)}
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for name in sql_names("schema"):
+        run_sql(con, name)
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Materialise a DataFrame as a table (staging and raw tables are rebuilt each run)."""
+    con.register("_frame", frame)
+    try:
+        con.execute(f'create or replace table "{table}" as select * from _frame')
+    finally:
+        con.unregister("_frame")
+
+
+@contextlib.contextmanager
+def run_lock(db_path: Path) -> Iterator[None]:
+    """Refuse a second run on the same warehouse instead of interleaving with it."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    handle = lock_path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WarehouseBusyError(
+                f"另一个对账任务正在使用数据库 {db_path.name}，请等待其完成后再运行。"
+            ) from None
+        yield
+    finally:
+        handle.close()
+
+
+@contextlib.contextmanager
+def working_copy(db_path: Path) -> Iterator[Path]:
+    """Yield a private copy of the warehouse; on success it atomically replaces the original."""
+    work = db_path.with_name(f".{db_path.name}.run-{os.getpid()}")
+    _remove(work)
+    if db_path.exists():
+        shutil.copy2(db_path, work)
+        wal = db_path.with_name(db_path.name + ".wal")
+        if wal.exists():
+            shutil.copy2(wal, work.with_name(work.name + ".wal"))
+    try:
+        yield work
+        os.replace(work, db_path)
+        _remove(db_path.with_name(db_path.name + ".wal"))
+    finally:
+        _remove(work)
+
+
+def clear_stale_copies(db_path: Path) -> None:
+    """Copies left by a killed run are garbage; only call while holding the run lock."""
+    for stale in db_path.parent.glob(f".{db_path.name}.run-*"):
+        _remove(stale)
+
+
+def _remove(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()

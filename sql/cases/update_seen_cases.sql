@@ -1,0 +1,20 @@
+-- update_seen_cases: cases found again this month.
+-- A case decided 不属实 (false_positive) stays dismissed while its evidence is the same;
+-- when the evidence changes (another death date, another source) it is opened again.
+-- A resolved case that reappears is open again.  confirmed stays confirmed.
+-- Inputs: rule_hits, stg_roster, cases.  Parameters: $month.
+update cases
+set last_seen_month = greatest(cases.last_seen_month, $month),
+    status = case
+        when cases.first_seen_month = $month then 'new'
+        when cases.status = 'false_positive' and cases.evidence_key is not distinct from found.evidence_key
+            then 'false_positive'
+        when cases.status = 'confirmed' then 'confirmed'
+        else 'open' end,
+    evidence_key = found.evidence_key
+from (
+    select distinct on (h.rule, r.person_key) h.rule, r.person_key, h.evidence_key
+    from rule_hits h join stg_roster r using (member_key)
+    order by h.rule, r.person_key, h.member_key
+) found
+where cases.rule = found.rule and cases.person_key = found.person_key;

@@ -1,0 +1,53 @@
+-- township_summary: one row per township in the terms of the notice's 附件4
+-- (城乡低保摸排处理汇总表).
+--   households / persons   低保户数 / 低保人数: roster households and members on 城市/农村低保;
+--   poverty_households     其中建卡贫困户兜底户数: needs the poverty registry, NULL without it;
+--   adjust_amount          拟调整补差金额: monthly benefit (元) that stops — members who died
+--                          (DECEASED_PAID) or moved out (MOVED_OUT), whole households whose
+--                          渐退期 is over (GRADUAL_EXIT_OVERDUE);
+--   include_households     拟整户纳入: from returned ledgers, 0 until there are any;
+--   complete_info          拟完善资料: people with an identity finding (身份信息 family);
+--   overpaid_total         多发金额 of DECEASED_PAID, for the 备注.
+-- Inputs: stg_roster, rule_hits, exceptions, rule_catalogue.  Parameters: $month.
+with dibao as (
+    select township, count(distinct household_id) as households, count(*) as persons
+    from stg_roster
+    where benefit_type like '%低保%'
+    group by township
+),
+findings as (
+    select e.*, c.family from exceptions e join rule_catalogue c on c.code = e.rule
+    where e.month = $month
+),
+stopping_members as (
+    select r.township, r.member_key, r.monthly_amount
+    from rule_hits h join stg_roster r using (member_key)
+    where h.rule in ('DECEASED_PAID', 'MOVED_OUT')
+    union
+    select member.township, member.member_key, member.monthly_amount
+    from rule_hits h
+    join stg_roster head using (member_key)
+    join stg_roster member on member.township = head.township and member.household_id = head.household_id
+    where h.rule = 'GRADUAL_EXIT_OVERDUE'
+),
+per_township as (
+    select
+        d.township,
+        d.households,
+        d.persons,
+        cast(null as integer) as poverty_households,
+        coalesce((select sum(monthly_amount) from stopping_members s where s.township = d.township), 0) as adjust_amount,
+        0 as include_households,
+        (select count(distinct coalesce(id_number, household_id || name)) from findings f
+          where f.township = d.township and f.family = '身份信息') as complete_info,
+        coalesce((select sum(amount_overpaid) from findings f
+          where f.township = d.township and f.rule = 'DECEASED_PAID'), 0) as overpaid_total
+    from dibao d
+),
+final as (
+    select *,
+        case when overpaid_total > 0 then '死亡仍在保多发金额' || cast(round(overpaid_total, 2) as varchar) || '元，应追回'
+             else '' end as remark
+    from per_township
+)
+select * from final order by township

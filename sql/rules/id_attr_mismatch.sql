@@ -1,0 +1,30 @@
+-- ID_ATTR_MISMATCH 性别/出生日期与身份证号不符
+-- One row per roster member whose 性别 or 出生日期 disagrees with what the valid ID
+-- encodes (digits 7-14 are the birth date; the 17th digit is odd for 男, even for 女).
+-- Policy: 核准身份信息 (notice); a wrong birth date also shifts age-based 特困 eligibility.
+-- Inputs: stg_roster.
+with final as (
+    select
+        'ID_ATTR_MISMATCH' as rule,
+        member_key,
+        cast(null as varchar) as matched_source,
+        cast(null as varchar) as matched_name,
+        cast(null as varchar) as matched_id_number,
+        cast(null as date) as death_date,
+        cast(null as double) as score,
+        cast(null as integer) as months_overpaid,
+        cast(null as decimal(14, 2)) as amount_overpaid,
+        concat_ws('；',
+            case when sex is not null and sex <> id_sex
+                 then '名册性别为' || sex || '，身份证号显示为' || id_sex end,
+            case when birth_date is not null and birth_date <> id_birth_date
+                 then '名册出生日期为' || strftime(birth_date, '%Y-%m-%d') || '，身份证号显示为'
+                      || strftime(id_birth_date, '%Y-%m-%d') end
+        ) || '，请核对户口簿后更正' as detail,
+        concat_ws('|', sex, birth_date) as evidence_key
+    from stg_roster
+    where id_number is not null
+      and ((sex is not null and sex <> id_sex)
+           or (birth_date is not null and birth_date <> id_birth_date))
+)
+select * from final

@@ -1,0 +1,13 @@
+-- cases: a finding that lives across months, keyed by (rule, person).
+-- person_key is the normalised ID when valid, else household + name.  case_id is a
+-- short opaque number printed on village sheets (核查编号) and read back from returns.
+create table if not exists cases (
+    case_id          varchar primary key,
+    rule             varchar not null,
+    person_key       varchar not null,
+    first_seen_month varchar not null,
+    last_seen_month  varchar not null,
+    status           varchar not null,   -- new | open | confirmed | false_positive | resolved
+    evidence_key     varchar,
+    unique (rule, person_key)
+);
