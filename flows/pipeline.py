@@ -25,7 +25,7 @@ from flows.matching.deceased import score_candidates
 from flows.normalize.dates import month_bounds
 from flows.rules import EXCEPTION_COLUMNS, RULES
 from flows.sources.readers import SourceFileError, read_source_file
-from flows.sources.stage import REJECT_COLUMNS, raw_table, stage_source, staged_arrow
+from flows.sources.stage import REJECT_COLUMNS, empty_staged, raw_table, stage_source, staged_arrow
 
 
 def package_version() -> str:
@@ -150,13 +150,11 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
         for name in plan.inputs:
             source = settings.sources[name]
             raw = con.execute(f'select * from "raw_{name}"').df()
-            if "_row" not in raw:
-                continue
             staged, rejected = stage_source(source, raw, township_label=settings.township_label)
             by_kind[source.kind].append(staged)
             rejects.append(rejected)
         for kind, frames in by_kind.items():
-            frames = [f for f in frames if not f.empty] or frames[:1]
+            frames = [f for f in frames if not f.empty] or [empty_staged(kind)]
             combined = pd.concat(frames, ignore_index=True)
             con.register("_staged", staged_arrow(combined))
             con.execute(f"create or replace table norm_{kind} as select * from _staged")

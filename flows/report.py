@@ -15,6 +15,9 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
     con = warehouse.connect(work_db)
     try:
         exceptions = pipeline.write_machine_outputs(con, plan, out_dir)
+        exceptions = exceptions.astype(object).where(exceptions.notna(), None)
+        (out_dir / "villages").mkdir()
+        (out_dir / "summary").mkdir()
         villages = con.execute("select distinct township, village from stg_roster order by 1, 2").df()
         exceptions["previous_result"] = _previous_results(con, plan.month, exceptions)
         exceptions["head_name"], exceptions["benefit_type"] = _household_facts(con, exceptions)

@@ -46,8 +46,8 @@ def raw_table(files: list[SourceFile]) -> pd.DataFrame:
 def stage_source(source: SourceConfig, cells: pd.DataFrame, *, township_label: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The raw table of one source -> (staged rows, rejects)."""
     fields = list(source.columns)
-    if cells.empty:
-        return _empty_staged(source, fields), pd.DataFrame(columns=REJECT_COLUMNS)
+    if cells.empty or "_row" not in cells:
+        return empty_staged(source.kind), pd.DataFrame(columns=REJECT_COLUMNS)
     rejects: list[dict] = []
 
     def reject(mask: pd.Series, field: str, reason: str) -> None:
@@ -125,8 +125,8 @@ def stage_source(source: SourceConfig, cells: pd.DataFrame, *, township_label: s
     return staged[STAGED_COMMON + list(KIND_FIELDS[source.kind])], pd.DataFrame(rejects, columns=REJECT_COLUMNS)
 
 
-def _empty_staged(source: SourceConfig, fields: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(columns=STAGED_COMMON + list(KIND_FIELDS[source.kind]))
+def empty_staged(kind: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=STAGED_COMMON + list(KIND_FIELDS[kind]))
 
 
 def _map_unique(values: pd.Series, function) -> pd.Series:

@@ -1,0 +1,209 @@
+"""Shared openpyxl helpers for the report workbooks: safe cell values, the house
+style (fonts, borders, widths) and the print set-up every printed table shares.
+
+Two habits matter more than looks:
+
+* Text is always written as text.  openpyxl turns any string that starts with
+  ``=`` into a formula, and a roster is typed by many hands, so a name such as
+  ``=HYPERLINK(...)`` must reach the village as the characters it is, never as
+  something Excel runs.  ID numbers are text too: as numbers Excel would round
+  them to 15 digits.
+* Every table prints on A4 landscape, one page wide, with its title and header
+  repeated on each page, because villages print, sign and stamp these sheets.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
+
+# Leading characters that make Excel, WPS or a CSV import treat text as a formula
+# (OWASP "CSV injection"); tab and CR are used to smuggle the others past filters.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+# Control characters that are illegal in XML: openpyxl refuses them outright
+# (IllegalCharacterError), so one stray byte in a roster would stop the whole run.
+_ILLEGAL_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+FONT_NAME = "宋体"
+BODY_FONT = Font(name=FONT_NAME, size=11)
+HEADER_FONT = Font(name=FONT_NAME, size=11, bold=True)
+TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+# Pale yellow marks the columns the village fills in; it prints as a light grey.
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+WRAP_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+
+AMOUNT_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+MAX_COLUMN_WIDTH = 40
+MIN_COLUMN_WIDTH = 6
+
+FOOTER_PAGE_TEXT = "第 &P 页，共 &N 页"
+
+
+def bold_font(size: int) -> Font:
+    return Font(name=FONT_NAME, size=size, bold=True)
+
+
+def is_blank(value: Any) -> bool:
+    """None, NaN, pd.NA and empty/whitespace text all mean "nothing here"."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:  # pd.NA, pd.NaT: comparing them raises or returns NA
+        return bool(value != value)
+    except (TypeError, ValueError):
+        return True
+
+
+def text_or_none(value: Any) -> str | None:
+    """A DataFrame cell as text, or None when it is blank."""
+    return None if is_blank(value) else str(value)
+
+
+def excel_safe(value: Any) -> Any:
+    """The value to put in a cell so that it is stored as given and never runs.
+
+    Blanks become None, numpy scalars plain Python numbers, text loses the XML
+    control characters openpyxl cannot write.  Text is returned unchanged
+    otherwise (no visible apostrophe is added, so the village sees the name as
+    typed); `write_cell` then stores it with data type "s" and, when it starts
+    with a formula trigger, Excel's quote prefix, so neither Excel nor a later
+    edit in the cell turns it into a formula.
+    """
+    if is_blank(value) and not isinstance(value, str):
+        return None
+    if isinstance(value, str):
+        return _ILLEGAL_XML_CHARS.sub("", value)
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "item") and not isinstance(value, (dt.date, dt.datetime)):
+        return value.item()  # numpy / pandas scalar → int or float
+    return value
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def write_cell(ws: Worksheet, row: int, column: int, value: Any, *,
+               font: Font = BODY_FONT, alignment: Alignment = WRAP_LEFT,
+               number_format: str | None = None, border: bool = True) -> Cell:
+    """Write one value through `excel_safe`; text is forced to a string cell."""
+    cell = ws.cell(row=row, column=column)
+    safe = excel_safe(value)
+    cell.value = safe
+    if isinstance(safe, str):
+        cell.data_type = "s"  # undo openpyxl's "starts with = means formula"
+        if looks_like_formula(safe):
+            cell.quotePrefix = True
+    cell.font = font
+    cell.alignment = alignment
+    if number_format:
+        cell.number_format = number_format
+    if border:
+        cell.border = BORDER
+    return cell
+
+
+def display_width(text: str) -> int:
+    """Width in Excel column units: CJK and other wide characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def fit_column_widths(ws: Worksheet, first_row: int, last_row: int, n_columns: int,
+                      *, minimum: dict[int, int] | None = None) -> None:
+    """Size each column to its widest cell in rows first_row..last_row (capped; long
+    text wraps instead)."""
+    minimum = minimum or {}
+    for col in range(1, n_columns + 1):
+        widest = minimum.get(col, MIN_COLUMN_WIDTH)
+        for row in range(first_row, last_row + 1):
+            value = ws.cell(row=row, column=col).value
+            if value is None:
+                continue
+            text = value.strftime("%Y-%m-%d") if isinstance(value, dt.date) else str(value)
+            longest_line = max(display_width(line) for line in text.split("\n"))
+            widest = max(widest, longest_line + 2)
+        ws.column_dimensions[get_column_letter(col)].width = min(widest, MAX_COLUMN_WIDTH)
+
+
+def merge_text(ws: Worksheet, row: int, first_col: int, last_col: int, text: str, *,
+               font: Font = BODY_FONT, alignment: Alignment = WRAP_LEFT,
+               border: bool = False) -> Cell:
+    """Text in a cell merged across first_col..last_col of one row."""
+    cell = write_cell(ws, row, first_col, text, font=font, alignment=alignment, border=border)
+    if last_col > first_col:
+        ws.merge_cells(start_row=row, start_column=first_col, end_row=row, end_column=last_col)
+    return cell
+
+
+def write_title(ws: Worksheet, row: int, n_columns: int, text: str) -> None:
+    merge_text(ws, row, 1, n_columns, text, font=TITLE_FONT, alignment=WRAP_CENTER)
+    ws.row_dimensions[row].height = 30
+
+
+def write_header_row(ws: Worksheet, row: int, headers: Iterable[str]) -> None:
+    for col, header in enumerate(headers, start=1):
+        cell = write_cell(ws, row, col, header, font=HEADER_FONT, alignment=WRAP_CENTER)
+        cell.fill = HEADER_FILL
+
+
+def apply_print_setup(ws: Worksheet, *, n_columns: int, last_row: int, title_rows: str,
+                      footer_left: str | None = None) -> None:
+    """A4 landscape, one page wide (as many pages tall as needed), title and header
+    repeated on every page, page numbers in the footer."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.7,
+                                  header=0.3, footer=0.3)
+    ws.print_title_rows = title_rows
+    ws.print_area = f"A1:{get_column_letter(n_columns)}{last_row}"
+    ws.oddFooter.center.text = FOOTER_PAGE_TEXT
+    ws.oddFooter.center.size = 9
+    if footer_left:
+        ws.oddFooter.left.text = footer_left
+        ws.oddFooter.left.size = 9
+
+
+def month_label(month: str) -> str:
+    """'2020-05' → '2020年5月' (the way notices write a month)."""
+    year, mon = parse_month(month)
+    return f"{year}年{mon}月"
+
+
+def parse_month(month: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{4})-(\d{2})", str(month))
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"月份应为YYYY-MM格式：{month!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def date_label(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def safe_file_part(name: str) -> str:
+    """A township or village name usable in a file name on Windows and Linux."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._") or "未命名"

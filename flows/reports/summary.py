@@ -1,0 +1,230 @@
+"""Township summaries (SPEC §5 `summary/`): the notice's 附件4 城乡低保摸排处理汇总表
+and the month's exceptions counted by village and rule.
+
+One workbook per township, `{乡镇}_城乡低保摸排处理汇总表_{YYYY-MM}.xlsx`, with two
+sheets: `附件4` in the notice's layout (two-row header with merged group cells),
+to be stamped and sent up; `分村统计` for the township's own follow-up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import get_column_letter
+
+from flows.reports.excel_style import (
+    AMOUNT_FORMAT, BODY_FONT, HEADER_FILL, HEADER_FONT, RIGHT, WRAP_CENTER, WRAP_LEFT,
+    apply_print_setup, date_label, merge_text, month_label, safe_file_part, text_or_none,
+    write_cell, write_header_row, write_title,
+)
+from flows.reports.workbooks import RULE_NAMES
+
+ANNEX_SHEET = "附件4"
+BY_VILLAGE_SHEET = "分村统计"
+ANNEX_TITLE = "城乡低保摸排处理汇总表"
+
+# 附件4 columns: (stats column, sub-header, width, number format).  The two-row
+# header groups B:D under 基本情况 and E:G under 摸排处理情况; A and H span both rows.
+ANNEX_COLUMNS = (
+    ("township", "乡镇", 14, None),
+    ("households", "低保户数", 11, "0"),
+    ("persons", "低保人数", 11, "0"),
+    ("poverty_households", "其中建卡贫困户兜底户数", 14, "0"),
+    ("adjust_amount", "拟调整补差金额（元）", 14, AMOUNT_FORMAT),
+    ("include_households", "拟整户纳入（户）", 12, "0"),
+    ("complete_info", "拟完善资料（人）", 12, "0"),
+    ("remark", "备注", 36, None),
+)
+ANNEX_GROUPS = (("基本情况", 2, 4), ("摸排处理情况", 5, 7))  # (text, first col, last col)
+ANNEX_HEADER_ROWS = (3, 4)
+STATS_COLUMNS = ("township", "households", "persons", "poverty_households", "adjust_amount",
+                 "include_households", "complete_info", "overpaid_total", "remark")
+COUNTS_COLUMNS = ("township", "village", "rule", "n", "amount_overpaid")
+
+
+def summary_workbook_name(township: str, month: str) -> str:
+    return f"{safe_file_part(township)}_{ANNEX_TITLE}_{month}.xlsx"
+
+
+def write_township_summary(stats: pd.DataFrame, counts: pd.DataFrame, out_dir: Path,
+                           month: str, *, filled_on: dt.date) -> list[Path]:
+    """Write one summary workbook per township found in `stats` or `counts`; return
+    the paths in township order.  `filled_on` is printed as the 制表日期 note; the
+    填报时间 line stays blank for the township to date when it stamps the form."""
+    month_label(month)  # validates YYYY-MM
+    _require_columns(stats, STATS_COLUMNS, "stats")
+    _require_columns(counts, COUNTS_COLUMNS, "counts")
+    unknown = sorted(set(counts["rule"].dropna()) - set(RULE_NAMES))
+    if unknown:
+        raise ValueError(f"unknown rule codes in counts: {', '.join(unknown)}")
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    townships = sorted(set(stats["township"].dropna()) | set(counts["township"].dropna()))
+    paths = []
+    for township in townships:
+        wb = Workbook()
+        annex = wb.active
+        annex.title = ANNEX_SHEET
+        township_stats = stats[stats["township"] == township].to_dict("records") or [{"township": township}]
+        write_annex_sheet(annex, township_stats, filled_on=filled_on)
+        write_village_counts_sheet(wb.create_sheet(BY_VILLAGE_SHEET), township,
+                                   counts[counts["township"] == township], month, filled_on=filled_on)
+        wb.properties.title = f"{township}{month_label(month)}{ANNEX_TITLE}"
+        wb.properties.creator = "dibao-recon"
+        path = out_dir / summary_workbook_name(township, month)
+        wb.save(path)
+        paths.append(path)
+    return paths
+
+
+def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], label: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{label} is missing columns: {', '.join(missing)}")
+
+
+# --- 附件4 --------------------------------------------------------------------
+
+def write_annex_sheet(ws: Worksheet, rows: list[dict[str, Any]], *, filled_on: dt.date) -> None:
+    """附件4 for the given township rows (one per township); a 合计 row when more
+    than one, so the same sheet serves a district roll-up."""
+    n_columns = len(ANNEX_COLUMNS)
+    write_title(ws, 1, n_columns, ANNEX_TITLE)
+    merge_text(ws, 2, 1, n_columns, "填报单位：（盖章）　　　　　　　　　　　　　　　　"
+                                    "填报时间：　　　　年　　月　　日")
+    _write_annex_header(ws)
+
+    row = ANNEX_HEADER_ROWS[1] + 1
+    for stats_row in rows:
+        _write_annex_row(ws, row, {key: stats_row.get(key) for key, *_ in ANNEX_COLUMNS},
+                         overpaid_total=stats_row.get("overpaid_total"))
+        row += 1
+    if len(rows) > 1:
+        totals = {key: _sum(r.get(key) for r in rows) for key, *_ in ANNEX_COLUMNS[1:-1]}
+        _write_annex_row(ws, row, {"township": "合计", **totals, "remark": None},
+                         overpaid_total=_sum(r.get("overpaid_total") for r in rows), bold=True)
+        row += 1
+    merge_text(ws, row + 1, 1, n_columns,
+               f"注：本表由系统生成（制表日期：{date_label(filled_on)}），请核对无误后盖章报送。")
+
+    for col, (_, _, width, _) in enumerate(ANNEX_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(row=ANNEX_HEADER_ROWS[1] + 1, column=2)
+    apply_print_setup(ws, n_columns=n_columns, last_row=row + 1,
+                      title_rows=f"1:{ANNEX_HEADER_ROWS[1]}")
+
+
+def _write_annex_header(ws: Worksheet) -> None:
+    """Two header rows: every cell bordered first, then merged, so the merged
+    boxes keep their outlines."""
+    top, bottom = ANNEX_HEADER_ROWS
+    for row in (top, bottom):
+        write_header_row(ws, row, [""] * len(ANNEX_COLUMNS))
+    for col, (_, sub_header, _, _) in enumerate(ANNEX_COLUMNS, start=1):
+        grouped = any(first <= col <= last for _, first, last in ANNEX_GROUPS)
+        if grouped:
+            write_cell(ws, bottom, col, sub_header, font=HEADER_FONT, alignment=WRAP_CENTER)
+        else:  # 乡镇 and 备注 span both header rows
+            write_cell(ws, top, col, sub_header, font=HEADER_FONT, alignment=WRAP_CENTER)
+            ws.merge_cells(start_row=top, start_column=col, end_row=bottom, end_column=col)
+    for text, first, last in ANNEX_GROUPS:
+        write_cell(ws, top, first, text, font=HEADER_FONT, alignment=WRAP_CENTER)
+        ws.merge_cells(start_row=top, start_column=first, end_row=top, end_column=last)
+    for row in (top, bottom):
+        for col in range(1, len(ANNEX_COLUMNS) + 1):
+            ws.cell(row=row, column=col).fill = HEADER_FILL
+    ws.row_dimensions[bottom].height = 45
+
+
+def _write_annex_row(ws: Worksheet, row: int, values: dict[str, Any], *,
+                     overpaid_total: Any, bold: bool = False) -> None:
+    values = dict(values)
+    values["remark"] = _annex_remark(values.get("remark"), overpaid_total)
+    for col, (key, _, _, number_format) in enumerate(ANNEX_COLUMNS, start=1):
+        value = text_or_none(values[key]) if number_format is None else _number(values[key])
+        write_cell(ws, row, col, value, font=HEADER_FONT if bold else BODY_FONT,
+                   alignment=WRAP_LEFT if key == "remark" else WRAP_CENTER,
+                   number_format=number_format)
+
+
+def _annex_remark(remark: Any, overpaid_total: Any) -> str | None:
+    """备注, with the month's overpaid money named: 附件4 has no column for it, and
+    the county needs it to follow up recovery."""
+    parts = [text_or_none(remark)]
+    total = _number(overpaid_total)
+    if total:
+        parts.append(f"核查发现多发资金{total:,.2f}元")
+    return "；".join(p for p in parts if p) or None
+
+
+# --- 分村统计 ------------------------------------------------------------------
+
+def write_village_counts_sheet(ws: Worksheet, township: str, counts: pd.DataFrame,
+                               month: str, *, filled_on: dt.date) -> None:
+    """Villages × rules (every rule, in SPEC order, so months line up), with row
+    and column totals and the money overpaid per village."""
+    rules = list(RULE_NAMES)
+    headers = ["序号", "村（社区）", *RULE_NAMES.values(), "合计", "多发金额合计（元）"]
+    n_columns = len(headers)
+    write_title(ws, 1, n_columns, f"{township}{month_label(month)}数据比对异常分村统计表")
+    merge_text(ws, 2, 1, n_columns // 2, f"制表日期：{date_label(filled_on)}")
+    merge_text(ws, 2, n_columns // 2 + 1, n_columns, "单位：条、元", alignment=RIGHT)
+    write_header_row(ws, 3, headers)
+
+    table = _village_rule_table(counts, rules)
+    row = 4
+    for number, (village, line) in enumerate(table.iterrows(), start=1):
+        _write_count_row(ws, row, number, village, line, rules)
+        row += 1
+    _write_count_row(ws, row, None, "合计", table.sum(), rules, bold=True)
+
+    widths = {1: 6, 2: 16, n_columns - 1: 8, n_columns: 14}
+    for col in range(1, n_columns + 1):
+        ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 11)
+    ws.row_dimensions[3].height = 60  # rule names wrap over several lines
+    ws.freeze_panes = "C4"
+    apply_print_setup(ws, n_columns=n_columns, last_row=row, title_rows="1:3")
+
+
+def _village_rule_table(counts: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
+    """One row per village: a count column per rule, then total and amount."""
+    frame = counts.assign(
+        village=[text_or_none(v) or "未填村（社区）" for v in counts["village"]],
+        n=pd.to_numeric(counts["n"], errors="coerce").fillna(0).astype("int64"),
+        amount_overpaid=pd.to_numeric(counts["amount_overpaid"], errors="coerce").fillna(0.0),
+    )
+    table = frame.pivot_table(index="village", columns="rule", values="n", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=rules, fill_value=0).astype("int64")
+    table["total"] = table.sum(axis=1)
+    table["amount"] = frame.groupby("village")["amount_overpaid"].sum().reindex(table.index).fillna(0.0)
+    return table.sort_index()
+
+
+def _write_count_row(ws: Worksheet, row: int, number: int | None, village: str,
+                     line: pd.Series, rules: list[str], *, bold: bool = False) -> None:
+    font = HEADER_FONT if bold else BODY_FONT
+    values = [number, village, *(int(line[r]) for r in rules), int(line["total"]),
+              round(float(line["amount"]), 2)]
+    for col, value in enumerate(values, start=1):
+        write_cell(ws, row, col, value, font=font, alignment=WRAP_CENTER,
+                   number_format=AMOUNT_FORMAT if col == len(values) else None)
+
+
+# --- small helpers -----------------------------------------------------------
+
+def _number(value: Any) -> int | float | None:
+    """A count or amount from stats: blank stays blank (None is not 0)."""
+    if text_or_none(value) is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else round(number, 2)
+
+
+def _sum(values) -> int | float | None:
+    numbers = [n for n in (_number(v) for v in values) if n is not None]
+    return sum(numbers) if numbers else None

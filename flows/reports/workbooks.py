@@ -1,0 +1,507 @@
+"""Village verification workbooks (村级异常核实表), SPEC §5 `villages/`.
+
+One workbook per village that has exceptions: a `说明` sheet in plain words for
+the village head, one sheet per rule family with a 核实结果 drop-down and a 备注
+column to fill in, and a hidden `_meta` sheet that lets `returns.py` recognise the
+file when it comes back and notice rows that were edited.  A village without
+exceptions can get a one-page 无异常确认表 to sign instead.
+
+Each workbook holds only its own village's people: the files travel by USB stick
+and WeChat, so a village must never see another village's list.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import get_column_letter
+
+from flows.normalize.ids import mask_id
+from flows.reports.excel_style import (
+    AMOUNT_FORMAT, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
+    apply_print_setup, bold_font, date_label, excel_safe, fit_column_widths, merge_text, month_label,
+    safe_file_part, text_or_none, write_cell, write_header_row, write_title,
+)
+
+FORMAT_VERSION = "1"
+KIND_EXCEPTIONS = "village_exceptions"
+KIND_NO_EXCEPTIONS = "village_no_exceptions"
+META_SHEET = "_meta"
+INSTRUCTIONS_SHEET = "说明"
+NO_EXCEPTION_SHEET = "无异常确认"
+
+RESULT_CHOICES = ("属实", "不属实", "已处理")
+RESULT_HEADER = "核实结果"
+REMARK_HEADER = "备注"
+PREVIOUS_HEADER = "上次核实"
+CASE_ID_HEADER = "核查编号"
+NAME_HEADER = "姓名"
+ID_HEADER = "身份证号"
+HEADER_ROW = 3  # title, 填报单位/时间 line, header
+FIRST_DATA_ROW = HEADER_ROW + 1
+
+# SPEC §4: code → 中文 name, in the order the rules are listed there.
+RULE_NAMES: dict[str, str] = {
+    "DECEASED_PAID": "死亡仍在保",
+    "DECEASED_SUSPECT": "疑似死亡（待核实）",
+    "ID_NAME_MISMATCH": "身份证号与姓名不符",
+    "INVALID_ID": "身份证号无效",
+    "ID_ATTR_MISMATCH": "性别/出生日期与身份证号不符",
+    "DUPLICATE_BENEFIT": "重复享受",
+    "NOT_IN_REGISTRY": "户籍人口库查无此人",
+    "MOVED_OUT": "户籍已迁出",
+    "HOUSEHOLD_SIZE_CHANGED": "家庭人口变动未调整",
+    "GRADUAL_EXIT_OVERDUE": "渐退期满仍发放",
+    "UNCOVERED_VULNERABLE": "应保未保（待核实）",
+}
+
+# Rule families, in sheet order; within a family, rules in the order listed.
+RULE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "死亡疑点": ("DECEASED_PAID", "DECEASED_SUSPECT"),
+    "身份信息": ("INVALID_ID", "ID_NAME_MISMATCH", "ID_ATTR_MISMATCH", "NOT_IN_REGISTRY"),
+    "重复享受": ("DUPLICATE_BENEFIT",),
+    "家庭变动": ("MOVED_OUT", "HOUSEHOLD_SIZE_CHANGED", "GRADUAL_EXIT_OVERDUE"),
+    "应保未保": ("UNCOVERED_VULNERABLE",),
+}
+FAMILY_OF_RULE = {rule: family for family, rules in RULE_FAMILIES.items() for rule in rules}
+RULE_ORDER = {rule: i for i, rule in enumerate(FAMILY_OF_RULE)}
+
+# What each flag means and what the village should do, for the 说明 sheet.
+RULE_GUIDANCE: dict[str, str] = {
+    "DECEASED_PAID": "公安或计生数据显示该对象已死亡但仍在发放。请核实死亡情况，属实的立即停发并追回多发资金。",
+    "DECEASED_SUSPECT": "死亡登记中有一人与该对象姓名相近、出生日期相同（或身份证号只差一位），可能是同一人。"
+                        "请入户或电话核实本人是否健在；确已死亡的立即停发并追回多发资金，不是同一人的填“不属实”。",
+    "INVALID_ID": "名册中的身份证号位数、出生日期或校验位有误，或被Excel转成了数字。"
+                  "请核对本人身份证或户口簿，将正确信息报镇民政办更正。",
+    "ID_NAME_MISMATCH": "户籍人口库中该身份证号登记的是另一个姓名（见“户籍库姓名”列）。"
+                        "请核对身份证或户口簿，确认是姓名写错、号码写错，还是冒用他人身份。",
+    "ID_ATTR_MISMATCH": "名册中的性别或出生日期与身份证号不一致。请核对身份证，报镇民政办更正名册。",
+    "NOT_IN_REGISTRY": "身份证号本身有效，但户籍人口库中查不到此人。请核实本人户籍是否在本地、是否已迁出或注销。",
+    "DUPLICATE_BENEFIT": "同一人在两个以上家庭或村（社区）享受，或同时享受低保和特困供养。"
+                         "请核实实际情况，只能保留一处，多领的停发并追回。",
+    "MOVED_OUT": "户籍人口库显示该对象户籍已迁出。请核实是否仍在本地生活，不再符合条件的按规定停发或办理转移。",
+    "HOUSEHOLD_SIZE_CHANGED": "名册中的保障人数与家庭在册成员不一致，或家庭成员已死亡。请核实家庭人口变化，及时调整保障人数和金额。",
+    "GRADUAL_EXIT_OVERDUE": "渐退期已满6个月仍在发放。请核实是否已办理退出，期满的应停发。",
+    "UNCOVERED_VULNERABLE": "该人员有重病、重残或收入低于低保标准等情况，但目前没有享受低保或特困供养。"
+                            "请入户了解家庭情况，符合条件的指导申请，做到应保尽保。",
+}
+
+# Columns the village needs to check, per family (核实结果/备注/上次核实 are added).
+FAMILY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "死亡疑点": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", "户主姓名", ID_HEADER, "救助类型",
+             "疑点类型", "死亡日期", "死亡信息来源", "死亡记录姓名", "已多发月数", "多发金额（元）", "疑点说明"),
+    "身份信息": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", "户主姓名", ID_HEADER, "救助类型",
+             "疑点类型", "户籍库姓名", "疑点说明"),
+    "重复享受": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", "户编号", "户主姓名", ID_HEADER, "救助类型",
+             "疑点类型", "疑点说明"),
+    "家庭变动": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", "户编号", "户主姓名", ID_HEADER, "救助类型",
+             "疑点类型", "疑点说明"),
+    "应保未保": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", ID_HEADER, "疑点类型", "疑点说明"),
+}
+_CENTERED = {"序号", CASE_ID_HEADER, ID_HEADER, "救助类型", "死亡日期", "已多发月数", RESULT_HEADER}
+_MIN_WIDTH = {"疑点说明": 30, REMARK_HEADER: 20, RESULT_HEADER: 10, PREVIOUS_HEADER: 10}
+
+REQUIRED_COLUMNS = (
+    "rule", "severity", "township", "village", "household_id", "name", "id_number",
+    "id_number_raw", "matched_source", "matched_name", "matched_id_number", "death_date",
+    "score", "months_overpaid", "amount_overpaid", "detail",
+    "case_id", "head_name", "benefit_type", "previous_result",
+)
+UNKNOWN_TOWNSHIP = "未填乡镇"
+UNKNOWN_VILLAGE = "未填村（社区）"
+PRIVACY_NOTE = "表内含个人信息，仅限核查使用，不得外传"
+
+
+def row_fingerprint(case_id: str, shown_id: str, name: str) -> str:
+    """sha256 of what the village sees in a row's key cells; returns.py recomputes
+    it to notice a name or ID that was typed over."""
+    # Compared as a reader sees the cells: control characters gone (excel_safe),
+    # outer spaces trimmed, so a harmless trailing space is not "an edit".
+    parts = [str(excel_safe(value) or "").replace("\u3000", " ").strip()
+             for value in (case_id, shown_id, name)]
+    text = "\x1f".join(parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def case_set_fingerprint(case_ids: Iterable[str]) -> str:
+    """sha256 of the workbook's case_ids, sorted: one value naming the whole list."""
+    return hashlib.sha256("\n".join(sorted(case_ids)).encode("utf-8")).hexdigest()
+
+
+def village_workbook_name(township: str, village: str, month: str) -> str:
+    return f"{safe_file_part(township)}_{safe_file_part(village)}_异常核实表_{month}.xlsx"
+
+
+def no_exception_workbook_name(township: str, village: str, month: str) -> str:
+    return f"{safe_file_part(township)}_{safe_file_part(village)}_无异常确认表_{month}.xlsx"
+
+
+@dataclass(frozen=True)
+class _Header:
+    """Everything the sheets of one village workbook share."""
+    township: str
+    village: str
+    month: str
+    unit: str  # 填报单位, already formatted with the township
+
+    @property
+    def place(self) -> str:
+        return f"{self.township}{self.village}"
+
+
+def write_village_workbooks(
+    exceptions: pd.DataFrame,
+    out_dir: Path,
+    month: str,
+    *,
+    mask_ids: bool = True,
+    villages: pd.DataFrame | None = None,
+    no_exception_sheet: bool = True,
+    reporting_unit: str = "{township}民政和社会事务办",
+    filled_on: dt.date,
+    return_by: dt.date | None = None,
+) -> list[Path]:
+    """Write one 异常核实表 per village with exceptions (and, with `villages` and
+    `no_exception_sheet`, one 无异常确认表 per village without); return the paths
+    sorted by township and village.
+
+    `filled_on` is the date the tables are issued (printed in 说明, kept in _meta);
+    `return_by` is the deadline for sending them back, printed in 说明 when given.
+    """
+    month_label(month)  # validates YYYY-MM before anything is written
+    missing = [c for c in REQUIRED_COLUMNS if c not in exceptions.columns]
+    if missing:
+        raise ValueError(f"exceptions is missing columns: {', '.join(missing)}")
+    unknown = sorted({str(rule) for rule in exceptions["rule"] if rule not in RULE_NAMES})
+    if unknown:
+        raise ValueError(f"unknown or missing rule codes: {', '.join(unknown)}")
+    duplicated = exceptions["case_id"][exceptions["case_id"].duplicated()].dropna()
+    if exceptions["case_id"].isna().any() or len(duplicated):
+        raise ValueError("every exception needs a case_id, unique within the month")
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cases = _with_place_labels(exceptions)
+    written: dict[tuple[str, str], Path] = {}
+    for (township, village), rows in cases.groupby(["township", "village"], sort=True):
+        header = _Header(township, village, month, reporting_unit.format(township=township))
+        path = out_dir / village_workbook_name(township, village, month)
+        _build_village_workbook(rows, header, mask_ids=mask_ids, filled_on=filled_on,
+                                return_by=return_by).save(path)
+        written[(township, village)] = path
+
+    if villages is not None and no_exception_sheet:
+        for township, village in _place_pairs(villages):
+            if (township, village) in written:
+                continue
+            header = _Header(township, village, month, reporting_unit.format(township=township))
+            path = out_dir / no_exception_workbook_name(township, village, month)
+            _build_no_exception_workbook(header, filled_on=filled_on).save(path)
+            written[(township, village)] = path
+    return [written[key] for key in sorted(written)]
+
+
+def _with_place_labels(exceptions: pd.DataFrame) -> pd.DataFrame:
+    """Rows without a township or village still go somewhere the township office
+    will see them, under a label that says what is missing."""
+    cases = exceptions.copy()
+    cases["township"] = [text_or_none(v) or UNKNOWN_TOWNSHIP for v in cases["township"]]
+    cases["village"] = [text_or_none(v) or UNKNOWN_VILLAGE for v in cases["village"]]
+    return cases
+
+
+def _place_pairs(villages: pd.DataFrame) -> list[tuple[str, str]]:
+    pairs = {
+        (text_or_none(t) or UNKNOWN_TOWNSHIP, text_or_none(v) or UNKNOWN_VILLAGE)
+        for t, v in zip(villages["township"], villages["village"])
+    }
+    return sorted(pairs)
+
+
+# --- the exceptions workbook -------------------------------------------------
+
+def _build_village_workbook(rows: pd.DataFrame, header: _Header, *, mask_ids: bool,
+                            filled_on: dt.date, return_by: dt.date | None) -> Workbook:
+    records = sorted(rows.to_dict("records"), key=_sort_key)
+    by_family: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_family.setdefault(FAMILY_OF_RULE[record["rule"]], []).append(record)
+
+    wb = Workbook()
+    instructions = wb.active
+    instructions.title = INSTRUCTIONS_SHEET
+    _write_instructions(instructions, header, records, by_family,
+                        filled_on=filled_on, return_by=return_by)
+
+    written_rows: list[tuple[str, str, str]] = []  # (case_id, family, row fingerprint)
+    for family in RULE_FAMILIES:
+        if family in by_family:
+            ws = wb.create_sheet(family)
+            written_rows += _write_family_sheet(ws, family, by_family[family], header, mask_ids)
+
+    _write_meta(wb, KIND_EXCEPTIONS, header, filled_on, extra={
+        "mask_ids": "1" if mask_ids else "0",
+        "case_count": str(len(written_rows)),
+        "case_fingerprint": case_set_fingerprint(case_id for case_id, _, _ in written_rows),
+    }, cases=written_rows)
+    wb.properties.title = f"{header.place}{month_label(header.month)}异常核实表"
+    wb.properties.creator = "dibao-recon"
+    return wb
+
+
+def _sort_key(record: dict[str, Any]) -> tuple:
+    return (RULE_ORDER[record["rule"]], text_or_none(record["household_id"]) or "",
+            text_or_none(record["name"]) or "", str(record["case_id"]))
+
+
+def _write_family_sheet(ws: Worksheet, family: str, records: list[dict[str, Any]],
+                        header: _Header, mask_ids: bool) -> list[tuple[str, str, str]]:
+    """One family's table; returns (case_id, family, row fingerprint) per row written."""
+    has_previous = any(text_or_none(r["previous_result"]) for r in records)
+    columns = FAMILY_COLUMNS[family] + (RESULT_HEADER, REMARK_HEADER)
+    if has_previous:
+        columns += (PREVIOUS_HEADER,)
+    n_columns = len(columns)
+
+    write_title(ws, 1, n_columns, f"{header.place}{month_label(header.month)}{family}核实表")
+    _write_unit_line(ws, 2, n_columns, header)
+    write_header_row(ws, HEADER_ROW, columns)
+
+    written = []
+    row = FIRST_DATA_ROW
+    for number, record in enumerate(records, start=1):
+        values = _row_values(record, number, header.village, mask_ids)
+        for col, name in enumerate(columns, start=1):
+            cell = write_cell(ws, row, col, values.get(name),
+                              alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT,
+                              number_format=_number_format(name))
+            if name in (RESULT_HEADER, REMARK_HEADER):
+                cell.fill = INPUT_FILL
+        written.append((values[CASE_ID_HEADER], family,
+                        row_fingerprint(values[CASE_ID_HEADER], values[ID_HEADER], values[NAME_HEADER])))
+        row += 1
+    last_data_row = row - 1
+
+    if "多发金额（元）" in columns:
+        row = _write_amount_total(ws, row, columns, records)
+    # Widths from header and data only: the merged 合计 label would widen 序号.
+    fit_column_widths(ws, HEADER_ROW, last_data_row, n_columns,
+                      minimum={i: _MIN_WIDTH[c] for i, c in enumerate(columns, 1) if c in _MIN_WIDTH})
+    _add_result_validation(ws, columns.index(RESULT_HEADER) + 1, last_data_row)
+    signature_row = row + 1
+    merge_text(ws, signature_row, 1, n_columns,
+               "村（社区）负责人签字：　　　　　　　　核实人签字：　　　　　　　　"
+               "（村（社区）盖章）　　　　　　　　日期：　　　　年　　月　　日")
+    ws.row_dimensions[signature_row].height = 36
+
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
+    apply_print_setup(ws, n_columns=n_columns, last_row=signature_row,
+                      title_rows=f"1:{HEADER_ROW}", footer_left=PRIVACY_NOTE)
+    return written
+
+
+def _write_unit_line(ws: Worksheet, row: int, n_columns: int, header: _Header) -> None:
+    """填报单位 on the left, a 填报时间 line for the village to date by hand on the right."""
+    split = max(1, n_columns // 2)
+    merge_text(ws, row, 1, split, f"填报单位：{header.unit}（{header.village}）")
+    merge_text(ws, row, split + 1, n_columns, "填报时间：　　　　年　　月　　日",
+               alignment=RIGHT)
+    ws.row_dimensions[row].height = 22
+
+
+def _row_values(record: dict[str, Any], number: int, village: str, mask_ids: bool) -> dict[str, Any]:
+    """Header → value for one exception; each family picks the headers it shows."""
+    id_number = text_or_none(record["id_number"])
+    id_raw = text_or_none(record["id_number_raw"])
+    shown_id = mask_id(id_number, id_raw) if mask_ids else (id_number or id_raw or "")
+    return {
+        "序号": number,
+        CASE_ID_HEADER: str(record["case_id"]).strip(),
+        NAME_HEADER: text_or_none(record["name"]) or "",
+        "所属村组": village,
+        "户编号": text_or_none(record["household_id"]),
+        "户主姓名": text_or_none(record["head_name"]),
+        ID_HEADER: shown_id,
+        "救助类型": text_or_none(record["benefit_type"]),
+        "疑点类型": RULE_NAMES[record["rule"]],
+        "死亡日期": _as_date(record["death_date"]),
+        "死亡信息来源": text_or_none(record["matched_source"]),
+        "死亡记录姓名": text_or_none(record["matched_name"]),
+        "户籍库姓名": text_or_none(record["matched_name"]) if record["rule"] == "ID_NAME_MISMATCH" else None,
+        "已多发月数": _as_int(record["months_overpaid"]),
+        "多发金额（元）": _as_amount(record["amount_overpaid"]),
+        "疑点说明": text_or_none(record["detail"]),
+        PREVIOUS_HEADER: text_or_none(record["previous_result"]),
+        # 核实结果 is left empty on purpose, even when last month's answer is known:
+        # the village must look again, not confirm by default.
+    }
+
+
+def _number_format(header: str) -> str | None:
+    return {"死亡日期": DATE_FORMAT, "多发金额（元）": AMOUNT_FORMAT}.get(header)
+
+
+def _as_date(value: Any) -> dt.date | str | None:
+    text = text_or_none(value)
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return text  # shown as received rather than dropped
+
+
+def _as_int(value: Any) -> int | None:
+    return None if text_or_none(value) is None else int(value)
+
+
+def _as_amount(value: Any) -> float | None:
+    return None if text_or_none(value) is None else round(float(value), 2)
+
+
+def _write_amount_total(ws: Worksheet, row: int, columns: Sequence[str],
+                        records: list[dict[str, Any]]) -> int:
+    """A 合计 row under the data; a value, not a SUM formula, so viewers that do
+    not recalculate (phones, previews) show it too.  Returns the next free row."""
+    total = sum(_as_amount(r["amount_overpaid"]) or 0.0 for r in records)
+    for col in range(1, len(columns) + 1):
+        write_cell(ws, row, col, None)
+    amount_col = columns.index("多发金额（元）") + 1
+    write_cell(ws, row, 1, f"合计（{len(records)}条）", font=HEADER_FONT, alignment=WRAP_CENTER)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+    write_cell(ws, row, amount_col, round(total, 2), font=HEADER_FONT,
+               alignment=WRAP_CENTER, number_format=AMOUNT_FORMAT)
+    return row + 1
+
+
+def _add_result_validation(ws: Worksheet, column: int, last_data_row: int) -> None:
+    letter = get_column_letter(column)
+    validation = DataValidation(
+        type="list", formula1='"' + ",".join(RESULT_CHOICES) + '"', allow_blank=True,
+        showErrorMessage=True, errorStyle="stop",
+        errorTitle="核实结果填写有误", error="请从下拉列表中选择：属实、不属实或已处理。",
+        showInputMessage=True, promptTitle="核实结果", prompt="请选择：属实／不属实／已处理",
+    )
+    validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_data_row}")
+    ws.add_data_validation(validation)
+
+
+def _write_instructions(ws: Worksheet, header: _Header, records: list[dict[str, Any]],
+                        by_family: dict[str, list[dict[str, Any]]], *,
+                        filled_on: dt.date, return_by: dt.date | None) -> None:
+    """The 说明 sheet: one wide wrapped column, so Excel sizes the rows itself."""
+    ws.column_dimensions["A"].width = 100
+    deadline = (f"于{date_label(return_by)}前" if return_by
+                else "在镇民政办规定的时间内")
+    lines: list[tuple[str, str]] = [  # (style, text)
+        ("title", f"{header.place}{month_label(header.month)}低保特困对象数据比对异常核实表"),
+        ("title2", "填 表 说 明"),
+        ("h", "一、这是什么表"),
+        ("p", f"本表由{header.unit}根据{month_label(header.month)}城乡低保、特困供养在册对象与公安死亡注销、"
+              f"计生全员人口等数据比对的结果生成，列出本村（社区）需要逐一核实的{len(records)}条疑点，"
+              f"按类别分在{len(by_family)}个工作表中（见下方标签：{'、'.join(by_family)}）。"
+              "比对结果只是疑点，不是结论，请以入户或电话核实的情况为准。"),
+        ("h", "二、各类疑点的含义和处理办法"),
+    ]
+    for family, family_records in by_family.items():
+        for rule in RULE_FAMILIES[family]:
+            n = sum(1 for r in family_records if r["rule"] == rule)
+            if n:
+                lines.append(("p", f"{RULE_NAMES[rule]}（{n}条，见“{family}”表）：{RULE_GUIDANCE[rule]}"))
+    lines += [
+        ("h", "三、怎么填"),
+        ("p", "1. 逐条核实后，在“核实结果”列的下拉框中选择：属实（疑点情况确实存在）、"
+              "不属实（疑点不成立）、已处理（已经停发、追回、更正或纳入）。"),
+        ("p", "2. 在“备注”列写明核实情况，如实际死亡日期、停发时间、追回金额、不属实的理由等。"),
+        ("p", "3. 请不要修改姓名、身份证号、核查编号等已有内容，不要增删行、不要改工作表名称，"
+              "否则镇民政办无法导入核实结果。"),
+        ("p", f"4. 核实后填写核实结果（属实/不属实/已处理）及备注，村（社区）负责人签字并盖章后{deadline}"
+              "报镇民政办，同时报送本电子表格。"),
+    ]
+    if any(text_or_none(r["previous_result"]) for r in records):
+        lines.append(("p", "5. “上次核实”列是本村（社区）此前对同一疑点的核实结果，仅供参考，本次仍须重新核实填写。"))
+    lines += [
+        ("h", "四、注意保密"),
+        ("p", f"{PRIVACY_NOTE}；不得张贴公示、拍照转发或上传到微信群等网络平台。"),
+        ("p", ""),
+        ("p", f"制表单位：{header.unit}　　　制表日期：{date_label(filled_on)}"),
+    ]
+    for row, (style, text) in enumerate(lines, start=1):
+        font = {"title": bold_font(16), "title2": bold_font(14), "h": bold_font(12)}.get(style)
+        alignment = WRAP_CENTER if style.startswith("title") else WRAP_LEFT
+        write_cell(ws, row, 1, text, border=False, alignment=alignment,
+                   **({"font": font} if font else {}))
+    apply_print_setup(ws, n_columns=1, last_row=len(lines), title_rows="1:1")
+    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+
+
+# --- the no-exception confirmation -------------------------------------------
+
+def _build_no_exception_workbook(header: _Header, *, filled_on: dt.date) -> Workbook:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = NO_EXCEPTION_SHEET
+    ws.column_dimensions["A"].width = 90
+    label = month_label(header.month)
+    lines = [
+        f"{header.place}{label}低保特困对象数据比对无异常确认表",
+        f"填报单位：{header.unit}（{header.village}）",
+        "",
+        f"经{label}城乡低保、特困供养在册对象与公安死亡注销、计生全员人口等数据比对，"
+        "本村（社区）本月未发现异常情况。",
+        "请村（社区）负责人确认本村（社区）在册对象情况属实后签字盖章，报镇民政办备案。",
+        "",
+        "村（社区）负责人签字：",
+        "",
+        "（盖章）",
+        "",
+        "日期：　　　　年　　月　　日",
+        "",
+        f"制表单位：{header.unit}　　　制表日期：{date_label(filled_on)}",
+    ]
+    for row, text in enumerate(lines, start=1):
+        write_cell(ws, row, 1, text, border=False,
+                   alignment=WRAP_CENTER if row == 1 else WRAP_LEFT,
+                   **({"font": bold_font(16)} if row == 1 else {}))
+        ws.row_dimensions[row].height = 30 if row == 1 else 24
+    apply_print_setup(ws, n_columns=1, last_row=len(lines), title_rows="1:1")
+    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+    _write_meta(wb, KIND_NO_EXCEPTIONS, header, filled_on, extra={"case_count": "0"}, cases=[])
+    return wb
+
+
+# --- _meta -------------------------------------------------------------------
+
+def _write_meta(wb: Workbook, kind: str, header: _Header, filled_on: dt.date, *,
+                extra: dict[str, str], cases: list[tuple[str, str, str]]) -> None:
+    """Hidden sheet: `key | value` rows, then `case | case_id | family | row sha256`
+    rows.  Hidden rather than very hidden so an auditor can unhide and read it."""
+    ws = wb.create_sheet(META_SHEET)
+    items = {
+        "kind": kind,
+        "format_version": FORMAT_VERSION,
+        "township": header.township,
+        "village": header.village,
+        "month": header.month,
+        "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "filled_on": filled_on.isoformat(),
+        **extra,
+    }
+    row = 1
+    for key, value in items.items():
+        write_cell(ws, row, 1, key, border=False)
+        write_cell(ws, row, 2, value, border=False)
+        row += 1
+    for case_id, family, fingerprint in cases:
+        for col, value in enumerate(("case", case_id, family, fingerprint), start=1):
+            write_cell(ws, row, col, value, border=False)
+        row += 1
+    ws.sheet_state = "hidden"
