@@ -56,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path)
     run.add_argument("--db", type=Path)
     run.set_defaults(handler=cmd_run)
+
+    returns = commands.add_parser("returns", help="读取村（社区）填好核实结果后交回的核实表")
+    returns.add_argument("--month", required=True, type=_month)
+    returns.add_argument("--db", type=Path)
+    returns.add_argument("--config", type=Path)
+    returns.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    returns.set_defaults(handler=cmd_returns)
+
+    evaluate = commands.add_parser("evaluate", help="对照 truth.csv 计算各规则的召回率和精确率")
+    evaluate.add_argument("--truth", type=Path, required=True)
+    evaluate.add_argument("--exceptions", type=Path, required=True)
+    evaluate.set_defaults(handler=cmd_evaluate)
     return parser
 
 
@@ -77,6 +89,42 @@ def cmd_generate(args) -> int:
     for key, value in summary.items():
         if key != "files":
             print(f"  {key}: {value}")
+    return 0
+
+
+def cmd_returns(args) -> int:
+    from flows.config import load_settings
+    from flows.decisions import record_returns
+    from flows.pipeline import expand_paths
+    from flows.warehouse import WarehouseBusyError
+
+    settings = load_settings(args.config)
+    db = args.db or settings.warehouse
+    if not Path(db).exists():
+        raise UserFacingError(f"数据库 {db} 不存在：请先运行 dibao run --month {args.month}")
+    files = [p for p in expand_paths(args.paths, Path.cwd()) if p.suffix.lower() == ".xlsx"]
+    if not files:
+        raise UserFacingError("没有找到要导入的 .xlsx 核实表")
+    try:
+        outcomes = record_returns(Path(db), args.month, files)
+    except WarehouseBusyError as exc:
+        raise UserFacingError(str(exc)) from None
+    failed = 0
+    for outcome in outcomes:
+        if outcome.error:
+            failed += 1
+            print(f"未导入：{outcome.error}", file=sys.stderr)
+        else:
+            print(f"已导入：{outcome.file}（{outcome.village}）核实结果 {outcome.recorded} 条")
+    print(f"共 {len(outcomes)} 个文件，成功 {len(outcomes) - failed} 个，失败 {failed} 个")
+    return 1 if failed else 0
+
+
+def cmd_evaluate(args) -> int:
+    from flows.evaluate import evaluate_files
+
+    for line in evaluate_files(args.truth, args.exceptions).lines():
+        print(line)
     return 0
 
 

@@ -228,8 +228,8 @@ def _register_catalogue(con) -> None:
 def month_exceptions(con, month: str) -> pd.DataFrame:
     """This month's exceptions with case ids, in SPEC order."""
     return con.execute(
-        """select e.*, r.name_zh as rule_name
-           from exceptions e join rule_catalogue r on r.code = e.rule
+        """select e.*, r.name_zh as rule_name, c.status as case_status
+           from exceptions e join rule_catalogue r on r.code = e.rule join cases c using (case_id)
            where e.month = ? order by e.township, e.village, r.position, e.household_id, e.name""",
         [month]).df()
 

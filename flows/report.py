@@ -22,8 +22,10 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
         exceptions["previous_result"] = _previous_results(con, plan.month, exceptions)
         exceptions["head_name"], exceptions["benefit_type"] = _household_facts(con, exceptions)
         today = dt.date.today()
+        # A case the village found 不属实 is not sent again until its evidence changes.
+        to_verify = exceptions[exceptions["case_status"] != "false_positive"]
         village_files = write_village_workbooks(
-            exceptions, out_dir / "villages", plan.month, mask_ids=settings.mask_ids, villages=villages,
+            to_verify, out_dir / "villages", plan.month, mask_ids=settings.mask_ids, villages=villages,
             no_exception_sheet=settings.no_exception_sheet, reporting_unit=settings.reporting_unit,
             filled_on=today)
         summary_files = write_township_summary(
@@ -42,7 +44,7 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
 def _previous_results(con, month: str, exceptions):
     latest = con.execute(
         """select case_id, arg_max(result, decided_at) as result from decisions
-           where month < ? group by case_id""", [month]).df()
+           where month <= ? group by case_id""", [month]).df()
     lookup = dict(zip(latest["case_id"], latest["result"]))
     return exceptions["case_id"].map(lookup)
 

@@ -10,7 +10,7 @@ _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _COMPACT_YM = re.compile(r"^(\d{4})(\d{2})$")
-_SERIAL = re.compile(r"^\d{4,5}(\.0+)?$")
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")  # 5 digits: 1927-2173; a bare year is not a date
 _TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
@@ -64,8 +64,8 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 
 
 def _from_serial(serial: float) -> dt.date | None:
-    # Serials between 1900 and 2100; anything else is a number that is not a date.
-    if not 1 <= serial <= 73050:
+    # Serials 10000-73050 (1927-2100); smaller numbers are years or amounts, not dates.
+    if not 10000 <= serial <= 73050:
         return None
     return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
 

@@ -8,7 +8,7 @@ import unicodedata
 from pypinyin import Style, lazy_pinyin
 
 # Interpuncts used in transliterated minority names (阿依·古丽): all become U+00B7.
-_MIDDLE_DOTS = re.compile(r"[\u00b7\u2022\u2027\u30fb\uff0e\u2219\u22c5\u00b8\u0387\u318d.•]")
+_MIDDLE_DOTS = re.compile(r"[\u00b7\u2022\u2027\u30fb\uff0e\u2219\u22c5\u00b8\u0387\u318d\u119e\u2e31\ua78f.•]")
 _SPACES = re.compile(r"\s+")
 
 

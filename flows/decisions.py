@@ -1,0 +1,106 @@
+"""Decisions on cases: from returned village sheets, or from the analyst's notebook.
+
+Decisions are appended (never edited) with who, when and from which file, and move
+the case's status: 属实 → confirmed, 不属实 → false_positive, 已处理 → resolved.
+Writing goes through the same lock and working copy as a run, so a failed import
+leaves the warehouse as it was.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from flows import warehouse
+from flows.reports.returns import ReturnError, read_returned_workbook
+
+STATUS_OF_RESULT = {"属实": "confirmed", "不属实": "false_positive", "已处理": "resolved"}
+
+
+@dataclass
+class ReturnOutcome:
+    file: str
+    village: str | None
+    recorded: int
+    error: str | None = None
+
+
+def record_returns(db_path: Path, month: str, paths: list[Path]) -> list[ReturnOutcome]:
+    """Read each returned workbook and record its decisions; a bad file records nothing."""
+    outcomes = []
+    with warehouse.run_lock(db_path), warehouse.working_copy(db_path) as work:
+        con = warehouse.connect(work)
+        try:
+            warehouse.ensure_schema(con)
+            for path in paths:
+                outcomes.append(_record_one(con, month, Path(path)))
+        finally:
+            con.close()
+    return outcomes
+
+
+def _record_one(con, month: str, path: Path) -> ReturnOutcome:
+    try:
+        sheet = read_returned_workbook(path, expected_month=month)
+    except ReturnError as exc:
+        return ReturnOutcome(path.name, None, 0, str(exc))
+    decisions = sheet.decisions
+    issued = set(con.execute(
+        "select case_id from exceptions where month = ? and township = ? and village = ?",
+        [month, sheet.township, sheet.village]).df()["case_id"])
+    unknown = sorted(set(decisions["case_id"]) - issued)
+    if unknown:
+        return ReturnOutcome(path.name, sheet.village, 0,
+                             f"{path.name}：核查编号 {'、'.join(unknown[:5])} 不属于{sheet.village}{month}的核实表，未导入任何结果")
+    if decisions.empty:
+        return ReturnOutcome(path.name, sheet.village, 0)
+    rows = decisions[["case_id", "result", "remark"]].copy()
+    rows["month"] = month
+    rows["decided_by"] = sheet.village
+    rows["decided_at"] = dt.datetime.now()
+    rows["source_file"] = path.name
+    rows["file_sha256"] = sheet.file_sha256
+    con.execute("begin transaction")
+    _append(con, rows)
+    con.execute("commit")
+    return ReturnOutcome(path.name, sheet.village, len(rows))
+
+
+def record_decision(db_path: Path, case_id: str, result: str, remark: str = "", *,
+                    month: str, reviewer: str | None = None) -> None:
+    """The analyst's decision on one case (used from the review notebook)."""
+    if result not in STATUS_OF_RESULT:
+        raise ValueError(f"核实结果应为 {'、'.join(STATUS_OF_RESULT)} 之一")
+    with warehouse.run_lock(db_path), warehouse.working_copy(db_path) as work:
+        con = warehouse.connect(work)
+        try:
+            if not con.execute("select count(*) from cases where case_id = ?", [case_id]).fetchone()[0]:
+                raise ValueError(f"没有核查编号为 {case_id} 的案件")
+            rows = pd.DataFrame([{
+                "case_id": case_id, "result": result, "remark": remark, "month": month,
+                "decided_by": reviewer or getpass.getuser(), "decided_at": dt.datetime.now(),
+                "source_file": None, "file_sha256": None,
+            }])
+            con.execute("begin transaction")
+            _append(con, rows)
+            con.execute("commit")
+        finally:
+            con.close()
+
+
+def _append(con, rows: pd.DataFrame) -> None:
+    """Append decisions (with the evidence they were made on) and move case statuses."""
+    con.register("_decisions", rows)
+    try:
+        con.execute("""
+            insert into decisions by name
+            select d.*, c.evidence_key from _decisions d join cases c using (case_id)""")
+        for result, status in STATUS_OF_RESULT.items():
+            con.execute("""
+                update cases set status = ?
+                where case_id in (select case_id from _decisions where result = ?)""", [status, result])
+    finally:
+        con.unregister("_decisions")

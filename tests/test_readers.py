@@ -1,0 +1,254 @@
+"""Reading registry files as they arrive: title rows, header variants, encodings, broken files."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import random
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from flows.config import REQUIRED_FIELDS, load_settings
+from flows.sources.readers import SourceFileError, cell_text, header_key, read_source_file
+
+SETTINGS = load_settings()
+ROSTER = SETTINGS.sources["roster"]
+DEATHS = SETTINGS.sources["police_deaths"]
+ROSTER_HEADER = list(ROSTER.columns.values())
+DEATHS_HEADER = list(DEATHS.columns.values())
+
+ID_A = "500228195001011237"  # valid, 男, 1950-01-01
+ID_B = "11010519491231002X"  # valid, 女, 1949-12-31
+
+
+def roster_row(name: str, id_number: object, **overrides) -> dict:
+    row = {
+        "区县": "梁平区", "乡镇（街道）": "回龙镇", "村（社区）": "天竺村", "户编号": "HL-001",
+        "户主姓名": name, "户主身份证号": ID_A, "姓名": name, "身份证号码": id_number, "性别": "男",
+        "出生日期": "1950-01-01", "与户主关系": "户主", "救助类型": "农村低保", "保障人数": "1",
+        "个人月保障金额（元）": "400", "纳入年月": "2018-01", "渐退起始年月": "", "健康状况": "健康",
+        "联系电话": "13800000000",
+    }
+    row.update(overrides)
+    return row
+
+
+def read_roster(path: Path):
+    return read_source_file(path, ROSTER.columns, REQUIRED_FIELDS["roster"])
+
+
+def write_roster_csv(path: Path, rows: list[dict], encoding: str, title_rows: int = 0) -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        for _ in range(title_rows):
+            handle.write("填报单位：回龙镇民政办\n")
+        writer = csv.DictWriter(handle, fieldnames=ROSTER_HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def titled_workbook(tmp_path) -> Path:
+    """Two title rows, a blank row, a header with half-width brackets, data with a blank row inside."""
+    path = tmp_path / "回龙镇低保名册.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "在册人员"
+    ws.append(["填报单位：回龙镇民政和社会事务办"])  # row 1
+    ws.append(["填报时间：2020年5月28日"])  # row 2
+    ws.append([])  # row 3
+    header = [h.replace("（", "(").replace("）", ")") for h in ROSTER_HEADER]  # 乡镇(街道), 金额(元) …
+    assert "乡镇(街道)" in header and "个人月保障金额(元)" in header
+    ws.append(header)  # row 4
+    first = roster_row("张三", int(ID_A), **{"出生日期": dt.datetime(1950, 1, 1), "保障人数": 1, "个人月保障金额（元）": 400})
+    ws.append([first[h] for h in ROSTER_HEADER])  # row 5: ID typed as a number
+    ws.append([])  # row 6: blank
+    second = roster_row("李梅", ID_B, **{"出生日期": dt.datetime(1949, 12, 31, 8, 30), "户编号": "HL-002"})
+    ws.append([second[h] for h in ROSTER_HEADER])  # row 7: ID as text
+    wb.save(path)
+    return path
+
+
+def test_header_with_bracket_width_variants_is_found_below_title_rows(titled_workbook):
+    source = read_roster(titled_workbook)
+    assert len(source.sheets) == 1
+    sheet = source.sheets[0]
+    assert sheet.sheet == "在册人员"
+    assert sheet.header_row == 4
+    # Every configured column was found despite 乡镇(街道) vs 乡镇（街道）.
+    assert list(sheet.cells["township"]) == ["回龙镇", "回龙镇"]
+    assert list(sheet.cells["monthly_amount"]) == ["400", "400"]
+
+
+def test_row_numbers_are_the_spreadsheet_rows_and_blank_rows_are_skipped(titled_workbook):
+    sheet = read_roster(titled_workbook).sheets[0]
+    assert list(sheet.cells["name"]) == ["张三", "李梅"]
+    assert list(sheet.cells["_row"]) == [5, 7]
+    assert read_roster(titled_workbook).rows == 2
+
+
+def test_id_typed_as_a_number_cell_is_flagged_in_numeric_cells(titled_workbook):
+    sheet = read_roster(titled_workbook).sheets[0]
+    assert list(sheet.numeric_cells["id_number"]) == [True, False]
+    assert sheet.cells.loc[1, "id_number"] == ID_B
+    # The number cell's text has no float tail (no ".0", no "E+17").
+    assert sheet.cells.loc[0, "id_number"].isdigit()
+
+
+def test_excel_date_cells_come_back_as_iso_text(titled_workbook):
+    sheet = read_roster(titled_workbook).sheets[0]
+    assert sheet.cells.loc[0, "birth_date"] == "1950-01-01"
+    assert sheet.cells.loc[1, "birth_date"] == "1949-12-31 08:30:00"
+    assert not sheet.numeric_cells["birth_date"].any()
+
+
+def test_number_cells_read_as_plain_integers(titled_workbook):
+    sheet = read_roster(titled_workbook).sheets[0]
+    assert sheet.cells.loc[0, "household_size"] == "1"
+    assert sheet.cells.loc[0, "monthly_amount"] == "400"
+    assert sheet.numeric_cells.loc[0, "monthly_amount"]
+
+
+def test_file_hash_and_encoding_are_recorded(titled_workbook):
+    source = read_roster(titled_workbook)
+    assert source.sha256 == hashlib.sha256(titled_workbook.read_bytes()).hexdigest()
+    assert source.encoding is None
+
+
+def test_gb18030_csv_is_read(tmp_path):
+    path = write_roster_csv(tmp_path / "gbk.csv", [roster_row("张三", ID_A), roster_row("欧阳·娜娜", ID_B)],
+                            "gb18030", title_rows=1)
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")  # otherwise this test would prove nothing
+    source = read_roster(path)
+    assert source.encoding == "gb18030"
+    sheet = source.sheets[0]
+    assert sheet.header_row == 2
+    assert list(sheet.cells["name"]) == ["张三", "欧阳·娜娜"]
+    assert list(sheet.cells["village"]) == ["天竺村", "天竺村"]
+    assert list(sheet.cells["_row"]) == [3, 4]
+
+
+def test_utf8_bom_csv_is_read_and_the_bom_does_not_hide_the_first_header(tmp_path):
+    path = write_roster_csv(tmp_path / "bom.csv", [roster_row("张三", ID_A)], "utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    source = read_roster(path)
+    assert source.encoding == "utf-8-sig"
+    sheet = source.sheets[0]
+    assert sheet.header_row == 1
+    assert sheet.cells.loc[0, "county"] == "梁平区"  # 区县 is the first column, right after the BOM
+    assert sheet.cells.loc[0, "name"] == "张三"
+
+
+def test_plain_utf8_csv_is_read_with_text_cells_never_numeric(tmp_path):
+    path = write_roster_csv(tmp_path / "plain.csv", [roster_row("张三", ID_A), roster_row("李梅", ID_B)], "utf-8")
+    source = read_roster(path)
+    assert source.encoding == "utf-8"
+    sheet = source.sheets[0]
+    assert sheet.sheet == ""
+    assert list(sheet.cells["id_number"]) == [ID_A, ID_B]
+    assert list(sheet.cells["_row"]) == [2, 3]
+    assert not sheet.numeric_cells.to_numpy().any()
+    assert sheet.cells.loc[0, "gradual_exit_month"] is None  # empty cell -> None
+
+
+def test_header_with_inner_spaces_and_full_width_brackets_in_csv(tmp_path):
+    path = tmp_path / "spaced.csv"
+    header = [h.replace("（", " (").replace("）", ") ") for h in DEATHS_HEADER]
+    header[0] = "姓 名"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, ["张三", ID_A, "男", "1950-01-01", "2020-01-15", "", "", "", ""]])
+    sheet = read_source_file(path, DEATHS.columns, REQUIRED_FIELDS["deaths"]).sheets[0]
+    assert sheet.cells.loc[0, "name"] == "张三"
+    assert sheet.cells.loc[0, "death_date"] == "2020-01-15"
+
+
+def test_missing_optional_column_reads_as_empty(tmp_path):
+    path = tmp_path / "no_phone.csv"
+    header = [h for h in ROSTER_HEADER if h != "联系电话"]
+    row = roster_row("张三", ID_A)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, [row[h] for h in header]])
+    sheet = read_roster(path).sheets[0]
+    assert sheet.cells.loc[0, "phone"] is None
+    assert sheet.cells.loc[0, "name"] == "张三"
+
+
+def test_file_without_a_recognisable_header_raises_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "天竺村名册.csv"
+    path.write_text("填报单位：回龙镇\n序号,名字,号码\n1,张三,500228195001011237\n", encoding="utf-8")
+    with pytest.raises(SourceFileError, match="天竺村名册.csv") as info:
+        read_roster(path)
+    assert "表头" in str(info.value)
+
+
+def test_corrupt_xlsx_raises_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "损坏的名册.xlsx"
+    path.write_bytes(random.Random(11643).randbytes(4096))
+    with pytest.raises(SourceFileError, match="损坏的名册.xlsx") as info:
+        read_roster(path)
+    assert "Excel" in str(info.value)
+
+
+def test_empty_xlsx_file_raises_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    path.write_bytes(b"")
+    with pytest.raises(SourceFileError, match="empty.xlsx"):
+        read_roster(path)
+
+
+def test_missing_file_and_unknown_format_raise_source_file_errors(tmp_path):
+    with pytest.raises(SourceFileError, match="nowhere.xlsx"):
+        read_roster(tmp_path / "nowhere.xlsx")
+    other = tmp_path / "roster.pdf"
+    other.write_bytes(b"%PDF-1.4")
+    with pytest.raises(SourceFileError, match="roster.pdf"):
+        read_roster(other)
+
+
+def test_every_sheet_that_has_the_header_is_read(tmp_path):
+    path = tmp_path / "multi.xlsx"
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    notes.title = "填表说明"
+    notes.append(["请按要求填写，身份证号码列设为文本格式"])
+    for title, names in (("天竺村", ["张三", "李梅"]), ("金带村", ["王五"])):
+        ws = wb.create_sheet(title)
+        ws.append([f"{title}低保名册"])
+        ws.append(ROSTER_HEADER)
+        for name in names:
+            row = roster_row(name, ID_A, **{"村（社区）": title})
+            ws.append([row[h] for h in ROSTER_HEADER])
+    wb.save(path)
+    source = read_roster(path)
+    assert [s.sheet for s in source.sheets] == ["天竺村", "金带村"]
+    assert [list(s.cells["name"]) for s in source.sheets] == [["张三", "李梅"], ["王五"]]
+    assert [s.header_row for s in source.sheets] == [2, 2]
+    assert list(source.sheets[1].cells["village"]) == ["金带村"]
+    assert source.rows == 3
+
+
+def test_header_key_ignores_width_and_spaces():
+    assert header_key("乡镇(街道)") == header_key("乡镇（街道）") == header_key(" 乡镇 （街道） ")
+    assert header_key(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, None),
+        ("  ", None),
+        (float("nan"), None),
+        (400.0, "400"),
+        (400.5, "400.5"),
+        (1, "1"),
+        (dt.date(2020, 5, 1), "2020-05-01"),
+        (dt.datetime(2020, 5, 1), "2020-05-01"),
+        (dt.datetime(2020, 5, 1, 8, 30), "2020-05-01 08:30:00"),
+        (" 张三 ", "张三"),
+    ],
+)
+def test_cell_text_is_what_a_person_sees(value, text):
+    assert cell_text(value) == text
