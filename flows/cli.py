@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     returns.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     returns.set_defaults(handler=cmd_returns)
 
+    serve = commands.add_parser("serve", help="按配置中的 cron 定时运行月度比对（Prefect serve）")
+    serve.add_argument("--config", type=Path)
+    serve.add_argument("--port", type=int, default=4200, help="未设置 PREFECT_API_URL 时本地 Prefect 服务器的端口")
+    serve.set_defaults(handler=cmd_serve)
+
     evaluate = commands.add_parser("evaluate", help="对照 truth.csv 计算各规则的召回率和精确率")
     evaluate.add_argument("--truth", type=Path, required=True)
     evaluate.add_argument("--exceptions", type=Path, required=True)
@@ -120,6 +125,12 @@ def cmd_returns(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_serve(args) -> int:
+    from flows.serve import serve_monthly
+
+    return serve_monthly(config=args.config, port=args.port)
+
+
 def cmd_evaluate(args) -> int:
     from flows.evaluate import evaluate_files
 
@@ -152,11 +163,18 @@ def cmd_run(args) -> int:
             print(f"错误：--source 应写作 NAME=PATH，NAME 为配置中的数据源（{known}）：{item}", file=sys.stderr)
             return 2
         inputs.setdefault(name, []).append(path)
+    if inputs:
+        # Files named on the command line replace the config's; an optional registry not
+        # named is left out rather than read from the config's (possibly demo) folder.
+        for name, source in settings.sources.items():
+            if source.optional:
+                inputs.setdefault(name, [])
     return _reconcile(args.month, config=args.config, inputs=inputs or None, out=args.out, db=args.db)
 
 
 def _reconcile(month: str, *, config, inputs, out, db) -> int:
     from flows.reconcile import monthly_reconciliation
+    from flows.errors import RunStepError
     from flows.rules import RULES
     from flows.sources.readers import SourceFileError
     from flows.warehouse import SqlError, WarehouseBusyError
@@ -165,7 +183,7 @@ def _reconcile(month: str, *, config, inputs, out, db) -> int:
         result = monthly_reconciliation(
             month=month, config=str(config) if config else None, inputs=inputs,
             out=str(out) if out else None, db=str(db) if db else None)
-    except (SourceFileError, WarehouseBusyError, SqlError, ConfigError) as exc:
+    except (SourceFileError, WarehouseBusyError, SqlError, ConfigError, RunStepError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         print("本次比对未完成，数据库和输出目录保持运行前的状态。", file=sys.stderr)
         return 1

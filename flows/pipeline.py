@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows import warehouse
-from flows.config import REQUIRED_FIELDS, Settings
+from flows import health, warehouse
+from flows.errors import sanitized
+from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, ConfigError, Settings
 from flows.matching.deceased import score_candidates
 from flows.normalize.dates import month_bounds
 from flows.rules import EXCEPTION_COLUMNS, RULES
@@ -69,8 +70,6 @@ def plan_run(settings: Settings, month: str, *, overrides: dict[str, list[str]] 
              out_dir: Path | None = None, db_path: Path | None = None) -> RunPlan:
     """Resolve the files of every source.  `overrides` maps a source name to paths given
     on the command line (relative to the working directory)."""
-    from flows.config import PROJECT_ROOT
-
     month_bounds(month)  # validates the month
     overrides = overrides or {}
     inputs: dict[str, list[Path]] = {}
@@ -95,8 +94,10 @@ def exclusive_run(plan: RunPlan):
     """Lock the warehouse, work on copies, and swap them in only if the body succeeds."""
     with warehouse.run_lock(plan.db_path):
         warehouse.clear_stale_copies(plan.db_path)
+        # Folders left by a killed run are garbage; we hold the lock, so nobody uses them.
+        for stale in plan.out_dir.parent.glob(f".{plan.out_dir.name}.*-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         staging_out = plan.out_dir.with_name(f".{plan.out_dir.name}.run-{os.getpid()}")
-        shutil.rmtree(staging_out, ignore_errors=True)
         staging_out.mkdir(parents=True)
         try:
             with warehouse.working_copy(plan.db_path) as work_db:
@@ -116,6 +117,10 @@ def _swap_folder(new: Path, target: Path) -> None:
 
 # ---------------------------------------------------------------- load
 
+EXPECTED_ERRORS = (SourceFileError, warehouse.SqlError, warehouse.WarehouseBusyError, ConfigError)
+
+
+@sanitized("读取数据", passthrough=EXPECTED_ERRORS)
 def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]:
     """Read every input file into raw_<source> tables; returns one lineage record per file."""
     lineage = []
@@ -141,6 +146,7 @@ def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]
 
 # ---------------------------------------------------------------- normalise
 
+@sanitized("数据标准化", passthrough=EXPECTED_ERRORS)
 def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int]:
     """raw_<source> -> norm_<kind> -> stg_* tables, and rejects.  Returns rejects per file."""
     con = warehouse.connect(db_path)
@@ -176,6 +182,17 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
         con.close()
 
 
+@sanitized("数据源检查", passthrough=EXPECTED_ERRORS)
+def check_sources(db_path: Path, plan: RunPlan, settings: Settings) -> dict:
+    """Source health before matching: coverage dates, townships, roster found in population."""
+    con = warehouse.connect(db_path)
+    try:
+        report, warnings = health.check_sources(con, plan.month, plan.run_id, settings)
+    finally:
+        con.close()
+    return {"sources": report, "warnings": warnings}
+
+
 # ---------------------------------------------------------------- match
 
 def rule_params(month: str, settings: Settings, run_id: str = "") -> dict:
@@ -188,6 +205,7 @@ def rule_params(month: str, settings: Settings, run_id: str = "") -> dict:
     }
 
 
+@sanitized("规则比对", passthrough=EXPECTED_ERRORS)
 def match(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int]:
     """Run every rule into rule_hits, then record this month's exceptions and cases."""
     params = rule_params(plan.month, settings, plan.run_id)

@@ -29,6 +29,11 @@ def normalise(work_db: Path, plan: pipeline.RunPlan, settings) -> dict[str, int]
     return pipeline.normalise(work_db, plan, settings)
 
 
+@task(name="check sources", cache_policy=NO_CACHE)
+def check_sources(work_db: Path, plan: pipeline.RunPlan, settings) -> dict:
+    return pipeline.check_sources(work_db, plan, settings)
+
+
 @task(name="match rules", cache_policy=NO_CACHE)
 def match(work_db: Path, plan: pipeline.RunPlan, settings) -> dict[str, int]:
     return pipeline.match(work_db, plan, settings)
@@ -51,10 +56,12 @@ def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[s
     with pipeline.exclusive_run(plan) as (work_db, work_out):
         lineage = load_sources(work_db, plan, settings)
         rejects_by_file = normalise(work_db, plan, settings)
+        source_health = check_sources(work_db, plan, settings)
         counts = match(work_db, plan, settings)
         record = write_reports(work_db, work_out, plan, settings, {
             "started_at": started_at, "lineage": lineage, "rejects_by_file": rejects_by_file, "counts": counts,
+            "source_health": source_health,
         })
-    logger.info("month %s reconciled: %d files, %d exceptions, %d rejected values",
-                   month, len(lineage), sum(counts.values()), record["rows_rejected"])
+    logger.info("month %s reconciled: %d files, %d exceptions, %d rejected values, %d warnings",
+                month, len(lineage), sum(counts.values()), record["rows_rejected"], len(record["warnings"]))
     return {**record, "out_dir": str(plan.out_dir), "db": str(plan.db_path)}

@@ -2,22 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
-from flows import pipeline, warehouse
+from flows import health, pipeline, warehouse
 from flows.config import Settings
+from flows.errors import sanitized
 from flows.reports.summary import write_township_summary
 from flows.reports.workbooks import write_village_workbooks
 
 
+@sanitized("生成报表", passthrough=pipeline.EXPECTED_ERRORS)
 def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Settings, facts: dict) -> dict:
     params = pipeline.rule_params(plan.month, settings, plan.run_id)
     con = warehouse.connect(work_db)
     try:
         exceptions = pipeline.write_machine_outputs(con, plan, out_dir)
         exceptions = exceptions.astype(object).where(exceptions.notna(), None)
-        (out_dir / "villages").mkdir()
-        (out_dir / "summary").mkdir()
+        for folder in ("villages", "summary"):      # a retried attempt starts clean
+            shutil.rmtree(out_dir / folder, ignore_errors=True)
+            (out_dir / folder).mkdir()
         villages = con.execute("select distinct township, village from stg_roster order by 1, 2").df()
         exceptions["previous_result"] = _previous_results(con, plan.month, exceptions)
         exceptions["head_name"], exceptions["benefit_type"] = _household_facts(con, exceptions)
@@ -32,10 +36,12 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
             warehouse.query_sql(con, "reports/township_summary", params),
             warehouse.query_sql(con, "reports/village_rule_counts", params),
             out_dir / "summary", plan.month, filled_on=today)
+        warnings = facts["source_health"]["warnings"] + health.check_death_rates(con, plan.month)
         record = pipeline.write_run_record(
             con, plan, out_dir, started_at=facts["started_at"], lineage=facts["lineage"],
             rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,
-            extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files)}})
+            extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files)},
+                   "source_health": facts["source_health"]["sources"], "warnings": warnings})
     finally:
         con.close()
     return record

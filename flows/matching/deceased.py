@@ -43,6 +43,7 @@ def score_pairs(pairs: pd.DataFrame, *, name_floor: float) -> pd.DataFrame:
     """Plain scoring of a pairs frame (columns of sql/matching/suspect_pairs.sql)."""
     if pairs.empty:
         return pd.DataFrame(columns=SCORED_COLUMNS).astype({"score": float, "name_similarity": float})
+    pairs = pairs.astype(object).where(pairs.notna(), None)
     rows = [_score(pair, name_floor) for pair in pairs.itertuples(index=False)]
     return pd.DataFrame(rows, columns=SCORED_COLUMNS)
 

@@ -1,5 +1,5 @@
 -- cases: a finding that lives across months, keyed by (rule, person).
--- person_key is the normalised ID when valid, else household + name.  case_id is a
+-- person_key is township | household | (the normalised ID when valid, else the name).  case_id is a
 -- short opaque number printed on village sheets (核查编号) and read back from returns.
 create table if not exists cases (
     case_id          varchar primary key,

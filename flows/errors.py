@@ -1,0 +1,47 @@
+"""Errors that may be shown, logged and stored by Prefect: they never carry personal data.
+
+Expected problems (a file that cannot be read, a busy warehouse, a bad config) have their
+own exceptions whose messages name files, rows and columns only.  Anything unexpected is
+turned into `RunStepError` naming the step and the exception type; the full traceback,
+which could quote a value, goes to a local file readable only by its owner.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import traceback
+from pathlib import Path
+
+from flows.config import PROJECT_ROOT
+
+LOG_DIR = PROJECT_ROOT / "data" / "logs"
+
+
+class RunStepError(RuntimeError):
+    pass
+
+
+def sanitized(step: str, *, passthrough: tuple[type[BaseException], ...] = ()):
+    """Decorator: let `passthrough` exceptions out as they are, replace any other."""
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except passthrough:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every other error is re-raised, sanitised
+                detail = _write_traceback(step)
+                raise RunStepError(f"步骤「{step}」失败：{type(exc).__name__}（详细信息见 {detail}）") from None
+        return wrapper
+    return decorate
+
+
+def _write_traceback(step: str) -> Path:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    path = LOG_DIR / f"error-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"step: {step}\n{traceback.format_exc()}")
+    return path

@@ -1,0 +1,86 @@
+"""Source health: is each registry complete enough for this month's findings to mean something?
+
+Checks run on every run and produce warnings (Chinese, no personal data) that go to
+run.json, the CLI summary and the notebook.  A warning never stops a run: a stale
+police file still finds the deaths it has, but the analyst must know it is stale.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flows import warehouse
+from flows.config import Settings
+from flows.normalize.dates import month_bounds
+
+MIN_ROSTER_IN_POPULATION = 0.90
+DECEASED_RATE_ALARM = 3.0      # × the village's own average of earlier months
+DECEASED_ALARM_MIN_CASES = 3
+
+
+def check_sources(con, month: str, run_id: str, settings: Settings) -> tuple[list[dict], list[str]]:
+    """Record this delivery and compare it with the month and with the last delivery."""
+    con.execute("delete from source_deliveries where month = ?", [month])
+    warehouse.run_sql(con, "reports/record_deliveries", {"run_id": run_id, "month": month})
+    health = warehouse.query_sql(con, "reports/source_health", {"month": month})
+    labels = {name: source.label for name, source in settings.sources.items()}
+    first_day, _ = month_bounds(month)
+    previous_month_start = (first_day - dt.timedelta(days=1)).replace(day=1)
+    warnings, report = [], []
+    for row in health.itertuples(index=False):
+        label = labels.get(row.source, row.source)
+        kind = settings.sources[row.source].kind if row.source in settings.sources else ""
+        latest = row.latest_date.date() if hasattr(row.latest_date, "date") else row.latest_date
+        if latest is not None and latest == latest and kind != "roster" and latest < previous_month_start:
+            warnings.append(f"{label}数据最新记录日期为{latest:%Y-%m-%d}，未覆盖{previous_month_start:%Y年%m月}，"
+                            "可能未及时更新，本月死亡比对可能不完整")
+        for township in _as_list(row.townships_missing):
+            warnings.append(f"{label}数据本月没有{township}的记录（{row.previous_month}有），请确认数据是否缺失")
+        for township in _as_list(row.townships_halved):
+            warnings.append(f"{label}数据中{township}的记录数比{row.previous_month}减少一半以上，请确认数据是否完整")
+        report.append({"source": row.source, "label": label, "rows": int(row.rows),
+                       "latest_date": latest.isoformat() if latest == latest and latest else None})
+    share = health["roster_in_population"].iloc[0] if len(health) else None
+    if share is not None and share == share:
+        report.append({"source": "roster_in_population", "share": round(float(share), 4)})
+        if share < MIN_ROSTER_IN_POPULATION:
+            warnings.append(f"名册中仅{share:.1%}的身份证号能在户籍人口数据中找到，户籍数据可能不完整或不是本乡镇的")
+    return report, warnings
+
+
+def check_death_rates(con, month: str) -> list[str]:
+    """Alarm when a village's share of recipients with a death finding jumps above its history."""
+    rows = con.execute("""
+        with members as (
+            select month, township, village, sum("rows") as members
+            from source_deliveries where village is not null group by all
+        ),
+        deaths as (
+            select month, township, village, count(*) as deaths from exceptions
+            where rule in ('DECEASED_PAID', 'DECEASED_SUSPECT') group by all
+        ),
+        rates as (
+            select m.month, m.township, m.village, coalesce(d.deaths, 0) as deaths,
+                   coalesce(d.deaths, 0) / m.members as rate
+            from members m left join deaths d using (month, township, village)
+        )
+        select now.township, now.village, now.deaths, now.rate, avg(past.rate) as past_rate
+        from rates now join rates past
+          on past.township = now.township and past.village = now.village and past.month < now.month
+        where now.month = ?
+        group by all
+    """, [month]).fetchall()
+    warnings = []
+    for township, village, deaths, rate, past_rate in rows:
+        if deaths >= DECEASED_ALARM_MIN_CASES and rate > DECEASED_RATE_ALARM * max(past_rate, 0.001):
+            warnings.append(f"{township}{village}本月死亡疑点{deaths}人（{rate:.1%}），远高于该村以往平均（{past_rate:.1%}），"
+                            "请检查数据是否有误")
+    return warnings
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    try:
+        return [v for v in value if v]
+    except TypeError:
+        return []
