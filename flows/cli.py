@@ -86,9 +86,20 @@ def _month(text: str) -> str:
     return text
 
 
+def _clear_generated(folder: Path) -> None:
+    """A second generation into the same folder must not leave the first one's files
+    where the config's globs would pick them up."""
+    import shutil
+
+    for name in ("roster", "deaths", "population", "cremation", "poverty", "assistance"):
+        shutil.rmtree(folder / name, ignore_errors=True)
+    (folder / "truth.csv").unlink(missing_ok=True)
+
+
 def cmd_generate(args) -> int:
     from flows.generate import generate
 
+    _clear_generated(args.out)
     summary = generate(args.scale, args.seed, args.month, args.out)
     print(f"已生成 {args.scale} 规模数据（种子 {args.seed}，月份 {args.month}）到 {args.out}")
     for key, value in summary.items():
@@ -142,6 +153,7 @@ def cmd_evaluate(args) -> int:
 def cmd_demo(args) -> int:
     from flows.generate import generate
 
+    _clear_generated(DEMO_RAW)
     generate("township", DEMO_SEED, DEMO_MONTH, DEMO_RAW)
     print(f"示例数据已生成：{DEMO_RAW}")
     return _reconcile(DEMO_MONTH, config=None, inputs=None, out=args.out, db=None)

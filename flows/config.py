@@ -11,7 +11,8 @@ PROJECT_ROOT = Path(os.environ.get("DIBAO_ROOT", Path(__file__).resolve().parent
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.toml"
 SQL_DIR = PROJECT_ROOT / "sql"
 
-SOURCE_KINDS = ("roster", "deaths", "population")
+SOURCE_KINDS = ("roster", "deaths", "population", "poverty", "assistance")
+REQUIRED_KINDS = ("roster", "deaths", "population")  # the others are optional registries
 # Every canonical field of a kind; a source may map a subset, the rest stay NULL.
 KIND_FIELDS = {
     "roster": ("county", "township", "village", "household_id", "head_name", "head_id_number", "sex",
@@ -20,12 +21,19 @@ KIND_FIELDS = {
     "deaths": ("sex", "birth_date", "death_date", "deregistration_date", "reason", "address",
                "police_station", "cremation_date", "funeral_home"),
     "population": ("sex", "birth_date", "address", "household_no", "relation", "status", "change_date"),
+    # 建档立卡/边缘户/监测户 名单 (the notice's 附件1-3 ledgers are built from it)
+    "poverty": ("township", "village", "household_size", "relation", "health", "poverty_cause",
+                "income_monthly", "household_type", "phone"),
+    # 临时救助 records: who received temporary assistance
+    "assistance": ("township", "village", "assistance_type", "assistance_date"),
 }
 # Fields without which a row of that kind cannot be reconciled at all.
 REQUIRED_FIELDS = {
     "roster": ("village", "household_id", "name", "id_number", "monthly_amount"),
     "deaths": ("name", "id_number", "death_date"),
     "population": ("name", "id_number", "status"),
+    "poverty": ("village", "name", "id_number", "household_type"),
+    "assistance": ("name", "id_number"),
 }
 
 
@@ -87,7 +95,7 @@ def load_settings(path: Path | None = None) -> Settings:
     thresholds = raw.get("thresholds", {})
     schedule = raw.get("schedule", {})
     sources = {name: _source(name, spec, path) for name, spec in raw.get("sources", {}).items()}
-    for kind in SOURCE_KINDS:
+    for kind in REQUIRED_KINDS:
         if not any(s.kind == kind for s in sources.values()):
             raise ConfigError(f"配置文件 {path} 没有声明 kind = \"{kind}\" 的数据源")
     return Settings(

@@ -21,7 +21,7 @@ import pandas as pd
 
 from flows import health, warehouse
 from flows.errors import sanitized
-from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, ConfigError, Settings
+from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KINDS, ConfigError, Settings
 from flows.matching.deceased import score_candidates
 from flows.normalize.dates import month_bounds
 from flows.rules import EXCEPTION_COLUMNS, RULES
@@ -151,7 +151,7 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
     """raw_<source> -> norm_<kind> -> stg_* tables, and rejects.  Returns rejects per file."""
     con = warehouse.connect(db_path)
     try:
-        by_kind: dict[str, list[pd.DataFrame]] = {"roster": [], "deaths": [], "population": []}
+        by_kind: dict[str, list[pd.DataFrame]] = {kind: [] for kind in SOURCE_KINDS}
         rejects = []
         for name in plan.inputs:
             source = settings.sources[name]
@@ -166,7 +166,7 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
             con.execute(f"create or replace table norm_{kind} as select * from _staged")
             con.unregister("_staged")
         for name in ("staging/stg_roster", "staging/stg_population", "staging/stg_death_evidence",
-                     "staging/stg_households"):
+                     "staging/stg_households", "staging/stg_poverty", "staging/stg_subjects"):
             warehouse.run_sql(con, name)
         all_rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
         all_rejects = all_rejects.astype({"row": "int64"}) if not all_rejects.empty else all_rejects
@@ -202,6 +202,7 @@ def rule_params(month: str, settings: Settings, run_id: str = "") -> dict:
         "month_index": first.year * 12 + first.month,
         "gradual_exit_months": settings.gradual_exit_months,
         "suspect_min_score": settings.suspect_min_score,
+        "dibao_standard": settings.dibao_standard_monthly,
     }
 
 
@@ -214,8 +215,6 @@ def match(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int]:
         warehouse.run_sql(con, "matching/rule_hits")
         _register_catalogue(con)
         for rule in RULES.values():
-            if rule.sql is None:
-                continue
             if rule.code == "DECEASED_SUSPECT":
                 warehouse.run_sql(con, "matching/suspect_candidates", params)
                 score_candidates(con, name_floor=settings.suspect_name_similarity)

@@ -17,7 +17,7 @@ class Rule:
     name_zh: str
     severity: str
     family: str
-    sql: str | None  # sql/rules/<file>.sql; None for rules not computed from the roster
+    sql: str  # sql/rules/<file>.sql
 
 
 RULES: dict[str, Rule] = {r.code: r for r in (
@@ -31,7 +31,7 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("MOVED_OUT", "户籍已迁出", "medium", "家庭变动", "rules/moved_out"),
     Rule("HOUSEHOLD_SIZE_CHANGED", "家庭人口变动未调整", "medium", "家庭变动", "rules/household_size_changed"),
     Rule("GRADUAL_EXIT_OVERDUE", "渐退期满仍发放", "high", "家庭变动", "rules/gradual_exit_overdue"),
-    Rule("UNCOVERED_VULNERABLE", "应保未保（待核实）", "high", "应保未保", None),
+    Rule("UNCOVERED_VULNERABLE", "应保未保（待核实）", "high", "应保未保", "rules/uncovered_vulnerable"),
 )}
 
 CASE_PREFIX = {

@@ -1,0 +1,16 @@
+"""Synthetic inputs for dibao-recon, with the faults they contain labelled in truth.csv.
+
+`generate(scale, seed, month, out_dir)` writes, under out_dir:
+  roster/{乡镇}_低保特困在册人员名册_{YYYY-MM}.xlsx     one per township
+  population/{乡镇}_计生全员人口_{YYYY-MM}.xlsx|.csv   one per township
+  deaths/{区县}_公安死亡注销人员_{YYYY-MM}.csv          GB18030, one per district
+  cremation/{区县}_火化记录_{YYYY-MM}.csv               UTF-8, one per district
+  truth.csv                                             one row per (rule, roster member)
+
+Modules: world (geography, months), names, idnumbers, people (the clean world),
+faults (what goes wrong, and truth), namesakes (no unintended look-alikes),
+render (the messy written forms), writers (xlsx/csv), core (generate).
+"""
+from .core import generate
+
+__all__ = ["generate"]

@@ -20,9 +20,11 @@ from flows.sources.readers import SourceFile
 STAGED_COMMON = ["source", "source_label", "file", "sheet", "row_number", "name_raw", "name", "name_pinyin",
                  "id_number_raw", "id_clean", "id_number", "id_status", "id_sex", "id_birth_date"]
 REJECT_COLUMNS = ["source", "file", "sheet", "row", "column", "value", "reason"]
-DATE_FIELDS = ("birth_date", "death_date", "deregistration_date", "change_date", "cremation_date")
+DATE_FIELDS = ("birth_date", "death_date", "deregistration_date", "change_date", "cremation_date",
+               "assistance_date")
 MONTH_FIELDS = ("enrolled_month", "gradual_exit_month")
-NUMBER_FIELDS = ("monthly_amount", "household_size")
+NUMBER_FIELDS = ("monthly_amount", "household_size", "income_monthly")
+POVERTY_TYPES = ("未脱贫建档立卡", "边缘户", "脱贫监测户")
 SEX_VALUES = {"男": "男", "女": "女", "1": "男", "2": "女", "M": "男", "F": "女", "男性": "男", "女性": "女"}
 POPULATION_STATUS = ("正常", "死亡", "迁出")
 TEXT_FIELDS = ("county", "township", "village", "household_id", "relation", "benefit_type",
@@ -107,13 +109,18 @@ def stage_source(source: SourceConfig, cells: pd.DataFrame, *, township_label: s
         unknown = staged["status"].notna() & ~staged["status"].isin(POPULATION_STATUS)
         reject(unknown & ~no_name, "status", "人员状态应为 正常、死亡 或 迁出（该字段置空）")
         staged.loc[unknown, "status"] = None
+    if source.kind == "poverty":
+        bad_type = ~staged["household_type"].isin(POVERTY_TYPES) & ~no_name
+        reject(bad_type, "household_type", "户类型应为 未脱贫建档立卡、边缘户 或 脱贫监测户，整行未导入")
+        no_name = no_name | bad_type
     if source.kind == "roster":
-        if "township" not in staged or staged["township"].isna().all():
-            staged["township"] = township_label
-        staged["township"] = staged["township"].fillna(township_label)
         no_household = staged["household_id"].isna() & ~no_name
         reject(no_household, "household_id", "户编号为空，整行未导入")
         no_name = no_name | no_household
+    if source.kind in ("roster", "poverty"):
+        # A roster or ledger of one township often has no 乡镇 column: the config names it.
+        township = staged["township"] if "township" in staged else pd.Series(None, index=staged.index, dtype=object)
+        staged["township"] = township.fillna(township_label)
         no_village = staged["village"].isna() & ~no_name
         reject(no_village, "village", "村（社区）为空，整行未导入")
         no_name = no_name | no_village

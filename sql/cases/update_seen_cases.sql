@@ -3,7 +3,7 @@
 -- when the evidence changes (another death date, another source) it is opened again.
 -- A resolved case that reappears in a later month is open again.  confirmed stays
 -- confirmed.  Re-running a month keeps the decisions made on that month's sheets.
--- Inputs: rule_hits, stg_roster, cases.  Parameters: $month.
+-- Inputs: rule_hits, stg_subjects, cases.  Parameters: $month.
 update cases
 set last_seen_month = greatest(cases.last_seen_month, $month),
     status = case
@@ -17,7 +17,7 @@ set last_seen_month = greatest(cases.last_seen_month, $month),
     evidence_key = found.evidence_key
 from (
     select distinct on (h.rule, r.person_key) h.rule, r.person_key, h.evidence_key
-    from rule_hits h join stg_roster r using (member_key)
-    order by h.rule, r.person_key, h.member_key
+    from rule_hits h join stg_subjects r using (subject_id)
+    order by h.rule, r.person_key, h.subject_id
 ) found
 where cases.rule = found.rule and cases.person_key = found.person_key;

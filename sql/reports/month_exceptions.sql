@@ -1,6 +1,6 @@
 -- month_exceptions: this run's findings as exceptions.csv rows (SPEC §5 column order)
 -- with their case and the facts village sheets need (户主姓名, 救助类型).
--- Inputs: rule_hits, stg_roster, cases, rule_catalogue.  Parameters: $month, $run_id.
+-- Inputs: rule_hits, stg_subjects, cases, rule_catalogue.  Parameters: $month, $run_id.
 with final as (
     select
         $month as month,
@@ -25,7 +25,7 @@ with final as (
         h.evidence_key,
         cat.position as rule_order
     from rule_hits h
-    join stg_roster r using (member_key)
+    join stg_subjects r using (subject_id)
     join cases c on c.rule = h.rule and c.person_key = r.person_key
     join rule_catalogue cat on cat.code = h.rule
 )

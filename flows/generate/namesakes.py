@@ -1,0 +1,124 @@
+"""Keep accidental near-namesakes out of the data, so truth.csv is the whole truth.
+
+With a million random names, some dead stranger will share a birth date and a surname
+(or a given name, or their sound) with a living recipient.  A fuzzy matcher would
+rightly call that a suspect death, but nobody injected it.  After the faults are in,
+every such pair is broken by renaming the side nobody depends on:
+  * a clean dead resident or stranger is renamed;
+  * a clean roster member who happens to look like an *injected* death record
+    (someone else's typo'd record, a namesake) is renamed;
+  * two clean roster members with the same name and birth date: one is renamed.
+People that faults depend on ("pinned") are never renamed; so that two pinned people
+never look alike, roster members are first separated from each other, before faults.
+
+"Looks like" = same birth date (true or as the roster states it) and the same
+surname sound or the same given-name sound (toneless pinyin).  That is broader than
+any matcher's edit-or-homophone test, so nothing unintended survives.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from . import names
+from .faults import Ctx
+from .people import RECIPIENT, rename
+
+MAX_ROUNDS = 30
+log = logging.getLogger(__name__)
+
+
+def separate_namesakes(ctx: Ctx) -> int:
+    """Rename until no unintended look-alike pairs remain; returns how many pairs
+    could not be broken because both sides are pinned (rare: about one per city)."""
+    for _ in range(MAX_ROUNDS):
+        roster = _roster_side(ctx)
+        to_rename = set(_pairs(_clean_death_side(ctx), roster)["who"])
+        fixed_pairs = _pairs(_fixed_death_side(ctx), roster)
+        fixed_pairs = fixed_pairs[fixed_pairs["who"] != fixed_pairs["pid"]]
+        renamable = ~fixed_pairs["pid"].isin(ctx.pinned)
+        to_rename |= set(fixed_pairs.loc[renamable, "pid"])
+        to_rename |= _roster_twins(roster, ctx.pinned)
+        if not to_rename:
+            stuck = int((~renamable).sum())
+            if stuck:
+                log.info("%d look-alike pair(s) between faulted members left in place", stuck)
+            return stuck
+        _rename(ctx, np.array(sorted(to_rename)))
+    raise RuntimeError("namesakes did not separate")
+
+
+def _roster_side(ctx: Ctx) -> pd.DataFrame:
+    """Roster people by birth date as true and as stated on the roster."""
+    r, p = ctx.roster, ctx.people
+    pid = r["pid"].to_numpy()
+    true = pd.DataFrame({"pid": pid, "birth": p["birth"].to_numpy()[pid]})
+    stated = r.loc[r["birth_stated"].notna(), ["pid", "birth_stated"]].rename(
+        columns={"birth_stated": "birth"})
+    side = pd.concat([true, stated], ignore_index=True).drop_duplicates()
+    side["birth"] = pd.to_datetime(side["birth"]).dt.normalize()
+    side["sur_key"] = p["sur_key"].to_numpy()[side["pid"]]
+    side["giv_key"] = p["giv_key"].to_numpy()[side["pid"]]
+    side["name"] = p["name"].to_numpy()[side["pid"]]
+    return side
+
+
+def _clean_death_side(ctx: Ctx) -> pd.DataFrame:
+    p = ctx.people
+    dead = (p["police"] | p["cremation"] | (p["pop_status"] == "死亡")) & (p["kind"] != RECIPIENT)
+    dead &= ~p.index.isin(list(ctx.pinned))
+    side = p.loc[dead, ["birth", "sur_key", "giv_key"]].copy()
+    side["who"] = side.index
+    return side
+
+
+def _fixed_death_side(ctx: Ctx) -> pd.DataFrame:
+    """Death evidence that faults put there: records, and recipients marked 死亡."""
+    rows = []
+    for rec in ctx.records:
+        sur_key, giv_key = names.sound_keys_of(rec["name"])
+        rows.append((rec["target"], pd.Timestamp(rec["birth"]), sur_key, giv_key))
+    p = ctx.people
+    dead_recipients = p[(p["kind"] == RECIPIENT) & (p["pop_status"] == "死亡")]
+    for pid, row in dead_recipients.iterrows():  # a few dozen per township
+        rows.append((pid, row["birth"], row["sur_key"], row["giv_key"]))
+    return pd.DataFrame(rows, columns=["who", "birth", "sur_key", "giv_key"])
+
+
+def _pairs(deaths: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
+    """(who, pid) pairs sharing a birth date and a surname or given-name sound."""
+    if deaths.empty:
+        return pd.DataFrame(columns=["who", "pid"])
+    deaths = deaths.assign(birth=pd.to_datetime(deaths["birth"]).dt.normalize())
+    found = [deaths[["who", "birth", key]].merge(roster[["pid", "birth", key]], on=["birth", key])
+             for key in ("sur_key", "giv_key")]
+    return pd.concat(found)[["who", "pid"]].drop_duplicates()
+
+
+def _roster_twins(roster: pd.DataFrame, pinned: set[int]) -> set[int]:
+    """Distinct roster people with the same name and birth date: rename all but one."""
+    twins = roster.drop_duplicates(["pid", "birth"])
+    twins = twins[twins.duplicated(["name", "birth"], keep=False)]
+    twins = twins.assign(pinned=twins["pid"].isin(pinned)).sort_values(["pinned", "pid"])
+    keep = twins.drop_duplicates(["name", "birth"], keep="last")
+    return set(twins.loc[~twins.index.isin(keep.index) & ~twins["pinned"], "pid"])
+
+
+def _rename(ctx: Ctx, pids: np.ndarray) -> None:
+    ctx.people = rename(ctx.rng, ctx.people, ctx.people.index.isin(pids))
+
+
+def separate_roster_lookalikes(ctx: Ctx) -> None:
+    """Before any fault: no two roster members share a birth date and a surname or
+    given-name sound.  A fault's death record is then like its own member only, and
+    two faulted (hence unrenamable) members can never be mistaken for each other."""
+    for _ in range(MAX_ROUNDS):
+        side = _roster_side(ctx)
+        pairs = pd.concat([side.merge(side, on=["birth", key]) for key in ("sur_key", "giv_key")])
+        later = pairs.loc[pairs["pid_x"] < pairs["pid_y"], "pid_y"].unique()
+        if len(later) == 0:
+            return
+        _rename(ctx, later)
+    raise RuntimeError("roster look-alikes did not separate")

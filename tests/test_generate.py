@@ -1,0 +1,368 @@
+"""The synthetic-data generator: deterministic, messy in the documented ways, and
+truthful — truth.csv lists every fault and nothing else fires for the other members.
+
+Township scale only (a few seconds per run); district timing is a benchmark, not a test.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from flows.generate import generate
+from flows.generate import names
+from flows.generate.idnumbers import check_digits, issue_ids
+from flows.generate.render import POLICE_COLUMNS, POPULATION_COLUMNS, ROSTER_COLUMNS
+from flows.normalize.ids import VALID, check_digit, clean_id_text, normalize_id
+
+MONTH = "2020-05"
+MONTH_END = dt.date(2020, 5, 31)
+MONTH_INDEX = 2020 * 12 + 4
+RULE_RANGES = {
+    "DECEASED_PAID": (30, 50), "DECEASED_SUSPECT": (18, 32), "HARD_NEGATIVE": (10, 20),
+    "INVALID_ID": (15, 25), "ID_NAME_MISMATCH": (10, 20), "ID_ATTR_MISMATCH": (10, 20),
+    "DUPLICATE_BENEFIT": (14, 24), "NOT_IN_REGISTRY": (10, 20), "MOVED_OUT": (7, 13),
+    "HOUSEHOLD_SIZE_CHANGED": (45, 70), "GRADUAL_EXIT_OVERDUE": (7, 13), "REJECT": (2, 3),
+}
+
+
+# --- fixtures and readers ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("township_seed1")
+    counts = generate("township", 1, MONTH, path)
+    assert {k for k in counts} >= {"roster_rows", "deaths_rows", "population_rows",
+                                   "cremation_rows", "truth_rows", "files"}
+    assert all(Path(f).exists() for f in counts["files"])
+    return path
+
+
+def only(folder: Path, pattern: str) -> Path:
+    (path,) = sorted(folder.glob(pattern))
+    return path
+
+
+def read_roster(out: Path) -> pd.DataFrame:
+    path = only(out / "roster", f"回龙镇_低保特困在册人员名册_{MONTH}.xlsx")
+    raw = pd.read_excel(path, engine="calamine", header=None, dtype=object)
+    frame = raw.iloc[4:].set_axis(list(raw.iloc[3]), axis=1).reset_index(drop=True)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def roster(out) -> pd.DataFrame:
+    return read_roster(out)
+
+
+@pytest.fixture(scope="module")
+def truth(out) -> pd.DataFrame:
+    return pd.read_csv(out / "truth.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def police(out) -> pd.DataFrame:
+    frame = pd.read_csv(only(out / "deaths", "*.csv"), encoding="gb18030", dtype=str,
+                        keep_default_na=False)
+    frame["id"] = frame["公民身份号码"].map(lambda v: normalize_id(v).id_number)
+    frame["death"] = frame["死亡日期"].map(parse_date)
+    frame["birth"] = frame["出生日期"].map(parse_date)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def population(out) -> pd.DataFrame:
+    path = only(out / "population", "*.xlsx")
+    raw = pd.read_excel(path, engine="calamine", header=None, dtype=str)
+    frame = raw.iloc[2:].set_axis(list(raw.iloc[1]), axis=1).fillna("")
+    assert list(frame.columns) == POPULATION_COLUMNS
+    return frame
+
+
+@pytest.fixture(scope="module")
+def cremation(out) -> pd.DataFrame:
+    return pd.read_csv(only(out / "cremation", "*.csv"), encoding="utf-8", dtype=str,
+                       keep_default_na=False)
+
+
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+def parse_date(value) -> dt.date | None:
+    """Every date form the generator writes (text styles, date cells, serials)."""
+    if isinstance(value, (dt.datetime, pd.Timestamp)):
+        return value.date()
+    if isinstance(value, (int, float)) and not pd.isna(value):
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+    text = str(value).strip()
+    if re.fullmatch(r"\d{8}", text):
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    match = _DATE.match(text)
+    return dt.date(*map(int, match.groups())) if match else None
+
+
+def normal_name(value) -> str:
+    text = unicodedata.normalize("NFKC", "" if pd.isna(value) else str(value))
+    text = re.sub(r"\s", "", text)
+    return re.sub(r"[·•・.]", "·", text)
+
+
+def roster_id(value):
+    return normalize_id(value, from_number=not isinstance(value, str))
+
+
+def months_overpaid(death: dt.date) -> int:
+    return MONTH_INDEX - (death.year * 12 + death.month - 1)
+
+
+@pytest.fixture(scope="module")
+def clean_rows(roster, truth) -> pd.DataFrame:
+    """Roster rows of members with no truth row and not in a household with one."""
+    flagged = set(zip(truth["household_id"], truth["name"]))
+    flagged_households = set(truth["household_id"])
+    names_ = roster["姓名"].map(normal_name)
+    keep = [(h, n) not in flagged and h not in flagged_households
+            for h, n in zip(roster["户编号"], names_)]
+    return roster[keep].assign(name=names_[keep])
+
+
+# --- determinism -----------------------------------------------------------------
+
+def test_same_seed_same_files_other_seed_other_files(out, roster, tmp_path):
+    again = tmp_path / "again"
+    generate("township", 1, MONTH, again)
+    assert (again / "truth.csv").read_bytes() == (out / "truth.csv").read_bytes()
+    pd.testing.assert_frame_equal(read_roster(again), roster)
+    for folder in ("deaths", "population", "cremation", "roster"):
+        assert only(again / folder, "*").read_bytes() == only(out / folder, "*").read_bytes()
+
+    other = tmp_path / "other"
+    generate("township", 2, MONTH, other)
+    assert (other / "truth.csv").read_bytes() != (out / "truth.csv").read_bytes()
+    assert not read_roster(other)["身份证号码"].equals(roster["身份证号码"])
+
+
+# --- shapes --------------------------------------------------------------------------
+
+def test_roster_has_title_rows_then_real_headers(out):
+    path = only(out / "roster", "*.xlsx")
+    raw = pd.read_excel(path, engine="calamine", header=None, dtype=object)
+    assert raw.iloc[0, 0] == "梁平区回龙镇低保特困在册人员名册"
+    assert raw.iloc[1, 0].startswith("填报单位：回龙镇民政和社会事务办")
+    assert "填报时间：2020年5月28日" in raw.iloc[1, 0]
+    assert raw.iloc[2].isna().all()
+    assert list(raw.iloc[3]) == ROSTER_COLUMNS
+
+
+def test_roster_values_arrive_messy(roster):
+    ids = roster["身份证号码"]
+    texts = ids[ids.map(lambda v: isinstance(v, str))]
+    assert texts.str.contains("x").any(), "lowercase x"
+    assert texts.str.contains(" ").any(), "inner spaces"
+    assert texts.map(lambda v: any("０" <= c <= "９" for c in v)).any(), "full-width digits"
+    assert (texts.str.len() == 15).any(), "15-digit legacy IDs"
+    assert (~ids.map(lambda v: isinstance(v, str))).sum() >= 3, "Excel number cells"
+    births = roster["出生日期"]
+    assert births.map(lambda v: isinstance(v, dt.datetime)).any(), "real date cells"
+    assert births.map(lambda v: isinstance(v, (int, float))).any(), "serial numbers"
+    text_births = births[births.map(lambda v: isinstance(v, str))]
+    for pattern in (r"^\d{4}-\d{2}-\d{2}$", r"^\d{4}/\d{1,2}/\d{1,2}$", r"^\d{4}\.\d{1,2}\.\d{1,2}$",
+                    r"^\d{8}$", r"^\d{4}年\d{1,2}月\d{1,2}日$"):
+        assert text_births.str.match(pattern).any(), pattern
+    assert roster["纳入年月"].str.contains("年").any() and roster["纳入年月"].str.contains("-").any()
+    assert roster["姓名"].astype(str).str.contains(r"\s").any()
+
+
+def test_police_csv_is_gb18030_not_utf8(out):
+    data = only(out / "deaths", "*.csv").read_bytes()
+    text = data.decode("gb18030")
+    assert text.splitlines()[0].split(",") == POLICE_COLUMNS
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+
+
+def test_file_layout_and_sizes(out, roster, police, population, cremation):
+    assert 2300 <= len(roster) <= 2900
+    assert 5000 <= len(police) <= 7000
+    assert 37000 <= len(population) <= 43000
+    assert 0.6 * len(police) <= len(cremation) <= 0.85 * len(police)
+    assert (population["人员状态"].isin(["正常", "死亡", "迁出"])).all()
+    assert (police["注销原因"] == "死亡").all()
+    assert (police["公民身份号码"].str.len() == 15).any()
+
+
+# --- IDs and names -------------------------------------------------------------------
+
+def test_vectorised_check_digits_agree_with_check_digit():
+    rng = np.random.default_rng(7)
+    bodies = rng.integers(10**16, 10**17, 2000)
+    expected = [check_digit(str(b)) for b in bodies]
+    assert list(check_digits(bodies)) == expected
+
+
+def test_issued_ids_are_valid_unique_and_carry_sex_and_birth():
+    rng = np.random.default_rng(3)
+    birth = np.datetime64("1950-01-01") + rng.integers(0, 20000, 5000).astype("timedelta64[D]")
+    male = rng.random(5000) < 0.5
+    ids = issue_ids(rng, np.full(5000, 500228), birth, male)
+    assert len(set(ids)) == 5000
+    for id18, b, m in zip(ids, birth, male):
+        result = normalize_id(id18)
+        assert result.status == VALID
+        assert result.birth_date == b.astype(dt.date) and (result.sex == "男") == m
+
+
+def test_homophone_groups_sound_alike():
+    from pypinyin import Style, lazy_pinyin
+
+    for group in names.HOMOPHONE_GROUPS:
+        sounds = {tuple(lazy_pinyin(c, style=Style.NORMAL)) for c in group}
+        assert len(sounds) == 1, group
+        assert all(c in names.GIVEN_CHARS for c in group)
+    for pair in ("伟玮", "丽莉", "明铭", "华桦", "静婧", "军君", "芳方", "红虹", "敏闽", "杰洁",
+                 "强蔷", "涛韬", "勇咏", "艳燕", "斌彬", "峰锋", "婷亭", "鹏朋", "辉晖", "刚钢"):
+        assert pair[1] in names.HOMOPHONES[pair[0]]
+
+
+def test_every_clean_roster_member_is_clean(clean_rows, population, police, cremation):
+    """Valid ID matching 性别/出生日期, one 正常 population record with the same name,
+    no death record anywhere."""
+    assert len(clean_rows) > 1500
+    pop = population.groupby("身份证号")
+    dead_ids = set(police["id"].dropna()) | set(cremation["身份证号"]) \
+        | set(population.loc[population["人员状态"] == "死亡", "身份证号"])
+    for _, row in clean_rows.iterrows():
+        result = roster_id(row["身份证号码"])
+        assert result.status == VALID, row["身份证号码"]
+        if isinstance(row["身份证号码"], str) and len(clean_id_text(row["身份证号码"])) == 18:
+            assert normalize_id(row["身份证号码"]).id_number == result.id_number
+        assert result.sex == row["性别"]
+        assert result.birth_date == parse_date(row["出生日期"])
+        records = pop.get_group(result.id_number)
+        assert len(records) == 1
+        status, changed = records.iloc[0][["人员状态", "变动日期"]]
+        # 正常, or a near miss: moved out only after month end (not a fault)
+        assert status == "正常" or (status == "迁出" and parse_date(changed) > MONTH_END)
+        assert records.iloc[0]["姓名"] == row["name"]
+        assert result.id_number not in dead_ids
+
+
+def test_household_sizes_match_except_where_flagged(roster, truth):
+    flagged = set(truth.loc[truth["rule"] == "HOUSEHOLD_SIZE_CHANGED", "household_id"])
+    sizes = roster.groupby("户编号").agg(rows=("姓名", "size"), stated=("保障人数", "first"))
+    wrong = set(sizes.index[sizes["rows"] != sizes["stated"].astype(int)])
+    size_faults = set(truth.loc[truth["fault"].str.startswith("保障人数"), "household_id"])
+    assert wrong == size_faults and size_faults <= flagged
+
+
+# --- truth ---------------------------------------------------------------------------
+
+def test_truth_columns_and_counts(truth):
+    assert list(truth.columns) == ["rule", "township", "village", "household_id", "name",
+                                   "id_number", "months_overpaid", "fault"]
+    counts = truth["rule"].value_counts()
+    for rule, (low, high) in RULE_RANGES.items():
+        assert low <= counts.get(rule, 0) <= high, (rule, counts.get(rule, 0))
+    assert not truth.duplicated(["rule", "household_id", "name"]).any()
+    deceased = truth["rule"].isin(["DECEASED_PAID", "DECEASED_SUSPECT"])
+    assert (truth.loc[deceased, "months_overpaid"] != "").all()
+    assert (truth.loc[~deceased, "months_overpaid"] == "").all()
+    assert (truth.loc[truth["rule"] == "INVALID_ID", "id_number"] == "").all()
+    paid_households = set(truth.loc[truth["rule"] == "DECEASED_PAID", "household_id"])
+    assert paid_households <= set(truth.loc[truth["rule"] == "HOUSEHOLD_SIZE_CHANGED", "household_id"])
+
+
+def _death_dates_by_id(police, population, cremation) -> dict[str, list[dt.date]]:
+    dates: dict[str, list[dt.date]] = {}
+    for id_, day in zip(police["id"], police["death"]):
+        if id_:
+            dates.setdefault(id_, []).append(day)
+    dead = population[population["人员状态"] == "死亡"]
+    for id_, day in zip(dead["身份证号"], dead["变动日期"]):
+        dates.setdefault(id_, []).append(parse_date(day))
+    for id_, day in zip(cremation["身份证号"], cremation["死亡日期"]):
+        dates.setdefault(id_, []).append(parse_date(day))
+    return dates
+
+
+def test_deceased_paid_months_match_the_death_dates_written(truth, police, population, cremation):
+    dates = _death_dates_by_id(police, population, cremation)
+    paid = truth[truth["rule"] == "DECEASED_PAID"]
+    assert (paid["months_overpaid"].astype(int) == 0).any()
+    for _, row in paid.iterrows():
+        before_end = [d for d in dates[row["id_number"]] if d <= MONTH_END]
+        assert before_end, row["name"]
+        assert months_overpaid(min(before_end)) == int(row["months_overpaid"]), row["name"]
+    conflicts = paid[paid["fault"].str.contains("conflict")]
+    assert all(len(set(dates[i])) == 2 for i in conflicts["id_number"])
+
+
+def test_suspects_have_a_death_record_but_no_exact_id(truth, police, population, cremation):
+    dates = _death_dates_by_id(police, population, cremation)
+    suspects = truth[truth["rule"] == "DECEASED_SUSPECT"]
+    for _, row in suspects.iterrows():
+        assert row["id_number"] not in dates
+        birth = normalize_id(row["id_number"]).birth_date
+        same_birth = police[police["birth"] == birth]
+        assert (same_birth["death"].map(months_overpaid) == int(row["months_overpaid"])).any()
+
+
+def test_hard_negatives_have_no_exact_death_before_month_end(truth, police, population, cremation):
+    dates = _death_dates_by_id(police, population, cremation)
+    negatives = truth[truth["rule"] == "HARD_NEGATIVE"]
+    for _, row in negatives.iterrows():
+        own = dates.get(row["id_number"], [])
+        assert all(d > MONTH_END for d in own), row["name"]
+        if "after month end" in row["fault"]:
+            assert own, row["name"]
+        else:  # a namesake with another valid ID died
+            namesakes = police[(police["姓名"] == row["name"]) & police["id"].notna()
+                               & (police["id"] != row["id_number"])]
+            assert len(namesakes) >= 1, row["name"]
+            same_birth = namesakes["birth"] == normalize_id(row["id_number"]).birth_date
+            assert same_birth.any() == ("same birth date" in row["fault"])
+
+
+def test_invalid_and_malformed_rows(roster, truth):
+    names_ = roster["姓名"].map(normal_name)
+    by_key = {(h, n): i for i, (h, n) in enumerate(zip(roster["户编号"], names_))}
+    for _, row in truth[truth["rule"] == "INVALID_ID"].iterrows():
+        raw = roster.iloc[by_key[(row["household_id"], row["name"])]]["身份证号码"]
+        assert roster_id(raw).status != VALID, raw
+    rejects = truth[truth["rule"] == "REJECT"]
+    assert set(rejects["fault"].str.extract(r"(三百|不详|empty)")[0]) == {"三百", "不详", "empty"}
+    assert (roster["个人月保障金额（元）"] == "三百").sum() == 1
+    assert (roster["出生日期"] == "不详").sum() == 1
+    assert roster["姓名"].isna().sum() == 1
+
+
+def test_no_unintended_lookalike_deaths(clean_rows, police, population, cremation):
+    """No death record shares a clean member's birth date together with the sound of
+    their surname or given name, or carries an ID one digit or one swap away: a fuzzy
+    matcher must find nothing that truth.csv does not list."""
+    dead = population[population["人员状态"] == "死亡"]
+    records = list(zip(police["birth"], police["姓名"], police["公民身份号码"].map(clean_id_text)))
+    records += [(parse_date(b), n, i) for b, n, i in zip(dead["出生日期"], dead["姓名"], dead["身份证号"])]
+    records += [(normalize_id(i).birth_date, n, i) for n, i in zip(cremation["逝者姓名"], cremation["身份证号"])]
+    sounds = set()
+    one_off = set()
+    for birth, name, id_text in records:
+        surname, given = names.sound_keys_of(normal_name(name))
+        sounds |= {(birth, "surname", surname), (birth, "given", given)}
+        if len(id_text) == 18:
+            one_off |= {id_text[:i] + "?" + id_text[i + 1:] for i in range(18)}
+    id_texts = {i for _, _, i in records}
+    for _, row in clean_rows.iterrows():
+        result = roster_id(row["身份证号码"])
+        surname, given = names.sound_keys_of(row["name"])
+        assert (result.birth_date, "surname", surname) not in sounds, row["name"]
+        assert (result.birth_date, "given", given) not in sounds, row["name"]
+        id18 = result.id_number
+        assert not any(id18[:i] + "?" + id18[i + 1:] in one_off for i in range(18)), id18
+        swaps = {id18[:i] + id18[i + 1] + id18[i] + id18[i + 2:] for i in range(17)} - {id18}
+        assert not swaps & id_texts, id18
