@@ -1,4 +1,5 @@
-"""Decisions on cases: from returned village sheets, or from the analyst's notebook.
+"""Decisions on cases: from returned village sheets, or from the analyst's notebook;
+and answers on returned 附件1-3 ledgers (通过排查拟纳入救助 是/否).
 
 Decisions are appended (never edited) with who, when and from which file, and move
 the case's status: 属实 → confirmed, 不属实 → false_positive, 已处理 → resolved.
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import load_workbook
 
 from flows import warehouse
+from flows.reports.ledgers import KIND_POVERTY_LEDGER, ReturnedLedger, read_returned_ledger
 from flows.reports.returns import ReturnError, read_returned_workbook
 
 STATUS_OF_RESULT = {"属实": "confirmed", "不属实": "false_positive", "已处理": "resolved"}
@@ -44,6 +48,8 @@ def record_returns(db_path: Path, month: str, paths: list[Path]) -> list[ReturnO
 
 def _record_one(con, month: str, path: Path) -> ReturnOutcome:
     try:
+        if workbook_kind(path) == KIND_POVERTY_LEDGER:
+            return _record_ledger(con, month, path, read_returned_ledger(path, expected_month=month))
         sheet = read_returned_workbook(path, expected_month=month)
     except ReturnError as exc:
         return ReturnOutcome(path.name, None, 0, str(exc))
@@ -67,6 +73,51 @@ def _record_one(con, month: str, path: Path) -> ReturnOutcome:
     _append(con, rows)
     con.execute("commit")
     return ReturnOutcome(path.name, sheet.village, len(rows))
+
+
+def workbook_kind(path: Path) -> str | None:
+    """The `kind` our hidden _meta sheet declares, or None for any other file."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - the full reader reports unreadable files in Chinese
+        return None
+    try:
+        if "_meta" not in book.sheetnames:
+            return None
+        for key, value, *_ in book["_meta"].iter_rows(values_only=True):
+            if key == "kind":
+                return value
+        return None
+    finally:
+        book.close()
+
+
+def _record_ledger(con, month: str, path: Path, ledger: ReturnedLedger) -> ReturnOutcome:
+    answers = ledger.answers
+    issued = set(con.execute(
+        """select e.ledger_id from ledger_entries e join stg_poverty p using (person_key)
+           where p.township = ? and p.village = ? and p.household_type = ?""",
+        [ledger.township, ledger.village, ledger.household_type]).df()["ledger_id"])
+    unknown = sorted(set(answers["ledger_id"]) - issued)
+    if unknown:
+        return ReturnOutcome(path.name, ledger.village, 0,
+                             f"{path.name}：台账编号 {'、'.join(unknown[:5])} 不属于{ledger.village}的{ledger.household_type}台账，未导入任何结果")
+    if answers.empty:
+        return ReturnOutcome(path.name, ledger.village, 0)
+    rows = answers[["ledger_id", "include", "reason", "current_assistance"]].copy()
+    rows["month"] = month
+    rows["decided_by"] = ledger.village
+    rows["decided_at"] = dt.datetime.now()
+    rows["source_file"] = path.name
+    rows["file_sha256"] = ledger.file_sha256
+    con.register("_answers", rows)
+    try:
+        con.execute("insert into ledger_answers by name select * from _answers")
+    finally:
+        con.unregister("_answers")
+    return ReturnOutcome(path.name, ledger.village, len(rows))
 
 
 def record_decision(db_path: Path, case_id: str, result: str, remark: str = "", *,

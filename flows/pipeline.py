@@ -225,7 +225,8 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
             warehouse.run_sql(con, rule.sql, params, prefix="insert into rule_hits by name ")
             seconds[rule.code] = time.perf_counter() - started
         con.execute("begin transaction")
-        for name in ("cases/open_new_cases", "cases/update_seen_cases", "cases/resolve_missing_cases"):
+        for name in ("cases/open_new_cases", "cases/update_seen_cases", "cases/resolve_missing_cases",
+                     "cases/open_ledger_entries"):
             warehouse.run_sql(con, name, params)
         con.execute("delete from exceptions where month = ?", [plan.month])
         warehouse.run_sql(con, "reports/month_exceptions", params, prefix="insert into exceptions by name ")

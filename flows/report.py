@@ -8,6 +8,7 @@ from pathlib import Path
 from flows import health, pipeline, warehouse
 from flows.config import Settings
 from flows.errors import sanitized
+from flows.reports.ledgers import write_poverty_ledgers
 from flows.reports.summary import write_township_summary
 from flows.reports.workbooks import write_village_workbooks
 
@@ -19,9 +20,8 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
     try:
         exceptions = pipeline.write_machine_outputs(con, plan, out_dir)
         exceptions = exceptions.astype(object).where(exceptions.notna(), None)
-        for folder in ("villages", "summary"):      # a retried attempt starts clean
+        for folder in ("villages", "summary", "ledgers"):      # a retried attempt starts clean
             shutil.rmtree(out_dir / folder, ignore_errors=True)
-            (out_dir / folder).mkdir()
         villages = con.execute("select distinct township, village from stg_roster order by 1, 2").df()
         exceptions["previous_result"] = _previous_results(con, plan.month, exceptions)
         exceptions["head_name"], exceptions["benefit_type"] = _household_facts(con, exceptions)
@@ -32,6 +32,10 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
             to_verify, out_dir / "villages", plan.month, mask_ids=settings.mask_ids, villages=villages,
             no_exception_sheet=settings.no_exception_sheet, reporting_unit=settings.reporting_unit,
             filled_on=today)
+        ledger = warehouse.query_sql(con, "reports/poverty_ledger", params)
+        ledger_files = write_poverty_ledgers(
+            ledger.astype(object).where(ledger.notna(), None), out_dir / "ledgers", plan.month,
+            filled_on=today, mask_ids=settings.mask_ids) if len(ledger) else []
         summary_files = write_township_summary(
             warehouse.query_sql(con, "reports/township_summary", params),
             warehouse.query_sql(con, "reports/village_rule_counts", params),
@@ -40,7 +44,8 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
         record = pipeline.write_run_record(
             con, plan, out_dir, started_at=facts["started_at"], lineage=facts["lineage"],
             rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,
-            extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files)},
+            extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files),
+                               "ledgers": len(ledger_files)},
                    "source_health": facts["source_health"]["sources"], "warnings": warnings})
     finally:
         con.close()

@@ -1,14 +1,18 @@
 -- township_summary: one row per township in the terms of the notice's 附件4
 -- (城乡低保摸排处理汇总表).
 --   households / persons   低保户数 / 低保人数: roster households and members on 城市/农村低保;
---   poverty_households     其中建卡贫困户兜底户数: needs the poverty registry, NULL without it;
+--   poverty_households     其中建卡贫困户兜底户数: 低保 households with a member on the poverty
+--                          registry as 未脱贫建档立卡; NULL when no poverty registry was loaded;
 --   adjust_amount          拟调整补差金额: monthly benefit (元) that stops — members who died
 --                          (DECEASED_PAID) or moved out (MOVED_OUT), whole households whose
 --                          渐退期 is over (GRADUAL_EXIT_OVERDUE);
---   include_households     拟整户纳入: from returned ledgers, 0 until there are any;
+--   include_households     拟整户纳入: households answered 是 (通过排查拟纳入救助) on returned
+--                          附件1-3 ledgers, counted by their 户主's row (or the person when the
+--                          registry gives no 户主), latest answer per person up to M;
 --   complete_info          拟完善资料: people with an identity finding (身份信息 family);
 --   overpaid_total         多发金额 of DECEASED_PAID, for the 备注.
--- Inputs: stg_roster, rule_hits, exceptions, rule_catalogue.  Parameters: $month.
+-- Inputs: stg_roster, stg_poverty, rule_hits, exceptions, rule_catalogue, ledger_entries,
+-- ledger_answers.  Parameters: $month.
 with dibao as (
     select township, count(distinct household_id) as households, count(*) as persons
     from stg_roster
@@ -30,14 +34,35 @@ stopping_members as (
     join stg_roster member on member.township = head.township and member.household_id = head.household_id
     where h.rule = 'GRADUAL_EXIT_OVERDUE'
 ),
+poverty_households as (
+    select r.township, count(distinct r.household_id) as households
+    from stg_roster r join stg_poverty p on p.id_number = r.id_number
+    where r.benefit_type like '%低保%' and p.household_type = '未脱贫建档立卡'
+    group by r.township
+),
+latest_answers as (
+    select ledger_id, arg_max(include, decided_at) as include
+    from ledger_answers where month <= $month group by ledger_id
+),
+included as (
+    select p.township,
+           count(distinct case when p.relation in ('户主', '本人') or p.relation is null then e.ledger_id end) as households
+    from latest_answers a
+    join ledger_entries e using (ledger_id)
+    join stg_poverty p using (person_key)
+    where a.include = '是'
+    group by p.township
+),
 per_township as (
     select
         d.township,
         d.households,
         d.persons,
-        cast(null as integer) as poverty_households,
+        case when (select count(*) from stg_poverty) > 0
+             then coalesce((select households from poverty_households ph where ph.township = d.township), 0)
+             end as poverty_households,
         coalesce((select sum(monthly_amount) from stopping_members s where s.township = d.township), 0) as adjust_amount,
-        0 as include_households,
+        coalesce((select households from included i where i.township = d.township), 0) as include_households,
         (select count(distinct coalesce(id_number, household_id || name)) from findings f
           where f.township = d.township and f.family = '身份信息') as complete_info,
         coalesce((select sum(amount_overpaid) from findings f

@@ -1,0 +1,582 @@
+"""Poverty-registry ledgers (the notice's 附件1–3 摸排台账) and reading them back.
+
+The notice asks every village to list, person by person, its 未脱贫建档立卡贫困人口
+(附件1), 边缘户 (附件2) and 脱贫监测户 (附件3): what assistance each already gets and,
+if none, whether they should be taken in and if not, why not.  dibao-recon prefills
+the ledgers from the poverty registry joined with the roster; the village checks
+目前享受救助类型 and fills only 通过排查拟纳入救助 and 未纳入原因.
+
+Written per (township, village, household_type) for the villages, and per
+(township, household_type) with all villages for the township office to send up.
+A village file holds only its own people (files travel by USB stick and WeChat).
+
+The printed table is the notice's: its 14 header texts exactly (`LEDGER_HEADERS`),
+plus a 上次填报 column when the village answered before.  Each row's 台账编号
+(ledger_id) sits in one more column, hidden and outside the print area, so the
+answer stays tied to the person even if the village sorts or deletes rows.  A
+hidden `_meta` sheet says what the file is and keeps, per ledger_id, a sha256 of
+(台账编号, 身份证号码 cell, 姓名 cell) as written, as `workbooks.py` does for cases.
+
+Reading back is all or nothing, like `returns.py`: one problem anywhere and
+`ReturnError` lists them all, naming the file, sheet, row and 台账编号 — never a
+person's name or ID.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import math
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from flows.normalize.ids import mask_id
+from flows.reports.excel_style import (
+    AMOUNT_FORMAT, FONT_NAME, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
+    apply_print_setup, date_label, display_width, fit_column_widths, merge_text, month_label,
+    parse_month, safe_file_part, text_or_none, write_cell, write_header_row, write_title,
+)
+from flows.reports.returns import ReturnError
+from flows.reports.workbooks import (
+    META_SHEET, PRIVACY_NOTE, UNKNOWN_TOWNSHIP, UNKNOWN_VILLAGE, case_set_fingerprint,
+    row_fingerprint,
+)
+
+KIND_POVERTY_LEDGER = "poverty_ledger"
+LEDGER_FORMAT_VERSION = "1"
+SCOPE_VILLAGE = "village"
+SCOPE_TOWNSHIP = "township"
+
+# household_type → (附件 number, 台账名), as the notice numbers them.
+LEDGER_TITLES: dict[str, tuple[int, str]] = {
+    "未脱贫建档立卡": (1, "未脱贫建档立卡贫困人口摸排台账"),
+    "边缘户": (2, "边缘户摸排台账"),
+    "脱贫监测户": (3, "脱贫监测户摸排台账"),
+}
+
+# The notice's header texts, exactly and in this order.
+LEDGER_HEADERS: tuple[str, ...] = (
+    "序号", "乡镇", "所属村组", "姓名", "身份证号码", "家庭人数", "与户主关系", "健康状况", "致贫原因",
+    "家庭人均月纯收入（元）", "目前享受救助类型", "联系电话", "通过排查拟纳入救助", "未纳入原因",
+)
+NAME_HEADER = "姓名"
+ID_HEADER = "身份证号码"
+ASSISTANCE_HEADER = "目前享受救助类型"
+INCLUDE_HEADER = "通过排查拟纳入救助"
+REASON_HEADER = "未纳入原因"
+PREVIOUS_HEADER = "上次填报"
+LEDGER_ID_HEADER = "台账编号"  # the hidden column after the printed ones
+
+ASSISTANCE_CHOICES = ("低保", "特困", "临时救助", "无")
+INCLUDE_CHOICES = ("是", "否")
+
+HEADER_ROW = 4  # 附件N, title, 填报单位/时间, header
+FIRST_DATA_ROW = HEADER_ROW + 1
+
+REQUIRED_COLUMNS = (
+    "ledger_id", "household_type", "township", "village", "name", "id_number", "id_number_raw",
+    "household_size", "relation", "health", "poverty_cause", "income_monthly", "current_assistance",
+    "phone", "previous_include", "previous_reason",
+)
+ANSWER_COLUMNS = ("ledger_id", "row", "include", "reason", "current_assistance")
+
+NOTES = (
+    "填表说明：1.本表由村（社区）逐户逐人填写，乡镇（街道）审核汇总；"
+    "2.“目前享受救助类型”填写低保、特困、临时救助或无，系统已根据低保特困名册预填，如有出入请更正；"
+    "3.“通过排查拟纳入救助”填写是或否；填“否”的，须在“未纳入原因”中说明理由"
+    "（如收入超标、不符合条件、本人不愿申请等）；"
+    "4.家庭人均月纯收入按最近12个月计算；"
+    "5.请勿修改姓名、身份证号码，不要增加行或改动表头，否则无法导入；"
+    f"6.{PRIVACY_NOTE}。"
+)
+PREVIOUS_NOTE = "7.“上次填报”列为本村（社区）此前的填报结果，仅供参考，本次仍须重新填写。"
+ANNEX_FONT = Font(name=FONT_NAME, size=10)
+
+_CENTERED = {"序号", "乡镇", "所属村组", ID_HEADER, "家庭人数", "与户主关系", ASSISTANCE_HEADER,
+             "联系电话", INCLUDE_HEADER}
+_MAX_HEADER_WIDTH = 12  # longer headers wrap instead of widening the column
+_MIN_WIDTH = {REASON_HEADER: 20, PREVIOUS_HEADER: 14, "致贫原因": 10, "健康状况": 8}
+_HEADER_SEARCH_ROWS = 10
+
+
+def ledger_workbook_name(township: str, village: str | None, household_type: str, month: str) -> str:
+    """`{乡镇}_{村}_附件{N}_{台账名}_{YYYY-MM}.xlsx`; without a village, the township's."""
+    number, title = LEDGER_TITLES[household_type]
+    place = safe_file_part(township) + (f"_{safe_file_part(village)}" if village else "")
+    return f"{place}_附件{number}_{title}_{month}.xlsx"
+
+
+@dataclass(frozen=True)
+class _Ledger:
+    """What one ledger workbook is about."""
+    township: str
+    village: str  # "" for the township-level ledger
+    household_type: str
+    month: str
+
+    @property
+    def number(self) -> int:
+        return LEDGER_TITLES[self.household_type][0]
+
+    @property
+    def title(self) -> str:
+        return LEDGER_TITLES[self.household_type][1]
+
+    @property
+    def scope(self) -> str:
+        return SCOPE_VILLAGE if self.village else SCOPE_TOWNSHIP
+
+
+def write_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, *,
+                          filled_on: dt.date, mask_ids: bool = True) -> list[Path]:
+    """Write the 附件1–3 ledgers: one per (township, village, household_type) with rows
+    and one per (township, household_type) covering all its villages.  Returns the
+    village files sorted by (township, village, 附件N), then the township files
+    sorted by (township, 附件N).
+
+    `filled_on` is the date the ledgers are prefilled (kept in _meta, printed in the
+    footer); the 填报时间 line stays blank for the village to date by hand.
+    """
+    month_label(month)  # validates YYYY-MM before anything is written
+    _check_ledger(ledger)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    people = _with_place_labels(ledger)
+    people["_number"] = [LEDGER_TITLES[t][0] for t in people["household_type"]]
+
+    village_paths: list[Path] = []
+    for (township, village, _), rows in people.groupby(["township", "village", "_number"], sort=True):
+        header = _Ledger(township, village, rows["household_type"].iloc[0], month)
+        village_paths.append(_save(rows, header, out_dir, filled_on=filled_on, mask_ids=mask_ids))
+    township_paths: list[Path] = []
+    for (township, _), rows in people.groupby(["township", "_number"], sort=True):
+        header = _Ledger(township, "", rows["household_type"].iloc[0], month)
+        # Villages in name order; within a village, the registry's own order.
+        rows = rows.sort_values("village", kind="stable")
+        township_paths.append(_save(rows, header, out_dir, filled_on=filled_on, mask_ids=mask_ids))
+    return village_paths + township_paths
+
+
+def _check_ledger(ledger: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in ledger.columns]
+    if missing:
+        raise ValueError(f"ledger is missing columns: {', '.join(missing)}")
+    unknown = sorted({str(t) for t in ledger["household_type"] if t not in LEDGER_TITLES})
+    if unknown:
+        raise ValueError(f"unknown household_type: {', '.join(unknown)}")
+    ids = [text_or_none(v) for v in ledger["ledger_id"]]
+    stripped = [i.strip() for i in ids if i is not None]
+    if len(stripped) != len(ids) or len(set(stripped)) != len(stripped):
+        raise ValueError("every ledger row needs a ledger_id, unique within the ledger")
+
+
+def _with_place_labels(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Rows without a township or village still reach the township office."""
+    people = ledger.copy()
+    people["township"] = [text_or_none(v) or UNKNOWN_TOWNSHIP for v in people["township"]]
+    people["village"] = [text_or_none(v) or UNKNOWN_VILLAGE for v in people["village"]]
+    return people
+
+
+def _save(rows: pd.DataFrame, header: _Ledger, out_dir: Path, *, filled_on: dt.date,
+          mask_ids: bool) -> Path:
+    path = out_dir / ledger_workbook_name(header.township, header.village or None,
+                                          header.household_type, header.month)
+    _build_workbook(rows, header, filled_on=filled_on, mask_ids=mask_ids).save(path)
+    return path
+
+
+# --- the ledger sheet ----------------------------------------------------------
+
+def _build_workbook(rows: pd.DataFrame, header: _Ledger, *, filled_on: dt.date,
+                    mask_ids: bool) -> Workbook:
+    records = rows.to_dict("records")
+    has_previous = any(_previous_answer(r) for r in records)
+    columns = LEDGER_HEADERS + ((PREVIOUS_HEADER,) if has_previous else ())
+    n_columns = len(columns)
+    id_column = n_columns + 1  # hidden, not printed
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = header.title
+    write_cell(ws, 1, 1, f"附件{header.number}", font=ANNEX_FONT, border=False)
+    write_title(ws, 2, n_columns, f"{header.township}{header.title}")
+    _write_unit_line(ws, 3, n_columns, header)
+    write_header_row(ws, HEADER_ROW, columns)
+    write_cell(ws, HEADER_ROW, id_column, LEDGER_ID_HEADER, border=False)
+    ws.row_dimensions[HEADER_ROW].height = 45  # long headers wrap to two or three lines
+
+    fingerprints: list[tuple[str, str]] = []  # (ledger_id, row fingerprint)
+    row = FIRST_DATA_ROW
+    for number, record in enumerate(records, start=1):
+        values = _row_values(record, number, mask_ids)
+        for col, name in enumerate(columns, start=1):
+            cell = write_cell(ws, row, col, values.get(name),
+                              alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT,
+                              number_format=_number_format(name))
+            if name in (ASSISTANCE_HEADER, INCLUDE_HEADER, REASON_HEADER):
+                cell.fill = INPUT_FILL
+        ledger_id = str(record["ledger_id"]).strip()
+        write_cell(ws, row, id_column, ledger_id, border=False)
+        fingerprints.append((ledger_id, row_fingerprint(ledger_id, values[ID_HEADER], values[NAME_HEADER])))
+        row += 1
+    last_data_row = row - 1
+
+    # Widths from the data; a header wider than _MAX_HEADER_WIDTH wraps instead.
+    minimum = {i: max(_MIN_WIDTH.get(name, 0), min(display_width(name) + 2, _MAX_HEADER_WIDTH))
+               for i, name in enumerate(columns, start=1)}
+    fit_column_widths(ws, FIRST_DATA_ROW, last_data_row, n_columns, minimum=minimum)
+    id_letter = get_column_letter(id_column)
+    ws.column_dimensions[id_letter].width = 10
+    ws.column_dimensions[id_letter].hidden = True
+
+    _add_list_validation(ws, columns.index(ASSISTANCE_HEADER) + 1, last_data_row, ASSISTANCE_CHOICES,
+                         title=ASSISTANCE_HEADER, error="请从下拉列表中选择：低保、特困、临时救助或无。")
+    _add_list_validation(ws, columns.index(INCLUDE_HEADER) + 1, last_data_row, INCLUDE_CHOICES,
+                         title=INCLUDE_HEADER, error="请从下拉列表中选择：是或否。")
+
+    notes_row = last_data_row + 2
+    notes = NOTES + (PREVIOUS_NOTE if has_previous else "")
+    merge_text(ws, notes_row, 1, n_columns, notes)
+    ws.row_dimensions[notes_row].height = _wrapped_height(ws, notes, n_columns)
+    signature_row = notes_row + 1
+    person = "村（社区）负责人" if header.village else "乡镇（街道）负责人"
+    merge_text(ws, signature_row, 1, n_columns,
+               f"{person}：　　　　　　　　填表人：　　　　　　　　联系电话：")
+    ws.row_dimensions[signature_row].height = 30
+
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
+    apply_print_setup(ws, n_columns=n_columns, last_row=signature_row,
+                      title_rows=f"1:{HEADER_ROW}", footer_left=PRIVACY_NOTE)
+    ws.oddFooter.right.text = f"预填日期：{date_label(filled_on)}"
+    ws.oddFooter.right.size = 9
+
+    _write_meta(wb, header, filled_on, mask_ids=mask_ids, sheet=ws.title,
+                has_previous=has_previous, fingerprints=fingerprints)
+    place = f"{header.township}{header.village}"
+    wb.properties.title = f"{place}{month_label(header.month)}{header.title}"
+    wb.properties.creator = "dibao-recon"
+    return wb
+
+
+def _write_unit_line(ws: Worksheet, row: int, n_columns: int, header: _Ledger) -> None:
+    """填报单位 (to be stamped) on the left, 填报时间 for the village to date by hand on the right."""
+    split = max(1, n_columns // 2)
+    merge_text(ws, row, 1, split, f"填报单位：{header.township}{header.village}（盖章）")
+    merge_text(ws, row, split + 1, n_columns, "填报时间：　　　　年　　月　　日", alignment=RIGHT)
+    ws.row_dimensions[row].height = 22
+
+
+def _row_values(record: dict[str, Any], number: int, mask_ids: bool) -> dict[str, Any]:
+    id_number = text_or_none(record["id_number"])
+    id_raw = text_or_none(record["id_number_raw"])
+    shown_id = mask_id(id_number, id_raw) if mask_ids else (id_number or id_raw or "")
+    return {
+        "序号": number,
+        "乡镇": record["township"],
+        "所属村组": record["village"],
+        NAME_HEADER: text_or_none(record["name"]) or "",
+        ID_HEADER: shown_id,
+        "家庭人数": _as_count(record["household_size"]),
+        "与户主关系": text_or_none(record["relation"]),
+        "健康状况": text_or_none(record["health"]),
+        "致贫原因": text_or_none(record["poverty_cause"]),
+        "家庭人均月纯收入（元）": _as_amount(record["income_monthly"]),
+        ASSISTANCE_HEADER: text_or_none(record["current_assistance"]),
+        "联系电话": _as_phone(record["phone"]),
+        # 通过排查拟纳入救助 and 未纳入原因 stay empty even when the village answered
+        # before: it must look again, not confirm by default (上次填报 shows the old answer).
+        PREVIOUS_HEADER: _previous_answer(record),
+    }
+
+
+def _previous_answer(record: dict[str, Any]) -> str | None:
+    """'否（收入超标）', '是', or None when the village has not answered before."""
+    include = text_or_none(record["previous_include"])
+    reason = text_or_none(record["previous_reason"])
+    if include is None:
+        return None
+    return f"{include.strip()}（{reason.strip()}）" if reason else include.strip()
+
+
+def _number_format(header: str) -> str | None:
+    return {"家庭人均月纯收入（元）": AMOUNT_FORMAT, "家庭人数": "0"}.get(header)
+
+
+def _as_count(value: Any) -> int | str | None:
+    text = text_or_none(value)
+    if text is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return text  # shown as received rather than dropped
+    return int(number) if number.is_integer() else text
+
+
+def _as_amount(value: Any) -> float | str | None:
+    text = text_or_none(value)
+    if text is None:
+        return None
+    try:
+        return round(float(value), 2)
+    except (TypeError, ValueError):
+        return text
+
+
+def _as_phone(value: Any) -> str | None:
+    """Always text: a phone read as a float (13800000000.0) loses its '.0'."""
+    if isinstance(value, float) and not math.isnan(value) and value.is_integer():
+        return str(int(value))
+    return text_or_none(value)
+
+
+def _add_list_validation(ws: Worksheet, column: int, last_data_row: int, choices: tuple[str, ...],
+                         *, title: str, error: str) -> None:
+    letter = get_column_letter(column)
+    validation = DataValidation(
+        type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+        showErrorMessage=True, errorStyle="stop", errorTitle=f"{title}填写有误", error=error,
+        showInputMessage=True, promptTitle=title, prompt="请选择：" + "／".join(choices),
+    )
+    validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_data_row}")
+    ws.add_data_validation(validation)
+
+
+def _wrapped_height(ws: Worksheet, text: str, n_columns: int) -> float:
+    """Row height for text wrapped in a merged cell (Excel does not size those itself)."""
+    width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43
+                for c in range(1, n_columns + 1))
+    lines = math.ceil(display_width(text) / max(width - 2, 1)) + 1
+    return 15.0 * lines
+
+
+def _write_meta(wb: Workbook, header: _Ledger, filled_on: dt.date, *, mask_ids: bool, sheet: str,
+                has_previous: bool, fingerprints: list[tuple[str, str]]) -> None:
+    """Hidden sheet: `key | value` rows, then `ledger | ledger_id | row sha256` rows."""
+    ws = wb.create_sheet(META_SHEET)
+    items = {
+        "kind": KIND_POVERTY_LEDGER,
+        "format_version": LEDGER_FORMAT_VERSION,
+        "scope": header.scope,
+        "township": header.township,
+        "village": header.village,
+        "household_type": header.household_type,
+        "month": header.month,
+        "sheet": sheet,
+        "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "filled_on": filled_on.isoformat(),
+        "mask_ids": "1" if mask_ids else "0",
+        "has_previous": "1" if has_previous else "0",
+        "ledger_count": str(len(fingerprints)),
+        "ledger_fingerprint": case_set_fingerprint(ledger_id for ledger_id, _ in fingerprints),
+    }
+    row = 1
+    for key, value in items.items():
+        write_cell(ws, row, 1, key, border=False)
+        write_cell(ws, row, 2, value, border=False)
+        row += 1
+    for ledger_id, fingerprint in fingerprints:
+        for col, value in enumerate(("ledger", ledger_id, fingerprint), start=1):
+            write_cell(ws, row, col, value, border=False)
+        row += 1
+    ws.sheet_state = "hidden"
+
+
+# --- reading a returned ledger -------------------------------------------------
+
+@dataclass
+class ReturnedLedger:
+    """One returned village ledger.  `answers` has ANSWER_COLUMNS, one row per person
+    whose 通过排查拟纳入救助 is filled in: include 是|否, reason (None when blank),
+    current_assistance as the cell now reads (the village may have corrected it)."""
+    township: str
+    village: str
+    household_type: str
+    month: str
+    file_sha256: str
+    answers: pd.DataFrame
+
+
+@dataclass
+class _Meta:
+    values: dict[str, str]
+    ledgers: dict[str, str] = field(default_factory=dict)  # ledger_id → row sha256
+
+
+def read_returned_ledger(path: Path, *, expected_month: str) -> ReturnedLedger:
+    """Read one returned village ledger; raise ReturnError if any part of it cannot be used."""
+    path = Path(path)
+    parse_month(expected_month)
+    try:
+        content = path.read_bytes()
+    except OSError:
+        raise ReturnError(path, ["文件无法读取"]) from None
+    wb = _open_workbook(path, content)
+    meta = _read_meta(path, wb, expected_month)
+    answers = _read_answers(path, wb, meta)
+    return ReturnedLedger(
+        township=meta.values.get("township", ""),
+        village=meta.values.get("village", ""),
+        household_type=meta.values["household_type"],
+        month=meta.values["month"],
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        answers=answers,
+    )
+
+
+def _open_workbook(path: Path, content: bytes) -> Workbook:
+    try:
+        with warnings.catch_warnings():
+            # "Data Validation extension is not supported" etc. after Excel/WPS saves.
+            warnings.simplefilter("ignore")
+            return load_workbook(io.BytesIO(content), data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise ReturnError(path, ["不是.xlsx格式或文件已损坏，请用Excel另存为.xlsx后重新报送"]) from None
+
+
+def _read_meta(path: Path, wb: Workbook, expected_month: str) -> _Meta:
+    if META_SHEET not in wb.sheetnames:
+        raise ReturnError(path, ["不是本系统下发的摸排台账（缺少隐藏的_meta工作表），请使用镇民政办下发的原表填写"])
+    meta = _Meta(values={})
+    for row in wb[META_SHEET].iter_rows(values_only=True):
+        key = _cell_text(row[0]) if row else ""
+        if key == "ledger" and len(row) >= 3:
+            meta.ledgers[_cell_text(row[1])] = _cell_text(row[2])
+        elif key:
+            meta.values[key] = _cell_text(row[1]) if len(row) > 1 else ""
+
+    if meta.values.get("kind") != KIND_POVERTY_LEDGER:
+        raise ReturnError(path, ["不是本系统下发的摸排台账（附件1–3）"])
+    if meta.values.get("format_version") != LEDGER_FORMAT_VERSION:
+        raise ReturnError(path, [f"台账版本{meta.values.get('format_version')!r}无法识别，请使用本月下发的表"])
+    month = meta.values.get("month", "")
+    if month != expected_month:
+        issued = month_label(month) if _is_month(month) else "其他月份"
+        raise ReturnError(path, [f"该表为{issued}的摸排台账，不是{month_label(expected_month)}"])
+    if meta.values.get("scope") != SCOPE_VILLAGE or not meta.values.get("village"):
+        raise ReturnError(path, ["这是乡镇汇总台账，只接收各村（社区）报回的村级台账"])
+    if (meta.values.get("household_type") not in LEDGER_TITLES
+            or meta.values.get("ledger_fingerprint") != case_set_fingerprint(meta.ledgers)):
+        raise ReturnError(path, ["隐藏的_meta工作表被改动，无法核对，请使用镇民政办下发的原表填写"])
+    return meta
+
+
+def _read_answers(path: Path, wb: Workbook, meta: _Meta) -> pd.DataFrame:
+    found = _find_sheet(wb, meta.values.get("sheet", ""))
+    if found is None:
+        raise ReturnError(path, ["台账的表头被改动，找不到姓名、身份证号码、目前享受救助类型、"
+                                 "通过排查拟纳入救助、未纳入原因或隐藏的台账编号列"])
+    ws, header_row, col = found
+    problems: list[str] = []
+    answers: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}  # ledger_id → row first seen
+    for row in range(header_row + 1, ws.max_row + 1):
+        answer = _read_row(ws, row, col, meta, seen, problems)
+        if answer:
+            answers.append(answer)
+    if problems:
+        raise ReturnError(path, problems)
+    frame = pd.DataFrame(answers, columns=list(ANSWER_COLUMNS)).astype({"row": "int64"})
+    for column in ("reason", "current_assistance"):  # blanks as None, not NaN
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def _read_row(ws: Worksheet, row: int, col: dict[str, int], meta: _Meta, seen: dict[str, int],
+              problems: list[str]) -> dict[str, Any] | None:
+    """Check one data row; return its answer when 通过排查拟纳入救助 is filled in and the row is sound."""
+    where = f"第{row}行"
+    ledger_id = _cell_text(ws.cell(row, col[LEDGER_ID_HEADER]).value)
+    include = _cell_text(ws.cell(row, col[INCLUDE_HEADER]).value)
+    reason = _cell_text(ws.cell(row, col[REASON_HEADER]).value)
+    if not ledger_id:
+        if include:  # an answer nobody can be matched to (the 填表说明 rows stay blank)
+            problems.append(f"{where}填写了通过排查拟纳入救助，但没有台账编号（请勿新增行）")
+        return None
+    if ledger_id not in meta.ledgers:
+        # The value is not repeated: a village might have typed a name there.
+        problems.append(f"{where}的台账编号不是本表下发时的编号（请勿新增或复制行）")
+        return None
+    if ledger_id in seen:
+        problems.append(f"{where}的台账编号{ledger_id}与第{seen[ledger_id]}行重复（请勿复制行）")
+        return None
+    seen[ledger_id] = row
+
+    shown_id = _cell_text(ws.cell(row, col[ID_HEADER]).value)
+    name = _cell_text(ws.cell(row, col[NAME_HEADER]).value)
+    if row_fingerprint(ledger_id, shown_id, name) != meta.ledgers[ledger_id]:
+        problems.append(f"{where}（台账编号{ledger_id}）的姓名或身份证号码与下发时不一致，请勿修改这两列")
+        return None
+    if not include:
+        if reason:
+            problems.append(f"{where}（台账编号{ledger_id}）填写了未纳入原因，但通过排查拟纳入救助未填“是”或“否”")
+        return None
+    if include not in INCLUDE_CHOICES:
+        problems.append(f"{where}（台账编号{ledger_id}）的通过排查拟纳入救助应填“是”或“否”")
+        return None
+    if include == "否" and not reason:
+        problems.append(f"{where}（台账编号{ledger_id}）填“否”的，须在未纳入原因中说明理由")
+        return None
+    assistance = _cell_text(ws.cell(row, col[ASSISTANCE_HEADER]).value)
+    if assistance and assistance not in ASSISTANCE_CHOICES:
+        problems.append(f"{where}（台账编号{ledger_id}）的目前享受救助类型应为低保、特困、临时救助或无")
+        return None
+    return {
+        "ledger_id": ledger_id,
+        "row": row,
+        "include": include,
+        "reason": reason or None,
+        "current_assistance": assistance or None,
+    }
+
+
+def _find_sheet(wb: Workbook, sheet_name: str) -> tuple[Worksheet, int, dict[str, int]] | None:
+    """The ledger sheet (the one named in _meta, else the only one with our header),
+    its header row and the column of each header we read."""
+    found = {}
+    for ws in wb.worksheets:
+        if ws.title != META_SHEET:
+            columns = _find_columns(ws)
+            if columns is not None:
+                found[ws.title] = (ws, *columns)
+    if sheet_name in found:
+        return found[sheet_name]
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _find_columns(ws: Worksheet) -> tuple[int, dict[str, int]] | None:
+    """The header row (found by its names, so inserted rows above it do no harm)
+    and the column number of each header we read."""
+    wanted = (NAME_HEADER, ID_HEADER, ASSISTANCE_HEADER, INCLUDE_HEADER, REASON_HEADER, LEDGER_ID_HEADER)
+    for row in range(1, min(ws.max_row, _HEADER_SEARCH_ROWS) + 1):
+        headers = {_cell_text(ws.cell(row, c).value): c for c in range(1, ws.max_column + 1)}
+        if all(name in headers for name in wanted):
+            return row, {name: headers[name] for name in wanted}
+    return None
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as stripped text ('' when empty); full-width spaces count as spaces."""
+    if value is None:
+        return ""
+    return str(value).replace("\u3000", " ").strip()
+
+
+def _is_month(text: str) -> bool:
+    try:
+        parse_month(text)
+    except ValueError:
+        return False
+    return True
