@@ -1,0 +1,533 @@
+"""The monthly review: what the notebook `notebooks/01_monthly_review.ipynb` shows.
+
+Plain functions over the warehouse, one table or chart each, so the notebook only calls
+and displays.  Everything here reads the warehouse READ-ONLY (a connection is opened and
+closed per call, so a run can swap the warehouse in between); the one writer is `decide`,
+which goes through `flows.decisions.record_decision` and its lock and working copy.
+
+Tables come back with English column names (the schema's words); `zh()` renames them
+for display.  ID numbers are masked (`500228********1234`) unless a caller asks otherwise.
+Month-over-month changes are counted per case: a case is *new* when found this month and
+not in the previous reconciled month, *still open* when found in both, *resolved* when
+found last month and not this month.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from flows import health, warehouse
+from flows.config import PROJECT_ROOT, load_settings
+from flows.decisions import STATUS_OF_RESULT, record_decision
+from flows.normalize.ids import mask_id
+from flows.rules import RULES
+
+DEATH_RULES = ("DECEASED_PAID", "DECEASED_SUSPECT")
+
+# Fonts that can draw Chinese, most common first; the first one installed is used.
+CJK_FONTS = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Source Han Sans SC",
+    "Source Han Sans CN", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei",
+    "PingFang SC", "Heiti SC", "Hiragino Sans GB", "Droid Sans Fallback", "AR PL UMing CN",
+)
+
+STATUS_ZH = {"new": "新发现", "open": "持续", "confirmed": "已核实属实", "false_positive": "已核实不属实",
+             "resolved": "已消除"}
+SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
+
+COLUMN_ZH = {
+    "rule": "规则", "rule_name": "规则名称", "severity": "严重程度",
+    "this_month": "本月", "last_month": "上次", "new": "新增", "still_open": "持续", "resolved": "已消除",
+    "dismissed": "其中已核实不属实",
+    "township": "乡镇（街道）", "village": "村（社区）", "members": "在册人数", "findings": "本月异常",
+    "amount_overpaid": "死亡仍在保多发金额（元）", "amount_suspect": "疑似死亡涉及金额（元）",
+    "paid_persons": "死亡仍在保（人）", "paid_months": "多发月数", "paid_amount": "多发金额（元）",
+    "paid_months_unknown": "死亡日期不详（人）",
+    "suspect_persons": "疑似死亡（人）", "suspect_months": "疑似多发月数", "suspect_amount": "疑似涉及金额（元）",
+    "case_id": "核查编号", "household_id": "户编号", "name": "名册姓名", "matched_name": "死亡记录姓名",
+    "id_number": "名册身份证号", "matched_id_number": "死亡记录身份证号", "death_date": "死亡日期",
+    "matched_source": "数据来源", "score": "评分", "months_overpaid": "多发月数",
+    "detail": "说明", "case_status": "案件状态", "first_seen_month": "首次发现", "last_result": "最近核实结果",
+    "last_remark": "最近核实备注",
+    "month": "月份", "result": "核实结果", "remark": "备注", "decided_by": "核实人", "decided_at": "核实时间",
+    "source_file": "来源文件",
+    "source": "数据源", "kind": "类别", "file": "文件", "sheets": "工作表数", "rows_read": "读入行数",
+    "rows_rejected": "问题值数", "encoding": "编码", "sha256": "SHA-256",
+    "column": "列", "reason": "原因", "values": "个数",
+}
+
+
+# ---------------------------------------------------------------- SQL
+
+# Each statement reads only; parameters are bound by DuckDB ($month, $n), never formatted in.
+SQL = {
+    "months": "select distinct month from runs order by month",
+
+    "previous_month": "select max(month) as month from runs where month < $month",
+
+    # One row per rule: findings this month and in the previous reconciled month, split by case.
+    "rule_changes": """
+        with previous as (select max(month) as month from runs where month < $month),
+        now as (select case_id, rule from exceptions where month = $month),
+        before as (select case_id, rule from exceptions where month = (select month from previous))
+        select
+            coalesce(n.rule, b.rule) as rule,
+            count(n.case_id) as this_month,
+            count(b.case_id) as last_month,
+            count(*) filter (where n.case_id is not null and b.case_id is null) as new,
+            count(*) filter (where n.case_id is not null and b.case_id is not null) as still_open,
+            count(*) filter (where n.case_id is null) as resolved,
+            count(*) filter (where n.case_id is not null and c.status = 'false_positive') as dismissed
+        from now n
+        full join before b on n.case_id = b.case_id
+        left join cases c on c.case_id = coalesce(n.case_id, b.case_id)
+        group by 1""",
+
+    # One row per village of this month's roster (or with findings): members, changes, money.
+    "village_changes": """
+        with previous as (select max(month) as month from runs where month < $month),
+        now as (select case_id, township, village, rule, amount_overpaid from exceptions where month = $month),
+        before as (select case_id, township, village from exceptions where month = (select month from previous)),
+        changes as (
+            select coalesce(n.township, b.township) as township, coalesce(n.village, b.village) as village,
+                   n.case_id is not null as in_month, b.case_id is not null as in_previous,
+                   n.rule, n.amount_overpaid
+            from now n full join before b on n.case_id = b.case_id
+        ),
+        findings as (
+            select township, village,
+                count(*) filter (where in_month) as findings,
+                count(*) filter (where in_month and not in_previous) as new,
+                count(*) filter (where in_month and in_previous) as still_open,
+                count(*) filter (where in_previous and not in_month) as resolved,
+                coalesce(sum(amount_overpaid) filter (where rule = 'DECEASED_PAID'), 0) as amount_overpaid,
+                coalesce(sum(amount_overpaid) filter (where rule = 'DECEASED_SUSPECT'), 0) as amount_suspect
+            from changes group by township, village
+        ),
+        members as (
+            select township, village, sum("rows") as members
+            from source_deliveries where month = $month and village is not null
+            group by township, village
+        )
+        select township, village,
+               coalesce(m.members, 0) as members,
+               coalesce(f.findings, 0) as findings, coalesce(f.new, 0) as new,
+               coalesce(f.still_open, 0) as still_open, coalesce(f.resolved, 0) as resolved,
+               coalesce(f.amount_overpaid, 0) as amount_overpaid, coalesce(f.amount_suspect, 0) as amount_suspect
+        from members m full join findings f using (township, village)
+        order by findings desc, new desc, township, village""",
+
+    # Money paid after a death, by village.  A case the village found 不属实 is no overpayment.
+    "overpaid": """
+        select e.township, e.village,
+            count(*) filter (where e.rule = 'DECEASED_PAID') as paid_persons,
+            coalesce(sum(e.months_overpaid) filter (where e.rule = 'DECEASED_PAID'), 0) as paid_months,
+            coalesce(sum(e.amount_overpaid) filter (where e.rule = 'DECEASED_PAID'), 0) as paid_amount,
+            count(*) filter (where e.rule = 'DECEASED_PAID' and e.months_overpaid is null) as paid_months_unknown,
+            count(*) filter (where e.rule = 'DECEASED_SUSPECT') as suspect_persons,
+            coalesce(sum(e.months_overpaid) filter (where e.rule = 'DECEASED_SUSPECT'), 0) as suspect_months,
+            coalesce(sum(e.amount_overpaid) filter (where e.rule = 'DECEASED_SUSPECT'), 0) as suspect_amount
+        from exceptions e join cases c using (case_id)
+        where e.month = $month and e.rule in ('DECEASED_PAID', 'DECEASED_SUSPECT')
+          and c.status <> 'false_positive'
+        group by e.township, e.village
+        order by paid_amount desc, suspect_amount desc, e.township, e.village""",
+
+    # Suspected deaths with the roster and the death record side by side, best score first.
+    "suspects": """
+        with latest_decision as (
+            select case_id, arg_max(result, decided_at) as last_result, arg_max(remark, decided_at) as last_remark
+            from decisions group by case_id
+        )
+        select e.case_id, e.township, e.village, e.household_id, e.name, e.matched_name,
+               e.id_number, e.id_number_raw, e.matched_id_number, e.death_date, e.matched_source, e.score,
+               e.months_overpaid, e.amount_overpaid, c.status as case_status, c.first_seen_month,
+               d.last_result, d.last_remark, e.detail
+        from exceptions e
+        join cases c using (case_id)
+        left join latest_decision d using (case_id)
+        where e.month = $month and e.rule = 'DECEASED_SUSPECT'
+          and ($include_dismissed or c.status <> 'false_positive')
+        order by e.score desc nulls last, e.amount_overpaid desc nulls last, e.case_id
+        limit $n""",
+
+    "rule_trend": "select month, rule, count(*) as findings from exceptions group by month, rule",
+
+    "latest_run": """
+        select run_id, month, started_at, finished_at, rows_rejected, counts_json
+        from runs where month = $month order by started_at desc limit 1""",
+
+    "run_inputs": """
+        select source, kind, file, sheets, rows_read, rows_rejected, encoding, sha256
+        from run_inputs where run_id = $run_id order by source, file""",
+
+    "rejects": """
+        select source, file, "column", reason, count(*) as "values"
+        from rejects where month = $month
+        group by source, file, "column", reason
+        order by "values" desc, source, file, "column"
+        """,
+
+    "decisions": """
+        select case_id, month, result, remark, decided_by, decided_at, source_file
+        from decisions where case_id = $case_id order by decided_at""",
+}
+
+
+def _query(db: Path | str, name: str, params: dict | None = None) -> pd.DataFrame:
+    """Run one statement of SQL on a read-only connection, closed afterwards."""
+    path = Path(db)
+    if not path.exists():
+        raise FileNotFoundError(f"找不到数据库 {path}，请先运行 dibao run 完成至少一个月的对账")
+    con = warehouse.connect(path, read_only=True)
+    try:
+        return con.execute(SQL[name], params or {}).df()
+    except duckdb.Error as exc:
+        raise warehouse.SqlError(f"review 查询 {name} 失败：{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- paths and months
+
+def warehouse_path(value: str | Path | None = None) -> Path:
+    """The warehouse to review.  Empty → the configured one; a relative path is looked up
+    from the notebooks/ folder (where the notebook runs), then the working directory, then
+    the project root; the first that exists wins."""
+    if not value:
+        return load_settings().warehouse
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path
+    candidates = [PROJECT_ROOT / "notebooks" / path, Path.cwd() / path, PROJECT_ROOT / path]
+    found = next((p for p in candidates if p.exists()), candidates[0])
+    return found.resolve()
+
+
+def months(db: Path | str) -> list[str]:
+    """Every reconciled month, oldest first."""
+    return _query(db, "months")["month"].tolist()
+
+
+def latest_month(db: Path | str) -> str | None:
+    reconciled = months(db)
+    return reconciled[-1] if reconciled else None
+
+
+def previous_month(db: Path | str, month: str) -> str | None:
+    """The reconciled month before `month` (not necessarily the calendar month before)."""
+    value = _query(db, "previous_month", {"month": month})["month"].iloc[0]
+    return value if isinstance(value, str) else None
+
+
+def resolve_month(db: Path | str, month: str | None = None) -> str:
+    """`month` if it was reconciled, the latest month when not given; a clear error otherwise."""
+    reconciled = months(db)
+    if not reconciled:
+        raise ValueError(f"数据库 {Path(db).name} 中还没有任何对账结果，请先运行 dibao run")
+    if not month:
+        return reconciled[-1]
+    if month not in reconciled:
+        raise ValueError(f"数据库中没有 {month} 的对账结果；已对账月份：{'、'.join(reconciled)}")
+    return month
+
+
+# ---------------------------------------------------------------- tables
+
+def counts_by_rule(db: Path | str, month: str) -> pd.DataFrame:
+    """Every rule of the catalogue: findings this month and last, new / still open / resolved."""
+    changes = _query(db, "rule_changes", {"month": month}).set_index("rule")
+    codes = list(RULES) + sorted(set(changes.index) - set(RULES))
+    table = changes.reindex(codes, fill_value=0).rename_axis("rule").reset_index()
+    table.insert(1, "rule_name", [RULES[c].name_zh if c in RULES else c for c in codes])
+    table.insert(2, "severity", [RULES[c].severity if c in RULES else "" for c in codes])
+    number_columns = ["this_month", "last_month", "new", "still_open", "resolved", "dismissed"]
+    table[number_columns] = table[number_columns].astype("int64")
+    return table
+
+
+def counts_by_village(db: Path | str, month: str) -> pd.DataFrame:
+    """Each village: roster members, findings (new / still open / resolved) and money at stake."""
+    table = _query(db, "village_changes", {"month": month})
+    for column in ("members", "findings", "new", "still_open", "resolved"):
+        table[column] = table[column].astype("int64")
+    for column in ("amount_overpaid", "amount_suspect"):
+        table[column] = table[column].astype(float).round(2)
+    return table
+
+
+def overpaid(db: Path | str, month: str, *, total: bool = True) -> pd.DataFrame:
+    """Months and amounts paid after a death, by village: DECEASED_PAID (to recover) and
+    DECEASED_SUSPECT (at stake until verified) separately; a 合计 row last when `total`."""
+    table = _query(db, "overpaid", {"month": month})
+    counts = ["paid_persons", "paid_months", "paid_months_unknown", "suspect_persons", "suspect_months"]
+    amounts = ["paid_amount", "suspect_amount"]
+    table[counts] = table[counts].astype("int64")
+    table[amounts] = table[amounts].astype(float).round(2)
+    if total and len(table):
+        totals = {"township": "合计", "village": "", **{c: table[c].sum() for c in counts + amounts}}
+        table = pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
+        table[counts] = table[counts].astype("int64")
+    return table
+
+
+def top_suspects(db: Path | str, month: str, n: int = 10, *, mask: bool = True,
+                 include_dismissed: bool = False) -> pd.DataFrame:
+    """The `n` highest-scoring suspected deaths, roster and death record side by side.
+
+    IDs are masked unless `mask=False`; cases already found 不属实 are left out unless
+    `include_dismissed`."""
+    table = _query(db, "suspects", {"month": month, "n": int(n), "include_dismissed": bool(include_dismissed)})
+    shown = mask_id if mask else (lambda id_number, raw=None: id_number or raw or "")
+    table["id_number"] = [shown(i if isinstance(i, str) else None, r if isinstance(r, str) else None)
+                          for i, r in zip(table["id_number"], table["id_number_raw"])]
+    table["matched_id_number"] = [shown(i) if isinstance(i, str) else "" for i in table["matched_id_number"]]
+    table["death_date"] = pd.to_datetime(table["death_date"]).dt.date
+    table[["last_result", "last_remark"]] = table[["last_result", "last_remark"]].fillna("")
+    # A suspect's money is at stake, not yet overpaid: named as in counts_by_village.
+    return table.drop(columns=["id_number_raw"]).rename(columns={"amount_overpaid": "amount_suspect"})
+
+
+def case_decisions(db: Path | str, case_id: str) -> pd.DataFrame:
+    """Every decision recorded on one case, oldest first."""
+    return _query(db, "decisions", {"case_id": case_id})
+
+
+def rule_trend(db: Path | str) -> pd.DataFrame:
+    """Findings per month (rows, every reconciled month) × rule (columns, rules ever found)."""
+    counts = _query(db, "rule_trend")
+    table = counts.pivot_table(index="month", columns="rule", values="findings", aggfunc="sum", fill_value=0)
+    table = table.reindex(index=months(db), fill_value=0)
+    ordered = [c for c in RULES if c in table.columns] + sorted(set(table.columns) - set(RULES))
+    return table.reindex(columns=ordered, fill_value=0).fillna(0).astype("int64")
+
+
+# ---------------------------------------------------------------- source health
+
+@dataclass
+class SourceHealth:
+    """What the month's latest run read and what it warned about."""
+
+    month: str
+    run_id: str
+    finished_at: dt.datetime | None
+    rows_rejected: int
+    counts: pd.DataFrame                  # rule, rule_name, findings as recorded by the run
+    inputs: pd.DataFrame                  # files read, rows, rejected values, sha256
+    rejects: pd.DataFrame                 # rejected values by source, file, column and reason
+    warnings: list[str] = field(default_factory=list)
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)   # run.json source_health
+    run_json: Path | None = None          # where the warnings came from; None → the warehouse
+    note: str = ""
+
+    def summary(self) -> str:
+        """A few lines of Chinese text for the notebook."""
+        finished = f"{self.finished_at:%Y-%m-%d %H:%M}" if self.finished_at is not None else "未知"
+        lines = [f"{self.month} 最近一次对账：{self.run_id}（完成于 {finished}），"
+                 f"读入 {len(self.inputs)} 个文件，无法识别的值 {self.rows_rejected} 个"]
+        lines.append(f"警告来源：{self.run_json}" if self.run_json else f"警告来源：数据库（{self.note}）")
+        if self.warnings:
+            lines += [f"警告 {i}：{w}" for i, w in enumerate(self.warnings, 1)]
+        else:
+            lines.append("无警告")
+        return "\n".join(lines)
+
+
+def source_health(db: Path | str, month: str, out_dir: Path | str | None = None) -> SourceHealth:
+    """The latest run of `month`: counts per rule (runs.counts_json), files read
+    (run_inputs), rejected values, and the warnings of its run.json.
+
+    `out_dir` is the month's out folder or the folder above it (data/out); without it the
+    configured out folder is tried.  A run.json is used only when it belongs to the run in
+    this warehouse; otherwise the warnings are recomputed from what the warehouse keeps
+    (the village death-rate alarm) and `note` says so."""
+    run = _query(db, "latest_run", {"month": month})
+    if run.empty:
+        raise ValueError(f"数据库中没有 {month} 的对账记录")
+    run = run.iloc[0]
+    recorded = json.loads(run["counts_json"])
+    counts = pd.DataFrame({"rule": list(recorded), "findings": [int(v) for v in recorded.values()]})
+    counts.insert(1, "rule_name", [RULES[c].name_zh if c in RULES else c for c in counts["rule"]])
+    finished = run["finished_at"]
+    report = SourceHealth(
+        month=month, run_id=run["run_id"],
+        finished_at=None if pd.isna(finished) else pd.Timestamp(finished).to_pydatetime(),
+        rows_rejected=int(run["rows_rejected"]), counts=counts,
+        inputs=_query(db, "run_inputs", {"run_id": run["run_id"]}),
+        rejects=_query(db, "rejects", {"month": month}),
+    )
+    record, path, note = _run_record(month, run["run_id"], out_dir)
+    if record is not None:
+        report.warnings = list(record.get("warnings", []))
+        report.sources = pd.DataFrame(record.get("source_health", []))
+        report.run_json = path
+    else:
+        report.warnings = _warehouse_warnings(db, month)
+        report.note = note
+    return report
+
+
+def run_warnings(db: Path | str, month: str, out_dir: Path | str | None = None) -> list[str]:
+    return source_health(db, month, out_dir).warnings
+
+
+def _run_record(month: str, run_id: str, out_dir: Path | str | None) -> tuple[dict | None, Path | None, str]:
+    if out_dir:
+        folders = [Path(out_dir).expanduser(), Path(out_dir).expanduser() / month]
+    else:
+        try:
+            folders = [load_settings().out_dir(month)]
+        except Exception:  # noqa: BLE001 - a broken config only means no run.json to read
+            folders = []
+    for folder in folders:
+        path = folder / "run.json"
+        if not path.is_file():
+            continue
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None, None, f"{path} 无法读取"
+        if record.get("run_id") != run_id:
+            return None, None, f"{path} 属于另一次对账（{record.get('run_id')}），未使用"
+        return record, path, ""
+    where = "、".join(str(f) for f in folders) or "未指定"
+    return None, None, f"未找到本次对账的 run.json（查找位置：{where}），仅能给出数据库可复核的提醒"
+
+
+def _warehouse_warnings(db: Path | str, month: str) -> list[str]:
+    con = warehouse.connect(Path(db), read_only=True)
+    try:
+        return health.check_death_rates(con, month)
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- charts
+
+def cjk_font() -> str | None:
+    """The first installed font that can draw Chinese, or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def _chinese_labels() -> bool:
+    """Make a Chinese font the fallback of the default sans-serif font, when one exists.
+
+    Without one, charts use rule codes and pinyin, so no label is drawn as empty boxes.
+    (Tick labels are made when the figure is drawn, after this module returns, so the
+    font goes into rcParams rather than a temporary context.)"""
+    import matplotlib as mpl
+
+    font = cjk_font()
+    if font is None:
+        return False
+    families = list(mpl.rcParams["font.sans-serif"])
+    if font not in families:
+        mpl.rcParams["font.sans-serif"] = ["DejaVu Sans", font, *[f for f in families if f != "DejaVu Sans"]]
+    mpl.rcParams["font.family"] = "sans-serif"
+    mpl.rcParams["axes.unicode_minus"] = False
+    return True
+
+
+def _rule_label(code: str, chinese: bool) -> str:
+    return RULES[code].name_zh if chinese and code in RULES else code
+
+
+def _place_label(name: str, chinese: bool) -> str:
+    if chinese or not name:
+        return name or ""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name)).capitalize()
+
+
+def _axes(ax, size: tuple[float, float]):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def plot_rule_trend(db: Path | str, ax=None):
+    """Stacked bars: one bar per reconciled month, one coloured segment per rule (colours
+    fixed by the rule's place in the catalogue), the month's total above each bar."""
+    import matplotlib as mpl
+
+    chinese = _chinese_labels()
+    trend = rule_trend(db)
+    ax = _axes(ax, (9, 4.5))
+    palette = mpl.colormaps["tab20"]
+    positions = list(range(len(trend.index)))
+    bottom = pd.Series(0, index=trend.index)
+    for rule in trend.columns:
+        place = list(RULES).index(rule) if rule in RULES else len(RULES)
+        ax.bar(positions, trend[rule], bottom=bottom, width=0.6, color=palette(place % 20),
+               label=_rule_label(rule, chinese))
+        bottom = bottom + trend[rule]
+    for x, total in zip(positions, bottom):
+        ax.annotate(str(int(total)), (x, total), xytext=(0, 3), textcoords="offset points", ha="center",
+                    fontsize="small")
+    ax.set_xticks(positions, list(trend.index))
+    ax.set_ylim(0, max(1, int(bottom.max()) if len(bottom) else 1) * 1.12)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_title("各规则异常人数（按月）" if chinese else "Findings per rule per month")
+    ax.set_xlabel("对账月份" if chinese else "month")
+    ax.set_ylabel("人数" if chinese else "findings")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+    if len(trend.columns):
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  fontsize="small", frameon=False)
+    return ax
+
+
+def plot_village_counts(db: Path | str, month: str, ax=None, *, top: int = 20):
+    """Horizontal stacked bars: per village, findings new and still open this month, and
+    cases resolved since last month; the `top` villages with most findings."""
+    chinese = _chinese_labels()
+    villages = counts_by_village(db, month)
+    villages = villages[(villages["findings"] + villages["resolved"]) > 0].head(top).iloc[::-1]
+    ax = _axes(ax, (8, max(2.5, 0.4 * len(villages) + 1.5)))
+    labels = [_place_label(v, chinese) for v in villages["village"]]
+    left = pd.Series(0, index=villages.index)
+    parts = (("new", "新增", "#d62728"), ("still_open", "持续", "#ff7f0e"), ("resolved", "已消除", "#bdbdbd"))
+    for column, name_zh, colour in parts:
+        ax.barh(labels, villages[column], left=left, color=colour,
+                label=name_zh if chinese else column.replace("_", " "))
+        left = left + villages[column]
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(f"{month} 各村异常" if chinese else f"Findings per village, {month}")
+    ax.set_xlabel("人数" if chinese else "findings")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    return ax
+
+
+# ---------------------------------------------------------------- decisions and display
+
+def decide(db: Path | str, case_id: str, result: str, remark: str = "", *, month: str,
+           reviewer: str | None = None) -> None:
+    """Record the analyst's 核实结果 (属实 | 不属实 | 已处理) on one case."""
+    if result not in STATUS_OF_RESULT:
+        raise ValueError(f"核实结果应为 {'、'.join(STATUS_OF_RESULT)} 之一")
+    record_decision(Path(db), case_id, result, remark, month=month, reviewer=reviewer)
+
+
+def zh(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy for display: Chinese column names, statuses and severities in Chinese."""
+    shown = table.copy()
+    if "case_status" in shown:
+        shown["case_status"] = shown["case_status"].map(lambda s: STATUS_ZH.get(s, s))
+    if "severity" in shown:
+        shown["severity"] = shown["severity"].map(lambda s: SEVERITY_ZH.get(s, s))
+    return shown.rename(columns=COLUMN_ZH)
