@@ -80,8 +80,8 @@ def main() -> None:
                   "population": [raw / "population"], "cremation": [raw / "cremation"]}
         plan = pipeline.plan_run(settings, args.month, overrides={k: [str(p) for p in v] for k, v in inputs.items()},
                                  out_dir=tmp / "out", db_path=tmp / "warehouse.duckdb")
-        for name in ("poverty", "assistance"):
-            plan.inputs[name] = []
+        for name in ("poverty", "assistance"):      # optional registries, when generated
+            plan.inputs[name] = sorted((raw / name).glob("*.*")) if (raw / name).is_dir() else []
         work_out = tmp / "work_out"
         work_out.mkdir()
         started_at = dt.datetime.now()

@@ -17,7 +17,8 @@ import pytest
 from flows.generate import generate
 from flows.generate import names
 from flows.generate.idnumbers import check_digits, issue_ids
-from flows.generate.render import POLICE_COLUMNS, POPULATION_COLUMNS, ROSTER_COLUMNS
+from flows.generate.render import (ASSISTANCE_COLUMNS, POLICE_COLUMNS, POPULATION_COLUMNS,
+                                   POVERTY_COLUMNS, ROSTER_COLUMNS)
 from flows.normalize.ids import VALID, check_digit, clean_id_text, normalize_id
 
 MONTH = "2020-05"
@@ -28,7 +29,10 @@ RULE_RANGES = {
     "INVALID_ID": (15, 25), "ID_NAME_MISMATCH": (10, 20), "ID_ATTR_MISMATCH": (10, 20),
     "DUPLICATE_BENEFIT": (14, 24), "NOT_IN_REGISTRY": (10, 20), "MOVED_OUT": (7, 13),
     "HOUSEHOLD_SIZE_CHANGED": (45, 70), "GRADUAL_EXIT_OVERDUE": (7, 13), "REJECT": (2, 3),
+    "UNCOVERED_VULNERABLE": (10, 22),
 }
+DIBAO_STANDARD = 620  # configs/default.toml [thresholds] dibao_standard_monthly
+SERIOUS = ("重病", "重度残疾")
 
 
 # --- fixtures and readers ------------------------------------------------------------
@@ -38,7 +42,8 @@ def out(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("township_seed1")
     counts = generate("township", 1, MONTH, path)
     assert {k for k in counts} >= {"roster_rows", "deaths_rows", "population_rows",
-                                   "cremation_rows", "truth_rows", "files"}
+                                   "cremation_rows", "poverty_rows", "assistance_rows",
+                                   "uncovered_vulnerable_truth", "truth_rows", "files"}
     assert all(Path(f).exists() for f in counts["files"])
     return path
 
@@ -90,6 +95,26 @@ def cremation(out) -> pd.DataFrame:
                        keep_default_na=False)
 
 
+def read_poverty(out: Path) -> pd.DataFrame:
+    path = only(out / "poverty", f"回龙镇_建档立卡边缘户监测户名单_{MONTH}.xlsx")
+    raw = pd.read_excel(path, engine="calamine", header=None, dtype=object)
+    return raw.iloc[4:].set_axis(list(raw.iloc[3]), axis=1).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def poverty(out) -> pd.DataFrame:
+    frame = read_poverty(out)
+    frame["id"] = frame["身份证号码"].map(lambda v: normalize_id(v).id_number)
+    frame["income"] = frame["家庭人均月纯收入（元）"].astype(float)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def assistance(out) -> pd.DataFrame:
+    path = only(out / "assistance", f"回龙镇_临时救助发放名单_{MONTH}.csv")
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
@@ -138,7 +163,7 @@ def test_same_seed_same_files_other_seed_other_files(out, roster, tmp_path):
     generate("township", 1, MONTH, again)
     assert (again / "truth.csv").read_bytes() == (out / "truth.csv").read_bytes()
     pd.testing.assert_frame_equal(read_roster(again), roster)
-    for folder in ("deaths", "population", "cremation", "roster"):
+    for folder in ("deaths", "population", "cremation", "roster", "poverty", "assistance"):
         assert only(again / folder, "*").read_bytes() == only(out / folder, "*").read_bytes()
 
     other = tmp_path / "other"
@@ -366,3 +391,107 @@ def test_no_unintended_lookalike_deaths(clean_rows, police, population, crematio
         assert not any(id18[:i] + "?" + id18[i + 1:] in one_off for i in range(18)), id18
         swaps = {id18[:i] + id18[i + 1] + id18[i] + id18[i + 2:] for i in range(17)} - {id18}
         assert not swaps & id_texts, id18
+
+
+# --- poverty registry, temporary assistance, UNCOVERED_VULNERABLE ------------------------
+
+def test_poverty_ledger_has_title_rows_then_exact_headers(out, poverty):
+    path = only(out / "poverty", "*.xlsx")
+    raw = pd.read_excel(path, engine="calamine", header=None, dtype=object)
+    assert raw.iloc[0, 0] == "梁平区回龙镇建档立卡贫困户、边缘户、监测户名单"
+    assert raw.iloc[1, 0].startswith("填报单位：")
+    assert raw.iloc[2].isna().all()
+    assert list(raw.iloc[3]) == POVERTY_COLUMNS == [
+        "乡镇", "所属村组", "姓名", "身份证号码", "家庭人数", "与户主关系", "健康状况", "致贫原因",
+        "家庭人均月纯收入（元）", "户类型", "联系电话"]
+    assert (poverty["乡镇"] == "回龙镇").all()
+    assert set(poverty["户类型"]) == {"未脱贫建档立卡", "边缘户", "脱贫监测户"}
+    assert set(poverty["健康状况"]) <= {"健康", "慢性病", "长期慢性病", "重病", "残疾", "重度残疾"}
+    assert {"重病", "重度残疾"} <= set(poverty["健康状况"])
+    assert poverty["与户主关系"].isin(["户主", "配偶", "子女", "父母", "孙子女", "其他"]).all()
+    assert poverty["致贫原因"].str.len().gt(0).all()
+    assert poverty["联系电话"].map(lambda v: isinstance(v, str) and re.fullmatch(r"1\d{10}", v)).all()
+    assert poverty["家庭人数"].map(lambda v: isinstance(v, (int, float))).all()
+    assert 0.05 < (poverty["income"] < DIBAO_STANDARD).mean() < 0.5, "some below the standard, most above"
+    # whole households: one 户主 per household, 家庭人数 rows with that 户主's phone
+    heads = poverty[poverty["与户主关系"] == "户主"]
+    assert 130 <= len(heads) <= 170 and 300 <= len(poverty) <= 500
+    sizes = poverty.groupby("联系电话").agg(rows=("姓名", "size"), stated=("家庭人数", "first"))
+    assert (sizes["rows"] == sizes["stated"]).all()
+    assert poverty["id"].notna().all() and not poverty["id"].duplicated().any()
+
+
+def test_assistance_csv_is_utf8_with_bom(out, assistance):
+    data = only(out / "assistance", "*.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert list(assistance.columns) == ASSISTANCE_COLUMNS
+    assert (assistance["救助类型"] == "临时救助").all()
+    assert assistance["发放日期"].map(parse_date).map(lambda d: d is not None and d <= MONTH_END).all()
+    assert 10 <= len(assistance) <= 40
+
+
+def test_poverty_registry_overlaps_the_roster_cleanly(poverty, roster, truth, population, police,
+                                                      cremation):
+    """Covered people carry the roster's ID, name and village, in households without any
+    fault; the others are living 正常 residents in no death record."""
+    ids = roster["身份证号码"].map(lambda v: roster_id(v).id_number)
+    on_roster = roster.assign(id=ids, name=roster["姓名"].map(normal_name)).dropna(subset=["id"])
+    by_id = on_roster.drop_duplicates("id").set_index("id")
+    covered = poverty[poverty["id"].isin(by_id.index)]
+    assert 0.5 <= len(covered) / len(poverty) <= 0.8
+    assert (covered["姓名"].map(normal_name).to_numpy() == by_id.loc[covered["id"], "name"].to_numpy()).all()
+    assert (covered["所属村组"].to_numpy() == by_id.loc[covered["id"], "村（社区）"].to_numpy()).all()
+    assert not set(by_id.loc[covered["id"], "户编号"]) & set(truth["household_id"])
+    # most 未脱贫建档立卡 are covered
+    poor = poverty["户类型"] == "未脱贫建档立卡"
+    assert poverty.loc[poor, "id"].isin(by_id.index).mean() > 0.7
+    assert set(poverty["所属村组"]) <= set(roster["村（社区）"])
+
+    uncovered = poverty[~poverty["id"].isin(by_id.index)]
+    assert len(uncovered) >= 100
+    status = population.drop_duplicates("身份证号").set_index("身份证号")["人员状态"]
+    assert (status.reindex(uncovered["id"]) == "正常").all()
+    dead_ids = set(police["id"].dropna()) | set(cremation["身份证号"])
+    assert not set(uncovered["id"]) & dead_ids
+
+
+def test_uncovered_vulnerable_truth_is_exactly_what_the_rule_should_find(poverty, roster, assistance,
+                                                                         truth):
+    ids = set(roster["身份证号码"].map(lambda v: roster_id(v).id_number).dropna())
+    assisted = set(assistance["身份证号码"].map(lambda v: normalize_id(v).id_number))
+    uncovered = ~poverty["id"].isin(ids) & ~poverty["id"].isin(assisted)
+    serious = poverty["健康状况"].isin(SERIOUS)
+    low = poverty["income"] < DIBAO_STANDARD
+    expected = poverty[uncovered & (serious | low)]
+
+    found = truth[truth["rule"] == "UNCOVERED_VULNERABLE"]
+    assert (found["household_id"] == "").all() and (found["months_overpaid"] == "").all()
+    assert set(found["id_number"]) == set(expected["id"])
+    by_id = poverty.set_index("id")
+    for _, row in found.iterrows():
+        person = by_id.loc[row["id_number"]]
+        assert row["id_number"] not in ids and row["id_number"] not in assisted
+        assert person["健康状况"] in SERIOUS or person["income"] < DIBAO_STANDARD
+        assert row["name"] == normal_name(person["姓名"])
+        assert (row["township"], row["village"]) == (person["乡镇"], person["所属村组"])
+    assert not found["name"].duplicated().any()
+
+
+def test_uncovered_vulnerable_near_misses_are_present(poverty, roster, assistance, truth):
+    """Each way a registry person must NOT be flagged occurs at least once."""
+    ids = set(roster["身份证号码"].map(lambda v: roster_id(v).id_number).dropna())
+    assisted = set(assistance["身份证号码"].map(lambda v: normalize_id(v).id_number))
+    flagged = set(truth.loc[truth["rule"] == "UNCOVERED_VULNERABLE", "id_number"])
+    serious = poverty["健康状况"].isin(SERIOUS)
+    on_roster = poverty["id"].isin(ids)
+    in_assistance = poverty["id"].isin(assisted)
+    quiet = ~poverty["id"].isin(flagged)
+    assert (quiet & on_roster & (poverty["健康状况"] == "重病")).any(), "covered 重病"
+    assert (quiet & on_roster & (poverty["income"] < DIBAO_STANDARD)).any(), "covered, low income"
+    assert (quiet & in_assistance & ~on_roster & (poverty["健康状况"] == "重病")).any(), "临时救助 重病"
+    assert (quiet & in_assistance & ~on_roster & (poverty["income"] < DIBAO_STANDARD)).any()
+    mild = poverty["健康状况"].isin(["健康", "慢性病"]) & (poverty["income"] >= DIBAO_STANDARD)
+    assert (quiet & ~on_roster & ~in_assistance & mild).sum() >= 20, "uncovered, healthy enough"
+    assert (quiet & ~on_roster & (poverty["income"] == DIBAO_STANDARD)).any(), "income exactly 620"
+    # 临时救助 also pays people who are not on the registry
+    assert not assisted <= set(poverty["id"])

@@ -5,10 +5,14 @@
   population/{乡镇}_计生全员人口_{YYYY-MM}.xlsx|.csv   one per township
   deaths/{区县}_公安死亡注销人员_{YYYY-MM}.csv          GB18030, one per district
   cremation/{区县}_火化记录_{YYYY-MM}.csv               UTF-8, one per district
-  truth.csv                                             one row per (rule, roster member)
+  poverty/{乡镇}_建档立卡边缘户监测户名单_{YYYY-MM}.xlsx  one per township
+  assistance/{乡镇}_临时救助发放名单_{YYYY-MM}.csv        UTF-8 with BOM, one per township
+  truth.csv                                             one row per (rule, roster member),
+                                                        and per UNCOVERED_VULNERABLE person
 
 Modules: world (geography, months), names, idnumbers, people (the clean world),
 faults (what goes wrong, and truth), namesakes (no unintended look-alikes),
+poverty (the poverty registry, 临时救助, and UNCOVERED_VULNERABLE truth),
 render (the messy written forms), writers (xlsx/csv), core (generate).
 """
 from .core import generate

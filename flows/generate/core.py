@@ -9,7 +9,8 @@ import pandas as pd
 from . import render, writers
 from .faults import AMOUNT_RANGES, FIRST_ENROLMENT, Ctx, inject_all
 from .namesakes import separate_namesakes, separate_roster_lookalikes
-from .people import RECIPIENT, build_people
+from .people import RECIPIENT, build_people, phones
+from .poverty import Poverty, build_poverty
 from .world import Month, World, build_world
 
 HEALTH = np.array(["健康", "慢性病", "重病", "残疾"], dtype=object)
@@ -21,7 +22,8 @@ def generate(scale: str, seed: int, month: str, out_dir: Path) -> dict:
     district | city) under `out_dir`, plus truth.csv listing every injected fault.
 
     Deterministic for a seed.  Returns counts: roster_rows, deaths_rows,
-    population_rows, cremation_rows, truth_rows, and files (paths written, as str)."""
+    population_rows, cremation_rows, poverty_rows, assistance_rows, truth_rows,
+    uncovered_vulnerable_truth, and files (paths written, as str)."""
     out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
     run_month = Month.parse(month)
@@ -35,7 +37,13 @@ def generate(scale: str, seed: int, month: str, out_dir: Path) -> dict:
     separate_roster_lookalikes(ctx)
     inject_all(ctx)
     separate_namesakes(ctx)
-    return write_all(ctx, out_dir, population_as_xlsx=(scale == "township"))
+    # The poverty registry has a random stream of its own, so the other files stay as
+    # they were for the seed (unless two UNCOVERED_VULNERABLE people shared a name and
+    # one was renamed, which shows in the population file).
+    poverty_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    poverty = build_poverty(poverty_rng, ctx)
+    return write_all(ctx, out_dir, population_as_xlsx=(scale == "township"),
+                     poverty=poverty, poverty_rng=poverty_rng)
 
 
 def prepare_households(rng: np.random.Generator, households: pd.DataFrame, month: Month) -> pd.DataFrame:
@@ -45,16 +53,9 @@ def prepare_households(rng: np.random.Generator, households: pd.DataFrame, month
         enrolled=rng.integers(FIRST_ENROLMENT, max(month.index, FIRST_ENROLMENT) + 1, n),
         exit_month=-1, size_delta=0,
         month_style=np.where(rng.random(n) < 0.3, "chinese", "iso"),
-        phone=_phones(rng, n),
+        phone=phones(rng, n),
         priority=rng.permutation(n),  # the order in which faults claim households
         used=False)
-
-
-def _phones(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Synthetic 11-digit mobile numbers (13x, 15x, 17x, 18x, 19x)."""
-    second = rng.choice(np.array(["3", "5", "7", "8", "9"], dtype=object), n)
-    rest = pd.Series(rng.integers(0, 10**9, n)).astype(str).str.zfill(9)
-    return ("1" + second + rest).to_numpy(dtype=object)
 
 
 def prepare_roster(rng: np.random.Generator, people: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
@@ -80,10 +81,13 @@ def prepare_roster(rng: np.random.Generator, people: pd.DataFrame, households: p
                "birth_text": object, "amount_text": object})
 
 
-def write_all(ctx: Ctx, out_dir: Path, population_as_xlsx: bool) -> dict:
-    """Roster and population per township, deaths and cremation per district, truth."""
+def write_all(ctx: Ctx, out_dir: Path, population_as_xlsx: bool, poverty: Poverty,
+              poverty_rng: np.random.Generator) -> dict:
+    """Roster, population, poverty registry and temporary assistance per township,
+    deaths and cremation per district, truth."""
     label = ctx.month.label
-    counts = {"roster_rows": 0, "deaths_rows": 0, "population_rows": 0, "cremation_rows": 0}
+    counts = {"roster_rows": 0, "deaths_rows": 0, "population_rows": 0, "cremation_rows": 0,
+              "poverty_rows": 0, "assistance_rows": 0}
     files: list[Path] = []
     roster = render.roster_frame(ctx)
     populations = render.population_frames(ctx)
@@ -117,10 +121,27 @@ def write_all(ctx: Ctx, out_dir: Path, population_as_xlsx: bool) -> dict:
         counts["cremation_rows"] += len(cremation)
         files.append(path)
 
-    truth = render.truth_frame(ctx)
+    # Rendered last, from their own stream, so the files above do not change.
+    registries = render.poverty_frames(poverty_rng, ctx, poverty)
+    assistance = render.assistance_frames(poverty_rng, ctx, poverty)
+    for t_i, town in enumerate(ctx.world.townships):
+        ledger = registries.get(t_i, pd.DataFrame(columns=render.POVERTY_COLUMNS))
+        path = out_dir / "poverty" / f"{town.name}_建档立卡边缘户监测户名单_{label}.xlsx"
+        writers.write_poverty_xlsx(path, ledger, town.name, town.district, ctx.month.report_day)
+        counts["poverty_rows"] += len(ledger)
+        files.append(path)
+
+        paid = assistance.get(t_i, pd.DataFrame(columns=render.ASSISTANCE_COLUMNS))
+        path = out_dir / "assistance" / f"{town.name}_临时救助发放名单_{label}.csv"
+        writers.write_csv(path, paid, "utf-8-sig")
+        counts["assistance_rows"] += len(paid)
+        files.append(path)
+
+    truth = render.truth_frame(ctx, poverty)
     path = out_dir / "truth.csv"
     writers.write_csv(path, truth, "utf-8")
     files.append(path)
+    counts["uncovered_vulnerable_truth"] = int((truth["rule"] == "UNCOVERED_VULNERABLE").sum())
     return {**counts, "truth_rows": len(truth), "files": [str(f) for f in files]}
 
 

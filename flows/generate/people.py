@@ -235,6 +235,13 @@ def _birth_before(death: np.ndarray, age: np.ndarray) -> np.ndarray:
     return np.maximum(death - days, EARLIEST_BIRTH)
 
 
+def phones(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Synthetic 11-digit mobile numbers (13x, 15x, 17x, 18x, 19x)."""
+    second = rng.choice(np.array(["3", "5", "7", "8", "9"], dtype=object), n)
+    rest = pd.Series(rng.integers(0, 10**9, n)).astype(str).str.zfill(9)
+    return ("1" + second + rest).to_numpy(dtype=object)
+
+
 # --- putting everyone together ----------------------------------------------------
 
 

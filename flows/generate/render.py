@@ -15,6 +15,7 @@ from . import names
 from .faults import Ctx
 from .idnumbers import id_styles, written_ids
 from .people import RECIPIENT
+from .poverty import ASSISTANCE_COLUMNS, POVERTY_COLUMNS, Poverty  # noqa: F401 (re-exported)
 from .world import police_station
 
 ROSTER_COLUMNS = ["区县", "乡镇（街道）", "村（社区）", "户编号", "户主姓名", "户主身份证号", "姓名",
@@ -258,7 +259,9 @@ def cremation_frame(ctx: Ctx, district: str) -> pd.DataFrame:
 
 # --- truth -------------------------------------------------------------------------
 
-def truth_frame(ctx: Ctx) -> pd.DataFrame:
+def truth_frame(ctx: Ctx, poverty: Poverty | None = None) -> pd.DataFrame:
+    """One row per (rule, roster member) fault, plus the UNCOVERED_VULNERABLE people of
+    the poverty registry (no household_id: they are not on the roster)."""
     t = pd.DataFrame(ctx.truth, columns=["rule", "row", "fault", "months_overpaid"])
     r = ctx.roster.loc[t["row"]]
     h = ctx.households.loc[r["hh"]]
@@ -271,5 +274,68 @@ def truth_frame(ctx: Ctx) -> pd.DataFrame:
         "id_number": np.where(invalid, "", p["id18"]).astype(object),
         "months_overpaid": pd.array(t["months_overpaid"].tolist(), dtype="Int64"),
         "fault": t["fault"].to_numpy()})
+    if poverty is not None and len(poverty.truth):
+        out = pd.concat([out, uncovered_truth_frame(ctx, poverty)], ignore_index=True)
     return out.sort_values(["township", "household_id", "rule", "name"],
                            kind="stable", ignore_index=True)
+
+
+def uncovered_truth_frame(ctx: Ctx, poverty: Poverty) -> pd.DataFrame:
+    pid = poverty.truth["pid"].to_numpy()
+    return pd.DataFrame({
+        "rule": "UNCOVERED_VULNERABLE", "township": poverty.truth["township"].to_numpy(),
+        "village": poverty.truth["village"].to_numpy(), "household_id": "",
+        "name": ctx.people["name"].to_numpy()[pid], "id_number": ctx.people["id18"].to_numpy()[pid],
+        "months_overpaid": pd.array([None] * len(pid), dtype="Int64"),
+        "fault": poverty.truth["fault"].to_numpy()})
+
+
+# --- poverty registry and temporary assistance ---------------------------------------
+
+POVERTY_ID_STYLES = {"lower_x": 0.3}
+ASSISTANCE_DATE_STYLES = {"iso": 0.6, "slash": 0.25, "chinese": 0.15}
+
+
+def poverty_frames(rng: np.random.Generator, ctx: Ctx, poverty: Poverty) -> dict[int, pd.DataFrame]:
+    """建档立卡/边缘户/监测户 名单 per township (index into world.townships): one row per
+    member, households together, villages in the township's order."""
+    reg = poverty.registry
+    pid = reg["pid"].to_numpy()
+    p = ctx.people
+    ids = p["id18"].to_numpy()[pid]
+    size = reg.groupby("hkey")["pid"].transform("size").to_numpy()
+    out = pd.DataFrame({
+        "乡镇": p["township"].to_numpy()[pid], "所属村组": reg["village"].to_numpy(),
+        "姓名": p["name"].to_numpy()[pid],
+        "身份证号码": written_ids(ids, id_styles(rng, ids, POVERTY_ID_STYLES)),
+        "家庭人数": size.astype(int), "与户主关系": reg["relation"].to_numpy(),
+        "健康状况": reg["health"].to_numpy(), "致贫原因": reg["cause"].to_numpy(),
+        "家庭人均月纯收入（元）": reg["income"].to_numpy(dtype=float),
+        "户类型": reg["household_type"].to_numpy(), "联系电话": reg["phone"].to_numpy(),
+        "_town": reg["township_i"].to_numpy()})
+    village_no = {(t_i, v): i for t_i, town in enumerate(ctx.world.townships)
+                  for i, v in enumerate(town.villages)}
+    out["_village"] = [village_no[k] for k in zip(out["_town"], out["所属村组"])]
+    hkeys = reg["hkey"].unique()
+    household_order = dict(zip(hkeys, rng.permutation(len(hkeys))))
+    out["_household"] = reg["hkey"].map(household_order).to_numpy()
+    out["_relation"] = reg["relation"].map(_RELATION_ORDER).to_numpy()
+    out = out.sort_values(["_town", "_village", "_household", "_relation"], kind="stable")
+    out = out.drop(columns=["_village", "_household", "_relation"])
+    return {int(t): frame.drop(columns="_town") for t, frame in out.groupby("_town")}
+
+
+def assistance_frames(rng: np.random.Generator, ctx: Ctx, poverty: Poverty) -> dict[int, pd.DataFrame]:
+    """临时救助发放名单 per township, in payment-date order."""
+    a = poverty.assistance
+    pid = a["pid"].to_numpy()
+    p = ctx.people
+    n = len(a)
+    out = pd.DataFrame({
+        "乡镇": p["township"].to_numpy()[pid], "村（社区）": a["village"].to_numpy(),
+        "姓名": p["name"].to_numpy()[pid], "身份证号码": p["id18"].to_numpy()[pid],
+        "救助类型": "临时救助",
+        "发放日期": format_dates(a["date"], choose(rng, ASSISTANCE_DATE_STYLES, n)),
+        "_town": a["township_i"].to_numpy(), "_sort": a["date"].to_numpy()})
+    out = out.iloc[rng.permutation(n)].sort_values(["_town", "_sort"], kind="stable")
+    return {int(t): frame.drop(columns=["_town", "_sort"]) for t, frame in out.groupby("_town")}

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from .render import ROSTER_COLUMNS
+from .render import POVERTY_COLUMNS, ROSTER_COLUMNS
 
 
 def _workbook(path: Path, created: dt.date) -> xlsxwriter.Workbook:
@@ -64,6 +64,34 @@ def write_roster_xlsx(path: Path, frame: pd.DataFrame, township: str, district: 
                 sheet.write_number(row, j, value)
             elif value is not None and value == value and value != "":  # skip None/NaN/empty
                 sheet.write_string(row, j, str(value))
+    workbook.close()
+
+
+def write_poverty_xlsx(path: Path, frame: pd.DataFrame, township: str, district: str,
+                       report_day: dt.date) -> None:
+    """建档立卡/边缘户/监测户 名单: title, 填报单位/填报时间 line, a blank row, the header,
+    then the members.  家庭人数 and 家庭人均月纯收入 are number cells, the rest text."""
+    workbook = _workbook(path, report_day)
+    sheet = workbook.add_worksheet("名单")
+    title = workbook.add_format({"bold": True, "font_size": 16, "align": "center"})
+    header = workbook.add_format({"bold": True, "border": 1, "align": "center"})
+    money = workbook.add_format({"num_format": "0.00"})
+    last_col = len(POVERTY_COLUMNS) - 1
+    sheet.merge_range(0, 0, 0, last_col, f"{district}{township}建档立卡贫困户、边缘户、监测户名单", title)
+    sheet.write_string(1, 0, f"填报单位：{township}乡村振兴办    "
+                             f"填报时间：{report_day.year}年{report_day.month}月{report_day.day}日")
+    sheet.write_row(3, 0, POVERTY_COLUMNS, header)
+    sheet.set_column(0, last_col, 14)
+    size_col = POVERTY_COLUMNS.index("家庭人数")
+    income_col = POVERTY_COLUMNS.index("家庭人均月纯收入（元）")
+    for i, values in enumerate(frame[POVERTY_COLUMNS].itertuples(index=False, name=None)):
+        for j, value in enumerate(values):
+            if j == size_col:
+                sheet.write_number(4 + i, j, int(value))
+            elif j == income_col:
+                sheet.write_number(4 + i, j, float(value), money)
+            else:
+                sheet.write_string(4 + i, j, str(value))
     workbook.close()
 
 
