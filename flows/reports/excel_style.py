@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -143,6 +144,25 @@ def fit_column_widths(ws: Worksheet, first_row: int, last_row: int, n_columns: i
             longest_line = max(display_width(line) for line in text.split("\n"))
             widest = max(widest, longest_line + 2)
         ws.column_dimensions[get_column_letter(col)].width = min(widest, MAX_COLUMN_WIDTH)
+
+
+def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, n_columns: int, *,
+                    points_per_line: float = 15.0) -> None:
+    """Set each row tall enough for its wrapped text.  Excel re-measures rows when it
+    opens a file, but LibreOffice and some printers do not: without this, long 疑点说明
+    text prints on top of the next row."""
+    widths = [ws.column_dimensions[get_column_letter(c)].width or MIN_COLUMN_WIDTH
+              for c in range(1, n_columns + 1)]
+    for row in range(first_row, last_row + 1):
+        lines = 1
+        for col in range(1, n_columns + 1):
+            value = ws.cell(row=row, column=col).value
+            if value is None or isinstance(value, (int, float, dt.date)):
+                continue
+            usable = max(widths[col - 1] - 1.5, 1)
+            needed = sum(max(1, math.ceil(display_width(part) / usable)) for part in str(value).split("\n"))
+            lines = max(lines, needed)
+        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, lines * points_per_line + 4)
 
 
 def merge_text(ws: Worksheet, row: int, first_col: int, last_col: int, text: str, *,

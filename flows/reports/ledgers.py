@@ -44,7 +44,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from flows.normalize.ids import mask_id
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, FONT_NAME, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
-    apply_print_setup, date_label, display_width, fit_column_widths, merge_text, month_label,
+    apply_print_setup, date_label, display_width, fit_column_widths, fit_row_heights, merge_text, month_label,
     parse_month, safe_file_part, text_or_none, write_cell, write_header_row, write_title,
 )
 from flows.reports.returns import ReturnError
@@ -237,6 +237,7 @@ def _build_workbook(rows: pd.DataFrame, header: _Ledger, *, filled_on: dt.date,
     minimum = {i: max(_MIN_WIDTH.get(name, 0), min(display_width(name) + 2, _MAX_HEADER_WIDTH))
                for i, name in enumerate(columns, start=1)}
     fit_column_widths(ws, FIRST_DATA_ROW, last_data_row, n_columns, minimum=minimum)
+    fit_row_heights(ws, HEADER_ROW, last_data_row, len(columns))
     id_letter = get_column_letter(id_column)
     ws.column_dimensions[id_letter].width = 10
     ws.column_dimensions[id_letter].hidden = True

@@ -27,7 +27,8 @@ from openpyxl.utils import get_column_letter
 from flows.normalize.ids import mask_id
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
-    apply_print_setup, bold_font, date_label, excel_safe, fit_column_widths, merge_text, month_label,
+    apply_print_setup, bold_font, date_label, excel_safe, fit_column_widths, fit_row_heights, merge_text,
+    month_label,
     safe_file_part, text_or_none, write_cell, write_header_row, write_title,
 )
 
@@ -295,6 +296,7 @@ def _write_family_sheet(ws: Worksheet, family: str, records: list[dict[str, Any]
     # Widths from header and data only: the merged 合计 label would widen 序号.
     fit_column_widths(ws, HEADER_ROW, last_data_row, n_columns,
                       minimum={i: _MIN_WIDTH[c] for i, c in enumerate(columns, 1) if c in _MIN_WIDTH})
+    fit_row_heights(ws, HEADER_ROW, last_data_row, n_columns)
     _add_result_validation(ws, columns.index(RESULT_HEADER) + 1, last_data_row)
     signature_row = row + 1
     merge_text(ws, signature_row, 1, n_columns,
@@ -398,7 +400,7 @@ def _write_instructions(ws: Worksheet, header: _Header, records: list[dict[str, 
                         by_family: dict[str, list[dict[str, Any]]], *,
                         filled_on: dt.date, return_by: dt.date | None) -> None:
     """The 说明 sheet: one wide wrapped column, so Excel sizes the rows itself."""
-    ws.column_dimensions["A"].width = 100
+    ws.column_dimensions["A"].width = 80  # fits A4 portrait unscaled (LibreOffice ignores fit-to-width here)
     deadline = (f"于{date_label(return_by)}前" if return_by
                 else "在镇民政办规定的时间内")
     lines: list[tuple[str, str]] = [  # (style, text)
@@ -439,6 +441,7 @@ def _write_instructions(ws: Worksheet, header: _Header, records: list[dict[str, 
         alignment = WRAP_CENTER if style.startswith("title") else WRAP_LEFT
         write_cell(ws, row, 1, text, border=False, alignment=alignment,
                    **({"font": font} if font else {}))
+    fit_row_heights(ws, 1, len(lines), 1, points_per_line=18)
     apply_print_setup(ws, n_columns=1, last_row=len(lines), title_rows="1:1")
     ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
 
@@ -472,6 +475,7 @@ def _build_no_exception_workbook(header: _Header, *, filled_on: dt.date) -> Work
                    alignment=WRAP_CENTER if row == 1 else WRAP_LEFT,
                    **({"font": bold_font(16)} if row == 1 else {}))
         ws.row_dimensions[row].height = 30 if row == 1 else 24
+    fit_row_heights(ws, 1, len(lines), 1, points_per_line=18)
     apply_print_setup(ws, n_columns=1, last_row=len(lines), title_rows="1:1")
     ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
     _write_meta(wb, KIND_NO_EXCEPTIONS, header, filled_on, extra={"case_count": "0"}, cases=[])
