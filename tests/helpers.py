@@ -90,3 +90,13 @@ def run_rules(tmp: Path, roster: list[dict], deaths: list[dict], population: lis
         return pipeline.month_exceptions(con, month)
     finally:
         con.close()
+
+
+POVERTY_HEADER = ["乡镇", "所属村组", "姓名", "身份证号码", "家庭人数", "与户主关系", "健康状况", "致贫原因",
+                  "家庭人均月纯收入（元）", "户类型", "联系电话"]
+
+
+def poor(name, id_number, *, village="天竺村", kind="未脱贫建档立卡", health="健康", income=800, relation="户主"):
+    return {"乡镇": "回龙镇", "所属村组": village, "姓名": name, "身份证号码": id_number, "家庭人数": 1,
+            "与户主关系": relation, "健康状况": health, "致贫原因": "因病", "家庭人均月纯收入（元）": income,
+            "户类型": kind, "联系电话": "13900000000"}

@@ -10,13 +10,14 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from helpers import death, make_id, member, person
+from helpers import POVERTY_HEADER, death, make_id, member, person, poor, write_csv
 from test_operations import run_month, write_month
 
 A = make_id("19500101", "121")
 B = make_id("19600202", "232")
 C = make_id("19700303", "343")
 BAD = make_id("19800404", "454")[:17] + "0"
+POOR = make_id("19750505", "565")
 MONTH = "2020-05"
 
 
@@ -58,6 +59,11 @@ def returned(tmp_path_factory, prefect_harness):
     deaths = [death("张三", A, "2020-02-10"), death("王伟", "", "2020-03-01", birth="1970-03-03")]
     population = [person("张三", A), person("李梅", B), person("王伟", C)]
     inputs = write_month(tmp / "in", roster, deaths, population)
+    inputs["poverty"] = [str(write_csv(tmp / "in" / "poverty.csv", POVERTY_HEADER, [
+        poor("张三", A),                                         # covered: on the roster
+        poor("钱多", POOR, health="重病"),                        # uncovered and seriously ill
+    ]))]
+    inputs["assistance"] = []
     run_month(tmp, MONTH, inputs)
     db = tmp / "warehouse.duckdb"
     con = duckdb.connect(str(db), read_only=True)
@@ -122,3 +128,29 @@ def test_malformed_returns_are_refused_and_record_nothing(returned, tmp_path, da
     assert bad.name in proc.stderr and "未导入" in proc.stderr
     assert "张三" not in proc.stderr and A not in proc.stderr
     assert decisions(db) == before
+
+
+def annex4_include_households(out: Path) -> int:
+    ws = load_workbook(next((out / "summary").glob("*_城乡低保摸排处理汇总表_*.xlsx")))["附件4"]
+    row = next(r for r in ws.iter_rows(min_row=5, values_only=True) if r[0] == "回龙镇")
+    return row[5]
+
+
+def test_a_returned_ledger_answer_changes_annex4_on_rerun(returned, tmp_path):
+    tmp, db, inputs, _, _, _, _ = returned
+    out = tmp / "out" / MONTH
+    assert annex4_include_households(out) == 0
+    ledger = next((out / "ledgers").glob("回龙镇_天竺村_附件1_*.xlsx"))
+    filled = tmp_path / ledger.name
+    shutil.copy(ledger, filled)
+    book = load_workbook(filled)
+    ws = book.worksheets[0]
+    header = [c.value for c in ws[4]]
+    for row in range(5, ws.max_row + 1):
+        if ws.cell(row, header.index("姓名") + 1).value == "钱多":
+            ws.cell(row, header.index("通过排查拟纳入救助") + 1).value = "是"
+    book.save(filled)
+    proc = returns(db, filled)
+    assert proc.returncode == 0, proc.stderr
+    run_month(tmp, MONTH, inputs)
+    assert annex4_include_households(out) == 1
