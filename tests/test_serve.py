@@ -1,4 +1,4 @@
-"""`dibao serve` for real: a local Prefect server, the scheduled deployment, one triggered run.
+"""`dibao serve` for real: a local Prefect server, the scheduled deployment, two triggered runs.
 
 The command runs as a subprocess in its own process group with a throw-away PREFECT_HOME;
 the test talks to its server over the REST API, and stops everything it started by
@@ -21,7 +21,6 @@ import pandas as pd
 
 from helpers import DEATHS_HEADER, POPULATION_HEADER, ROSTER_HEADER, death, make_id, member, person, write_csv
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MONTH = "2020-05"
 DEPLOYMENT = "scheduled-reconciliation/monthly"
 READY_TIMEOUT = 150     # server start in a fresh PREFECT_HOME and the deployment created
@@ -86,7 +85,7 @@ def test_serve_schedules_the_monthly_deployment_and_runs_triggered_months(tmp_pa
             assert list(exceptions.loc[exceptions["rule"] == "DECEASED_PAID", "village"]) == ["天竺村"]
             assert (out / "run.json").is_file()
     finally:
-        code = _stop(proc, server_pid)
+        code = _stop(proc, server_pid or _server_pid(log_path))
     assert code == 0, _tail(log_path)
     assert "本地 Prefect 服务器已停止" in log_path.read_text(encoding="utf-8", errors="replace")
     assert not _port_open(port)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ class IdResult:
 
 def check_digit(first17: str) -> str:
     """The GB 11643 check character (0-9 or X) for the first 17 digits."""
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS))
+    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 

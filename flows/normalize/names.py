@@ -22,20 +22,29 @@ def normalize_name(raw: object) -> str | None:
     return text or None
 
 
-@functools.lru_cache(maxsize=500_000)
 def name_pinyin(name: str) -> str:
     """Toneless pinyin of a name, syllables joined by spaces: homophones share it.
 
-    Surnames with special readings (单 shan, 曾 zeng, 解 xie) are read as surnames;
-    for other 多音字 pypinyin's phrase-level choice is taken.
+    Read character by character (a registry has hundreds of thousands of names but only
+    a few thousand characters, so this is a dictionary lookup per character).  A 多音字
+    takes its most common reading on both sides of a comparison, so the same character
+    always agrees with itself; a surname with a special reading (单 shan, 曾 zeng, 解 xie)
+    is read as a surname.
     """
     if not name:
         return ""
-    syllables = lazy_pinyin(name, style=Style.NORMAL, errors="default")
+    syllables = [_char_pinyin(ch) for ch in name]
     surname = _SURNAME_READINGS.get(name[0])
     if surname:
         syllables[0] = surname
-    return " ".join(syllables)
+    return " ".join(s for s in syllables if s)
+
+
+@functools.lru_cache(maxsize=None)
+def _char_pinyin(ch: str) -> str:
+    if ch == "·":
+        return ""
+    return lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
 
 
 _SURNAME_READINGS = {
