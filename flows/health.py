@@ -39,6 +39,9 @@ def check_sources(con, month: str, run_id: str, settings: Settings) -> tuple[lis
             warnings.append(f"{label}数据中{township}的记录数比{row.previous_month}减少一半以上，请确认数据是否完整")
         report.append({"source": row.source, "label": label, "rows": int(row.rows),
                        "latest_date": latest.isoformat() if latest == latest and latest else None})
+    for name, source in settings.sources.items():
+        if source.kind == "deaths" and not source.optional and name not in set(health["source"]):
+            warnings.append(f"{source.label}数据本月没有任何记录，请确认是否漏报")
     share = health["roster_in_population"].iloc[0] if len(health) else None
     if share is not None and share == share:
         report.append({"source": "roster_in_population", "share": round(float(share), 4)})

@@ -160,6 +160,11 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
             staged, rejected = stage_source(source, raw, township_label=settings.township_label)
             by_kind[source.kind].append(staged)
             rejects.append(rejected)
+        for kind in ("roster", "population"):   # a month may have no deaths, never no recipients
+            if not any(len(f) for f in by_kind[kind]):
+                names = "、".join(p.name for n in plan.inputs if settings.sources[n].kind == kind for p in plan.inputs[n])
+                raise SourceFileError(f"{names} 中没有任何可用的数据行（表头已找到，但各行缺少姓名等必填项），"
+                                      "请检查导出的文件是否完整。")
         for kind, frames in by_kind.items():
             frames = [f for f in frames if not f.empty] or [empty_staged(kind)]
             combined = pd.concat(frames, ignore_index=True)

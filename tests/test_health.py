@@ -1,0 +1,42 @@
+"""Source health: warnings the analyst must see, that never stop a run."""
+from __future__ import annotations
+
+from flows import pipeline
+from flows.config import load_settings
+from helpers import death, make_id, member, person, run_rules
+
+A = make_id("19500101", "121")
+B = make_id("19600202", "232")
+
+
+def warnings_for(tmp, month):
+    plan = pipeline.RunPlan(month, f"health-{month}", tmp / "warehouse.duckdb", tmp / "out", {})
+    return pipeline.check_sources(plan.db_path, plan, load_settings())["warnings"]
+
+
+def test_a_police_file_that_stops_early_is_a_warning(tmp_path):
+    run_rules(tmp_path, [member("张三", A)], [death("赵四", B, "2020-02-15")], [person("张三", A)])
+    assert any("未覆盖2020年04月" in w for w in warnings_for(tmp_path, "2020-05"))
+
+
+def test_a_current_police_file_raises_no_coverage_warning(tmp_path):
+    run_rules(tmp_path, [member("张三", A)], [death("赵四", B, "2020-04-28")], [person("张三", A)])
+    assert not any("未覆盖" in w for w in warnings_for(tmp_path, "2020-05"))
+
+
+def test_an_empty_police_file_and_a_thin_population_are_warnings(tmp_path):
+    roster = [member("张三", A, household="H1"), member("李梅", B, household="H2")]
+    run_rules(tmp_path, roster, [], [person("张三", A)])
+    warnings = warnings_for(tmp_path, "2020-05")
+    assert any("没有任何记录" in w for w in warnings)
+    assert any("仅50.0%" in w for w in warnings)
+
+
+def test_a_township_missing_from_this_months_feed_is_a_warning(tmp_path):
+    deaths = [dict(death(f"甲{i}", make_id("19400101", f"{i:03d}"), "2020-03-20"), 户籍地址="重庆市梁平区回龙镇")
+              for i in range(1, 30, 2)]
+    run_rules(tmp_path, [member("张三", A)], deaths, [person("张三", A)], month="2020-04")
+    warnings_for(tmp_path, "2020-04")
+    moved = [dict(d, 户籍地址="重庆市梁平区礼让镇") for d in deaths]
+    run_rules(tmp_path, [member("张三", A)], moved, [person("张三", A)], month="2020-05")
+    assert any("公安数据本月没有回龙镇的记录（2020-04有）" in w for w in warnings_for(tmp_path, "2020-05"))
