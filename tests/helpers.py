@@ -82,7 +82,7 @@ def run_rules(tmp: Path, roster: list[dict], deaths: list[dict], population: lis
         files["cremation"] = [write_csv(tmp / "cremation.csv", ["逝者姓名", "身份证号", "死亡日期", "火化日期", "殡仪馆"], cremation)]
     plan = pipeline.RunPlan(month, f"test-{month}", tmp / "warehouse.duckdb", tmp / "out", files)
     db = plan.db_path
-    lineage = pipeline.load_sources(db, plan, settings)
+    pipeline.load_sources(db, plan, settings)
     pipeline.normalise(db, plan, settings)
     pipeline.match(db, plan, settings)
     con = warehouse.connect(db)

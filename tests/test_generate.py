@@ -482,7 +482,6 @@ def test_uncovered_vulnerable_near_misses_are_present(poverty, roster, assistanc
     ids = set(roster["身份证号码"].map(lambda v: roster_id(v).id_number).dropna())
     assisted = set(assistance["身份证号码"].map(lambda v: normalize_id(v).id_number))
     flagged = set(truth.loc[truth["rule"] == "UNCOVERED_VULNERABLE", "id_number"])
-    serious = poverty["健康状况"].isin(SERIOUS)
     on_roster = poverty["id"].isin(ids)
     in_assistance = poverty["id"].isin(assisted)
     quiet = ~poverty["id"].isin(flagged)

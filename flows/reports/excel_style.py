@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import math
 import re
 import unicodedata
 from collections.abc import Iterable

@@ -25,19 +25,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import math
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -47,7 +43,7 @@ from flows.reports.excel_style import (
     apply_print_setup, date_label, display_width, fit_column_widths, fit_row_heights, merge_text, month_label,
     parse_month, safe_file_part, text_or_none, write_cell, write_header_row, write_title,
 )
-from flows.reports.returns import ReturnError
+from flows.reports.returns import ReturnError, cell_text, find_columns, is_month, open_workbook
 from flows.reports.workbooks import (
     META_SHEET, PRIVACY_NOTE, UNKNOWN_TOWNSHIP, UNKNOWN_VILLAGE, case_set_fingerprint,
     row_fingerprint,
@@ -107,7 +103,7 @@ _CENTERED = {"序号", "乡镇", "所属村组", ID_HEADER, "家庭人数", "与
              "联系电话", INCLUDE_HEADER}
 _MAX_HEADER_WIDTH = 12  # longer headers wrap instead of widening the column
 _MIN_WIDTH = {REASON_HEADER: 20, PREVIOUS_HEADER: 14, "致贫原因": 10, "健康状况": 8}
-_HEADER_SEARCH_ROWS = 10
+_WANTED = (NAME_HEADER, ID_HEADER, ASSISTANCE_HEADER, INCLUDE_HEADER, REASON_HEADER, LEDGER_ID_HEADER)
 
 
 def ledger_workbook_name(township: str, village: str | None, household_type: str, month: str) -> str:
@@ -424,7 +420,7 @@ def read_returned_ledger(path: Path, *, expected_month: str) -> ReturnedLedger:
         content = path.read_bytes()
     except OSError:
         raise ReturnError(path, ["文件无法读取"]) from None
-    wb = _open_workbook(path, content)
+    wb = open_workbook(path, content)
     meta = _read_meta(path, wb, expected_month)
     answers = _read_answers(path, wb, meta)
     return ReturnedLedger(
@@ -437,26 +433,16 @@ def read_returned_ledger(path: Path, *, expected_month: str) -> ReturnedLedger:
     )
 
 
-def _open_workbook(path: Path, content: bytes) -> Workbook:
-    try:
-        with warnings.catch_warnings():
-            # "Data Validation extension is not supported" etc. after Excel/WPS saves.
-            warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(content), data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ReturnError(path, ["不是.xlsx格式或文件已损坏，请用Excel另存为.xlsx后重新报送"]) from None
-
-
 def _read_meta(path: Path, wb: Workbook, expected_month: str) -> _Meta:
     if META_SHEET not in wb.sheetnames:
         raise ReturnError(path, ["不是本系统下发的摸排台账（缺少隐藏的_meta工作表），请使用镇民政办下发的原表填写"])
     meta = _Meta(values={})
     for row in wb[META_SHEET].iter_rows(values_only=True):
-        key = _cell_text(row[0]) if row else ""
+        key = cell_text(row[0]) if row else ""
         if key == "ledger" and len(row) >= 3:
-            meta.ledgers[_cell_text(row[1])] = _cell_text(row[2])
+            meta.ledgers[cell_text(row[1])] = cell_text(row[2])
         elif key:
-            meta.values[key] = _cell_text(row[1]) if len(row) > 1 else ""
+            meta.values[key] = cell_text(row[1]) if len(row) > 1 else ""
 
     if meta.values.get("kind") != KIND_POVERTY_LEDGER:
         raise ReturnError(path, ["不是本系统下发的摸排台账（附件1–3）"])
@@ -464,7 +450,7 @@ def _read_meta(path: Path, wb: Workbook, expected_month: str) -> _Meta:
         raise ReturnError(path, [f"台账版本{meta.values.get('format_version')!r}无法识别，请使用本月下发的表"])
     month = meta.values.get("month", "")
     if month != expected_month:
-        issued = month_label(month) if _is_month(month) else "其他月份"
+        issued = month_label(month) if is_month(month) else "其他月份"
         raise ReturnError(path, [f"该表为{issued}的摸排台账，不是{month_label(expected_month)}"])
     if meta.values.get("scope") != SCOPE_VILLAGE or not meta.values.get("village"):
         raise ReturnError(path, ["这是乡镇汇总台账，只接收各村（社区）报回的村级台账"])
@@ -499,9 +485,9 @@ def _read_row(ws: Worksheet, row: int, col: dict[str, int], meta: _Meta, seen: d
               problems: list[str]) -> dict[str, Any] | None:
     """Check one data row; return its answer when 通过排查拟纳入救助 is filled in and the row is sound."""
     where = f"第{row}行"
-    ledger_id = _cell_text(ws.cell(row, col[LEDGER_ID_HEADER]).value)
-    include = _cell_text(ws.cell(row, col[INCLUDE_HEADER]).value)
-    reason = _cell_text(ws.cell(row, col[REASON_HEADER]).value)
+    ledger_id = cell_text(ws.cell(row, col[LEDGER_ID_HEADER]).value)
+    include = cell_text(ws.cell(row, col[INCLUDE_HEADER]).value)
+    reason = cell_text(ws.cell(row, col[REASON_HEADER]).value)
     if not ledger_id:
         if include:  # an answer nobody can be matched to (the 填表说明 rows stay blank)
             problems.append(f"{where}填写了通过排查拟纳入救助，但没有台账编号（请勿新增行）")
@@ -515,8 +501,8 @@ def _read_row(ws: Worksheet, row: int, col: dict[str, int], meta: _Meta, seen: d
         return None
     seen[ledger_id] = row
 
-    shown_id = _cell_text(ws.cell(row, col[ID_HEADER]).value)
-    name = _cell_text(ws.cell(row, col[NAME_HEADER]).value)
+    shown_id = cell_text(ws.cell(row, col[ID_HEADER]).value)
+    name = cell_text(ws.cell(row, col[NAME_HEADER]).value)
     if row_fingerprint(ledger_id, shown_id, name) != meta.ledgers[ledger_id]:
         problems.append(f"{where}（台账编号{ledger_id}）的姓名或身份证号码与下发时不一致，请勿修改这两列")
         return None
@@ -530,7 +516,7 @@ def _read_row(ws: Worksheet, row: int, col: dict[str, int], meta: _Meta, seen: d
     if include == "否" and not reason:
         problems.append(f"{where}（台账编号{ledger_id}）填“否”的，须在未纳入原因中说明理由")
         return None
-    assistance = _cell_text(ws.cell(row, col[ASSISTANCE_HEADER]).value)
+    assistance = cell_text(ws.cell(row, col[ASSISTANCE_HEADER]).value)
     if assistance and assistance not in ASSISTANCE_CHOICES:
         problems.append(f"{where}（台账编号{ledger_id}）的目前享受救助类型应为低保、特困、临时救助或无")
         return None
@@ -549,35 +535,10 @@ def _find_sheet(wb: Workbook, sheet_name: str) -> tuple[Worksheet, int, dict[str
     found = {}
     for ws in wb.worksheets:
         if ws.title != META_SHEET:
-            columns = _find_columns(ws)
+            columns = find_columns(ws, _WANTED)
             if columns is not None:
                 found[ws.title] = (ws, *columns)
     if sheet_name in found:
         return found[sheet_name]
     return next(iter(found.values())) if len(found) == 1 else None
 
-
-def _find_columns(ws: Worksheet) -> tuple[int, dict[str, int]] | None:
-    """The header row (found by its names, so inserted rows above it do no harm)
-    and the column number of each header we read."""
-    wanted = (NAME_HEADER, ID_HEADER, ASSISTANCE_HEADER, INCLUDE_HEADER, REASON_HEADER, LEDGER_ID_HEADER)
-    for row in range(1, min(ws.max_row, _HEADER_SEARCH_ROWS) + 1):
-        headers = {_cell_text(ws.cell(row, c).value): c for c in range(1, ws.max_column + 1)}
-        if all(name in headers for name in wanted):
-            return row, {name: headers[name] for name in wanted}
-    return None
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as stripped text ('' when empty); full-width spaces count as spaces."""
-    if value is None:
-        return ""
-    return str(value).replace("\u3000", " ").strip()
-
-
-def _is_month(text: str) -> bool:
-    try:
-        parse_month(text)
-    except ValueError:
-        return False
-    return True

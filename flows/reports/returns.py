@@ -79,7 +79,7 @@ def read_returned_workbook(path: Path, *, expected_month: str) -> ReturnedSheet:
         content = path.read_bytes()
     except OSError:
         raise ReturnError(path, ["文件无法读取"]) from None
-    wb = _open_workbook(path, content)
+    wb = open_workbook(path, content)
     meta = _read_meta(path, wb, expected_month)
     decisions = pd.DataFrame(columns=list(DECISION_COLUMNS))
     if meta.values["kind"] == KIND_EXCEPTIONS:
@@ -94,7 +94,7 @@ def read_returned_workbook(path: Path, *, expected_month: str) -> ReturnedSheet:
     )
 
 
-def _open_workbook(path: Path, content: bytes) -> Workbook:
+def open_workbook(path: Path, content: bytes) -> Workbook:
     try:
         with warnings.catch_warnings():
             # "Data Validation extension is not supported" etc. after Excel/WPS saves.
@@ -109,11 +109,11 @@ def _read_meta(path: Path, wb: Workbook, expected_month: str) -> _Meta:
         raise ReturnError(path, ["不是本系统下发的核实表（缺少隐藏的_meta工作表），请使用镇民政办下发的原表填写"])
     meta = _Meta(values={})
     for row in wb[META_SHEET].iter_rows(values_only=True):
-        key = _cell_text(row[0]) if row else ""
+        key = cell_text(row[0]) if row else ""
         if key == "case" and len(row) >= 4:
-            meta.cases[_cell_text(row[1])] = (_cell_text(row[2]), _cell_text(row[3]))
+            meta.cases[cell_text(row[1])] = (cell_text(row[2]), cell_text(row[3]))
         elif key:
-            meta.values[key] = _cell_text(row[1]) if len(row) > 1 else ""
+            meta.values[key] = cell_text(row[1]) if len(row) > 1 else ""
 
     kind = meta.values.get("kind")
     if kind not in (KIND_EXCEPTIONS, KIND_NO_EXCEPTIONS):
@@ -122,7 +122,7 @@ def _read_meta(path: Path, wb: Workbook, expected_month: str) -> _Meta:
         raise ReturnError(path, [f"表格版本{meta.values.get('format_version')!r}无法识别，请使用本月下发的表"])
     month = meta.values.get("month", "")
     if month != expected_month:
-        issued = month_label(month) if _is_month(month) else "其他月份"
+        issued = month_label(month) if is_month(month) else "其他月份"
         raise ReturnError(path, [f"该表为{issued}的核实表，不是{month_label(expected_month)}"])
     if kind == KIND_EXCEPTIONS and meta.values.get("case_fingerprint") != case_set_fingerprint(meta.cases):
         raise ReturnError(path, ["隐藏的_meta工作表被改动，无法核对，请使用镇民政办下发的原表填写"])
@@ -137,7 +137,7 @@ def _read_decisions(path: Path, wb: Workbook, meta: _Meta) -> pd.DataFrame:
         if family not in wb.sheetnames:
             continue
         ws = wb[family]
-        columns = _find_columns(ws)
+        columns = find_columns(ws)
         if columns is None:
             problems.append(f"“{family}”表的表头被改动，找不到核查编号、姓名、身份证号、核实结果或备注列")
             continue
@@ -155,8 +155,8 @@ def _read_row(ws: Worksheet, family: str, row: int, col: dict[str, int], meta: _
               seen: dict[str, str], problems: list[str]) -> dict[str, Any] | None:
     """Check one data row; return its decision when 核实结果 is filled in and the row is sound."""
     where = f"“{family}”表第{row}行"
-    case_id = _cell_text(ws.cell(row, col[CASE_ID_HEADER]).value)
-    result = _cell_text(ws.cell(row, col[RESULT_HEADER]).value)
+    case_id = cell_text(ws.cell(row, col[CASE_ID_HEADER]).value)
+    result = cell_text(ws.cell(row, col[RESULT_HEADER]).value)
     if not case_id:
         if result:  # an answer nobody can be matched to (the 合计 and 签字 rows stay blank)
             problems.append(f"{where}填写了核实结果，但没有核查编号")
@@ -170,8 +170,8 @@ def _read_row(ws: Worksheet, family: str, row: int, col: dict[str, int], meta: _
         return None
     seen[case_id] = where
 
-    shown_id = _cell_text(ws.cell(row, col[ID_HEADER]).value)
-    name = _cell_text(ws.cell(row, col[NAME_HEADER]).value)
+    shown_id = cell_text(ws.cell(row, col[ID_HEADER]).value)
+    name = cell_text(ws.cell(row, col[NAME_HEADER]).value)
     if row_fingerprint(case_id, shown_id, name) != meta.cases[case_id][1]:
         problems.append(f"{where}（核查编号{case_id}）的姓名或身份证号与下发时不一致，请勿修改这两列")
         return None
@@ -186,29 +186,31 @@ def _read_row(ws: Worksheet, family: str, row: int, col: dict[str, int], meta: _
         "row": row,
         "masked_id": shown_id,
         "result": result,
-        "remark": _cell_text(ws.cell(row, col[REMARK_HEADER]).value) or None,
+        "remark": cell_text(ws.cell(row, col[REMARK_HEADER]).value) or None,
     }
 
 
-def _find_columns(ws: Worksheet) -> tuple[int, dict[str, int]] | None:
+_WANTED = (CASE_ID_HEADER, NAME_HEADER, ID_HEADER, RESULT_HEADER, REMARK_HEADER)
+
+
+def find_columns(ws: Worksheet, wanted: tuple[str, ...] = _WANTED) -> tuple[int, dict[str, int]] | None:
     """The header row (found by its names, so inserted rows above it do no harm)
     and the column number of each header we read."""
-    wanted = (CASE_ID_HEADER, NAME_HEADER, ID_HEADER, RESULT_HEADER, REMARK_HEADER)
     for row in range(1, min(ws.max_row, _HEADER_SEARCH_ROWS) + 1):
-        headers = {_cell_text(ws.cell(row, c).value): c for c in range(1, ws.max_column + 1)}
+        headers = {cell_text(ws.cell(row, c).value): c for c in range(1, ws.max_column + 1)}
         if all(name in headers for name in wanted):
             return row, {name: headers[name] for name in wanted}
     return None
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as stripped text ('' when empty); full-width spaces count as spaces."""
     if value is None:
         return ""
     return str(value).replace("\u3000", " ").strip()
 
 
-def _is_month(text: str) -> bool:
+def is_month(text: str) -> bool:
     try:
         parse_month(text)
     except ValueError:
