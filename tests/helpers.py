@@ -69,7 +69,8 @@ def write_csv(path: Path, header: list[str], rows: list[dict], encoding: str = "
 
 
 def run_rules(tmp: Path, roster: list[dict], deaths: list[dict], population: list[dict],
-              month: str = "2020-05", cremation: list[dict] | None = None) -> pd.DataFrame:
+              month: str = "2020-05", cremation: list[dict] | None = None,
+              poverty: list[dict] | None = None, assistance: list[dict] | None = None) -> pd.DataFrame:
     """Write the files, run load → normalise → match on a fresh warehouse, return exceptions."""
     settings = load_settings()
     files = {
@@ -77,6 +78,8 @@ def run_rules(tmp: Path, roster: list[dict], deaths: list[dict], population: lis
         "police_deaths": [write_csv(tmp / "deaths.csv", DEATHS_HEADER, deaths, "gb18030")],
         "population": [write_csv(tmp / "population.csv", POPULATION_HEADER, population)],
         "cremation": [],
+        "poverty": [write_csv(tmp / "poverty.csv", POVERTY_HEADER, poverty)] if poverty else [],
+        "assistance": [write_csv(tmp / "assistance.csv", ASSISTANCE_HEADER, assistance)] if assistance else [],
     }
     if cremation:
         files["cremation"] = [write_csv(tmp / "cremation.csv", ["逝者姓名", "身份证号", "死亡日期", "火化日期", "殡仪馆"], cremation)]
@@ -92,6 +95,7 @@ def run_rules(tmp: Path, roster: list[dict], deaths: list[dict], population: lis
         con.close()
 
 
+ASSISTANCE_HEADER = ["乡镇", "村（社区）", "姓名", "身份证号码", "救助类型", "发放日期"]
 POVERTY_HEADER = ["乡镇", "所属村组", "姓名", "身份证号码", "家庭人数", "与户主关系", "健康状况", "致贫原因",
                   "家庭人均月纯收入（元）", "户类型", "联系电话"]
 

@@ -1,6 +1,7 @@
 """No ID number or name of the input may reach Prefect's database, its logs or the console."""
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -42,19 +43,27 @@ def run(tmp_path_factory):
             "--out", str(tmp / "out"), "--roster", str(raw / "roster"), "--deaths", str(raw / "deaths"),
             "--population", str(raw / "population"), "--source", f"cremation={raw / 'cremation'}"]
     ok = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
+    before = snapshot(tmp)
     (raw / "roster" / "broken.xlsx").write_bytes(b"not a workbook")     # a failing run must not leak either
     failed = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
-    return tmp, raw, ok, failed
+    return tmp, raw, ok, failed, before
 
 
-def test_the_runs_behaved(run):
-    _, _, ok, failed = run
+def snapshot(tmp: Path) -> dict:
+    files = [tmp / "w.duckdb", *sorted((tmp / "out").rglob("*"))]
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+
+
+def test_an_unreadable_file_stops_the_run_and_changes_nothing(run):
+    tmp, _, ok, failed, before = run
     assert ok.returncode == 0, ok.stderr[-2000:]
-    assert failed.returncode == 1 and "broken.xlsx" in failed.stderr
+    assert failed.returncode == 1
+    assert "broken.xlsx" in failed.stderr and "无法作为 Excel 工作簿打开" in failed.stderr
+    assert snapshot(tmp) == before
 
 
 def test_no_id_or_name_in_prefect_state_or_console(run):
-    tmp, raw, ok, failed = run
+    tmp, raw, ok, failed, _ = run
     ids, names = people_in(raw)
     assert len(ids) > 1000 and len(names) > 1000
     stored = [p for p in (tmp / "prefect").rglob("*") if p.is_file()]

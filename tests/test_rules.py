@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import death, make_id, member, person, run_rules
+from helpers import death, make_id, member, person, poor, run_rules
 
 A = make_id("19500101", "121")   # 男
 B = make_id("19600202", "232")   # 女
@@ -137,3 +137,19 @@ def test_a_clean_household_raises_nothing(tmp_path):
     ex = run_rules(tmp_path, roster, [death("赵四", make_id("19400101", "111"), "2020-01-01")],
                    [person("张三", A), person("李梅", B)])
     assert ex.empty
+
+
+def test_uncovered_vulnerable_needs_no_assistance_and_illness_or_low_income(tmp_path):
+    D, E, F, G = (make_id(f"1980010{i}", "111") for i in range(1, 5))
+    poverty = [poor("张三", A, health="重病"),                 # covered by 低保: not flagged
+               poor("钱一", D, health="重病"),                 # flagged: seriously ill
+               poor("钱二", E, income=500, kind="边缘户"),       # flagged: below 低保标准 620
+               poor("钱三", F, income=620),                     # exactly the standard: not below
+               poor("钱四", G, health="重度残疾")]              # received 临时救助: not flagged
+    assistance = [{"乡镇": "回龙镇", "村（社区）": "天竺村", "姓名": "钱四", "身份证号码": G,
+                   "救助类型": "临时救助", "发放日期": "2020-04-01"}]
+    ex = run_rules(tmp_path, [member("张三", A)], [], [person("张三", A)], poverty=poverty, assistance=assistance)
+    hits = ex[ex["rule"] == "UNCOVERED_VULNERABLE"]
+    assert sorted(hits["name"]) == ["钱一", "钱二"]
+    assert hits["household_id"].isna().all()
+    assert "低于低保标准620元" in " ".join(hits["detail"])
