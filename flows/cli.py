@@ -214,6 +214,8 @@ def print_summary(result: dict, rules) -> None:
     out = Path(result["out_dir"])
     print(f"\n各村核实表：{out / 'villages'}")
     print(f"汇总表：    {out / 'summary'}")
+    if result.get("outputs", {}).get("ledgers"):
+        print(f"摸排台账：  {out / 'ledgers'}（附件1-3）")
     print(f"异常清单：  {out / 'exceptions.csv'}")
     for warning in result.get("warnings", []):
         print(f"警告：{warning}")

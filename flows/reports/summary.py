@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, BODY_FONT, HEADER_FILL, HEADER_FONT, RIGHT, WRAP_CENTER, WRAP_LEFT,
-    apply_print_setup, date_label, merge_text, month_label, safe_file_part, text_or_none,
+    apply_print_setup, date_label, fit_row_heights, merge_text, month_label, safe_file_part, text_or_none,
     write_cell, write_header_row, write_title,
 )
 from flows.reports.workbooks import RULE_NAMES
@@ -114,6 +114,7 @@ def write_annex_sheet(ws: Worksheet, rows: list[dict[str, Any]], *, filled_on: d
 
     for col, (_, _, width, _) in enumerate(ANNEX_COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
+    fit_row_heights(ws, ANNEX_HEADER_ROWS[1] + 1, row - 1, n_columns)
     ws.freeze_panes = ws.cell(row=ANNEX_HEADER_ROWS[1] + 1, column=2)
     apply_print_setup(ws, n_columns=n_columns, last_row=row + 1,
                       title_rows=f"1:{ANNEX_HEADER_ROWS[1]}")

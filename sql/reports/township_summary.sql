@@ -70,9 +70,7 @@ per_township as (
     from dibao d
 ),
 final as (
-    select *,
-        case when overpaid_total > 0 then '死亡仍在保多发金额' || cast(round(overpaid_total, 2) as varchar) || '元，应追回'
-             else '' end as remark
+    select *, cast(null as varchar) as remark   -- summary.py states the overpaid total here
     from per_township
 )
 select * from final order by township
