@@ -32,13 +32,14 @@ def sanitized(step: str, *, passthrough: tuple[type[BaseException], ...] = ()):
             except passthrough:
                 raise
             except Exception as exc:  # noqa: BLE001 - every other error is re-raised, sanitised
-                detail = _write_traceback(step)
+                detail = write_traceback(step)
                 raise RunStepError(f"步骤「{step}」失败：{type(exc).__name__}（详细信息见 {detail}）") from None
         return wrapper
     return decorate
 
 
-def _write_traceback(step: str) -> Path:
+def write_traceback(step: str) -> Path:
+    """The current exception's traceback in a file only its owner can read."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     path = LOG_DIR / f"error-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -47,9 +47,6 @@ class RunPlan:
     out_dir: Path
     inputs: dict[str, list[Path]] = field(default_factory=dict)  # source name -> files
 
-    def files_json(self) -> dict[str, list[str]]:
-        return {name: [str(p) for p in paths] for name, paths in self.inputs.items()}
-
 
 def expand_paths(patterns: list[str | Path], base: Path) -> list[Path]:
     """Files, globs or folders -> the files they name, sorted, without lock files of Excel."""

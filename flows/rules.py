@@ -34,11 +34,6 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("UNCOVERED_VULNERABLE", "应保未保（待核实）", "high", "应保未保", "rules/uncovered_vulnerable"),
 )}
 
-CASE_PREFIX = {
-    "DECEASED_PAID": "DP", "DECEASED_SUSPECT": "DS", "ID_NAME_MISMATCH": "NM", "INVALID_ID": "IV",
-    "ID_ATTR_MISMATCH": "AM", "DUPLICATE_BENEFIT": "DB", "NOT_IN_REGISTRY": "NR", "MOVED_OUT": "MO",
-    "HOUSEHOLD_SIZE_CHANGED": "HS", "GRADUAL_EXIT_OVERDUE": "GE", "UNCOVERED_VULNERABLE": "UV",
-}
 
 EXCEPTION_COLUMNS = [
     "rule", "severity", "township", "village", "household_id", "name", "id_number", "id_number_raw",

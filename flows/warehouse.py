@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from flows.config import SQL_DIR
+from flows.errors import write_traceback
 
 
 class SqlError(RuntimeError):
@@ -49,7 +50,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = Non
     try:
         con.execute(text, used)
     except duckdb.Error as exc:
-        raise SqlError(f"sql/{name}.sql 执行失败：{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        raise _sql_error(name, exc) from None
 
 
 def query_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
@@ -58,7 +59,14 @@ def query_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = N
     try:
         return con.execute(text, used).df()
     except duckdb.Error as exc:
-        raise SqlError(f"sql/{name}.sql 执行失败：{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        raise _sql_error(name, exc) from None
+
+
+def _sql_error(name: str, exc: duckdb.Error) -> SqlError:
+    # DuckDB quotes offending values (a name that failed a cast, say): the message goes
+    # to a private log file, the error names only the statement.
+    detail = write_traceback(f"sql/{name}.sql")
+    return SqlError(f"sql/{name}.sql 执行失败：{type(exc).__name__}（详细信息见 {detail}）")
 
 
 def _used_params(text: str, params: dict | None) -> dict:

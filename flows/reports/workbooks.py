@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.utils import get_column_letter
 
 from flows.normalize.ids import mask_id
+from flows.rules import RULES
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
     apply_print_setup, bold_font, date_label, excel_safe, fit_column_widths, fit_row_heights, merge_text,
@@ -49,29 +50,11 @@ ID_HEADER = "身份证号"
 HEADER_ROW = 3  # title, 填报单位/时间 line, header
 FIRST_DATA_ROW = HEADER_ROW + 1
 
-# SPEC §4: code → 中文 name, in the order the rules are listed there.
-RULE_NAMES: dict[str, str] = {
-    "DECEASED_PAID": "死亡仍在保",
-    "DECEASED_SUSPECT": "疑似死亡（待核实）",
-    "ID_NAME_MISMATCH": "身份证号与姓名不符",
-    "INVALID_ID": "身份证号无效",
-    "ID_ATTR_MISMATCH": "性别/出生日期与身份证号不符",
-    "DUPLICATE_BENEFIT": "重复享受",
-    "NOT_IN_REGISTRY": "户籍人口库查无此人",
-    "MOVED_OUT": "户籍已迁出",
-    "HOUSEHOLD_SIZE_CHANGED": "家庭人口变动未调整",
-    "GRADUAL_EXIT_OVERDUE": "渐退期满仍发放",
-    "UNCOVERED_VULNERABLE": "应保未保（待核实）",
-}
-
-# Rule families, in sheet order; within a family, rules in the order listed.
-RULE_FAMILIES: dict[str, tuple[str, ...]] = {
-    "死亡疑点": ("DECEASED_PAID", "DECEASED_SUSPECT"),
-    "身份信息": ("INVALID_ID", "ID_NAME_MISMATCH", "ID_ATTR_MISMATCH", "NOT_IN_REGISTRY"),
-    "重复享受": ("DUPLICATE_BENEFIT",),
-    "家庭变动": ("MOVED_OUT", "HOUSEHOLD_SIZE_CHANGED", "GRADUAL_EXIT_OVERDUE"),
-    "应保未保": ("UNCOVERED_VULNERABLE",),
-}
+# Chinese names and sheet families come from the rule catalogue, in SPEC order.
+RULE_NAMES: dict[str, str] = {code: rule.name_zh for code, rule in RULES.items()}
+RULE_FAMILIES: dict[str, tuple[str, ...]] = {}
+for _code, _rule in RULES.items():
+    RULE_FAMILIES[_rule.family] = RULE_FAMILIES.get(_rule.family, ()) + (_code,)
 FAMILY_OF_RULE = {rule: family for family, rules in RULE_FAMILIES.items() for rule in rules}
 RULE_ORDER = {rule: i for i, rule in enumerate(FAMILY_OF_RULE)}
 

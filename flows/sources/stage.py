@@ -27,9 +27,6 @@ NUMBER_FIELDS = ("monthly_amount", "household_size", "income_monthly")
 POVERTY_TYPES = ("未脱贫建档立卡", "边缘户", "脱贫监测户")
 SEX_VALUES = {"男": "男", "女": "女", "1": "男", "2": "女", "M": "男", "F": "女", "男性": "男", "女性": "女"}
 POPULATION_STATUS = ("正常", "死亡", "迁出")
-TEXT_FIELDS = ("county", "township", "village", "household_id", "relation", "benefit_type",
-               "health", "phone", "reason", "address", "police_station", "household_no",
-               "funeral_home", "head_name", "head_id_number", "status")
 
 
 def raw_table(files: list[SourceFile]) -> pd.DataFrame:
