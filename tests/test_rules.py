@@ -153,3 +153,11 @@ def test_uncovered_vulnerable_needs_no_assistance_and_illness_or_low_income(tmp_
     assert sorted(hits["name"]) == ["钱一", "钱二"]
     assert hits["household_id"].isna().all()
     assert "低于低保标准620元" in " ".join(hits["detail"])
+
+
+def test_deceased_suspect_finds_a_death_whose_id_excel_mangled(tmp_path):
+    mangled = f"{int(C[:17]) / 1e16:.5f}E+17"            # as Excel shows an 18-digit number: 5.00228E+17
+    ex = run_rules(tmp_path, [member("王伟", C)], [death("王伟", mangled, "2020-03-02", birth="1970-03-03")],
+                   [person("王伟", C)])
+    assert flagged(ex, "DECEASED_PAID") == []              # a damaged ID is never matched exactly
+    assert flagged(ex, "DECEASED_SUSPECT") == ["王伟"]
