@@ -36,11 +36,11 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
         ledger_files = write_poverty_ledgers(
             ledger.astype(object).where(ledger.notna(), None), out_dir / "ledgers", plan.month,
             filled_on=today, mask_ids=settings.mask_ids) if len(ledger) else []
+        warnings = facts["source_health"]["warnings"] + health.check_death_rates(con, plan.month)
         summary_files = write_township_summary(
             warehouse.query_sql(con, "reports/township_summary", params),
             warehouse.query_sql(con, "reports/village_rule_counts", params),
-            out_dir / "summary", plan.month, filled_on=today)
-        warnings = facts["source_health"]["warnings"] + health.check_death_rates(con, plan.month)
+            out_dir / "summary", plan.month, filled_on=today, warnings=warnings)
         record = pipeline.write_run_record(
             con, plan, out_dir, started_at=facts["started_at"], lineage=facts["lineage"],
             rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,

@@ -40,3 +40,22 @@ def test_a_township_missing_from_this_months_feed_is_a_warning(tmp_path):
     moved = [dict(d, 户籍地址="重庆市梁平区礼让镇") for d in deaths]
     run_rules(tmp_path, [member("张三", A)], moved, [person("张三", A)], month="2020-05")
     assert any("公安数据本月没有回龙镇的记录（2020-04有）" in w for w in warnings_for(tmp_path, "2020-05"))
+
+
+def test_warnings_are_printed_on_the_township_summary(tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from flows.reports.summary import write_township_summary
+
+    stats = pd.DataFrame([{"township": "回龙镇", "households": 1, "persons": 2, "poverty_households": None,
+                           "adjust_amount": 0, "include_households": 0, "complete_info": 0,
+                           "overpaid_total": 0, "remark": None}])
+    counts = pd.DataFrame(columns=["township", "village", "rule", "n", "amount_overpaid"])
+    warning = "公安数据最新记录日期为2020-02-15，未覆盖2020年04月"
+    path, = write_township_summary(stats, counts, tmp_path, "2020-05", filled_on=dt.date(2020, 5, 28),
+                                   warnings=[warning])
+    texts = [c.value for row in load_workbook(path)["数据源检查"].iter_rows() for c in row]
+    assert warning in texts

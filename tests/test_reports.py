@@ -278,7 +278,7 @@ def test_summary_annex_layout_and_numbers(tmp_path, stats, counts):
     (path,) = write_township_summary(stats, counts, tmp_path, MONTH, filled_on=FILLED_ON)
     assert path.name == f"回龙镇_城乡低保摸排处理汇总表_{MONTH}.xlsx"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["附件4", "分村统计"]
+    assert wb.sheetnames == ["附件4", "分村统计", "数据源检查"]
     ws = wb["附件4"]
     header_merges = {str(r) for r in ws.merged_cells.ranges if r.min_row >= 3 and r.max_row <= 4}
     assert header_merges == {"A3:A4", "B3:D3", "E3:G3", "H3:H4"}

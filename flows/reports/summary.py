@@ -51,10 +51,12 @@ def summary_workbook_name(township: str, month: str) -> str:
 
 
 def write_township_summary(stats: pd.DataFrame, counts: pd.DataFrame, out_dir: Path,
-                           month: str, *, filled_on: dt.date) -> list[Path]:
+                           month: str, *, filled_on: dt.date, warnings: list[str] | None = None) -> list[Path]:
     """Write one summary workbook per township found in `stats` or `counts`; return
     the paths in township order.  `filled_on` is printed as the 制表日期 note; the
-    填报时间 line stays blank for the township to date when it stamps the form."""
+    填报时间 line stays blank for the township to date when it stamps the form.
+    `warnings` (source health) go on a third sheet, so whoever signs the summary sees
+    that a registry was stale or incomplete."""
     month_label(month)  # validates YYYY-MM
     _require_columns(stats, STATS_COLUMNS, "stats")
     _require_columns(counts, COUNTS_COLUMNS, "counts")
@@ -74,6 +76,7 @@ def write_township_summary(stats: pd.DataFrame, counts: pd.DataFrame, out_dir: P
         write_annex_sheet(annex, township_stats, filled_on=filled_on)
         write_village_counts_sheet(wb.create_sheet(BY_VILLAGE_SHEET), township,
                                    counts[counts["township"] == township], month, filled_on=filled_on)
+        write_warnings_sheet(wb.create_sheet(WARNINGS_SHEET), month, warnings or [])
         wb.properties.title = f"{township}{month_label(month)}{ANNEX_TITLE}"
         wb.properties.creator = "dibao-recon"
         path = out_dir / summary_workbook_name(township, month)
@@ -89,6 +92,24 @@ def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], label: str) 
 
 
 # --- 附件4 --------------------------------------------------------------------
+
+WARNINGS_SHEET = "数据源检查"
+
+
+def write_warnings_sheet(ws: Worksheet, month: str, warnings: list[str]) -> None:
+    """The month's source-health warnings, or a line saying there were none."""
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 100
+    write_title(ws, 1, 2, f"{month_label(month)}数据源检查结果")
+    lines = warnings or ["本月各数据源检查未发现问题。"]
+    if warnings:
+        merge_text(ws, 2, 1, 2, "以下提示不影响比对结果的生成，但说明部分数据可能不完整，请核实后再据此停发或调整：")
+    for number, text in enumerate(lines, start=3):
+        write_cell(ws, number, 1, number - 2 if warnings else None, alignment=WRAP_CENTER)
+        write_cell(ws, number, 2, text, alignment=WRAP_LEFT)
+    fit_row_heights(ws, 2, len(lines) + 2, 2)
+    apply_print_setup(ws, n_columns=2, last_row=len(lines) + 2, title_rows="1:1")
+
 
 def write_annex_sheet(ws: Worksheet, rows: list[dict[str, Any]], *, filled_on: dt.date) -> None:
     """附件4 for the given township rows (one per township); a 合计 row when more
