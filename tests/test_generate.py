@@ -337,6 +337,76 @@ def test_suspects_have_a_death_record_but_no_exact_id(truth, police, population,
         assert (same_birth["death"].map(months_overpaid) == int(row["months_overpaid"])).any()
 
 
+EXCEL_SUSPECT = "police record with Excel-mangled id, same name and birth date"
+LOWER_X_PAID = "police id lowercase x"
+
+
+def excel_forms(id18: str) -> set[str]:
+    """How Excel writes an 18-digit ID once it is a number: 5.00228E+17 or …000."""
+    zeros = id18[:15] + "000"
+    return {f"{float(zeros):.5E}", zeros}
+
+
+def test_suspects_with_excel_mangled_police_ids(truth, police, population, cremation):
+    """A police record whose 公民身份号码 Excel turned into a number (corrupted, never an
+    exact match), with the member's own name and the true 出生日期 column."""
+    suspects = truth[(truth["rule"] == "DECEASED_SUSPECT") & (truth["fault"] == EXCEL_SUSPECT)]
+    assert len(suspects) == 3
+    dates = _death_dates_by_id(police, population, cremation)
+    cremation_texts = set(cremation["身份证号"].map(clean_id_text))
+    written = []
+    for _, row in suspects.iterrows():
+        id18 = row["id_number"]
+        records = police[police["公民身份号码"].isin(excel_forms(id18)) & (police["姓名"] == row["name"])]
+        assert len(records) == 1, row["name"]
+        record = records.iloc[0]
+        assert normalize_id(record["公民身份号码"]).status == "corrupted", record["公民身份号码"]
+        assert pd.isna(record["id"])
+        assert record["birth"] == normalize_id(id18).birth_date
+        assert months_overpaid(record["death"]) == int(row["months_overpaid"])
+        # no source carries the exact ID, nor another copy of the mangled one
+        assert id18 not in dates
+        assert not excel_forms(id18) & cremation_texts
+        written.append(record["公民身份号码"])
+    # seed 1 happens to write both forms
+    assert any("E+" in w for w in written) and any(re.fullmatch(r"\d{15}000", w) for w in written)
+
+
+def test_excel_mangled_ids_are_never_valid_nor_near_another_id():
+    from types import SimpleNamespace
+
+    from flows.generate.faults import excel_mangled_id
+
+    rng = np.random.default_rng(5)
+    birth = np.datetime64("1930-01-01") + rng.integers(0, 15000, 3000).astype("timedelta64[D]")
+    ids = issue_ids(rng, np.full(3000, 500228), birth, rng.random(3000) < 0.5)
+    ctx = SimpleNamespace(rng=np.random.default_rng(6), taken_ids=set(ids))
+    forms = [excel_mangled_id(ctx, i) for i in ids]
+    assert {normalize_id(f).status for f in forms} == {"corrupted"}
+    assert all(f in excel_forms(i) for f, i in zip(forms, ids))
+    zeros = [f for f in forms if len(f) == 18]
+    assert 0.3 < len(zeros) / len(forms) < 0.6, "both forms, chosen per record"
+    others = set(ids)
+    for f, own in zip(forms, ids):
+        if len(f) == 18:
+            near = {f[:i] + d + f[i + 1:] for i in range(18) for d in "0123456789X"}
+            assert not (near - {own}) & others, f
+
+
+def test_deceased_paid_with_lowercase_x_police_id(truth, police):
+    paid = truth[(truth["rule"] == "DECEASED_PAID") & (truth["fault"] == LOWER_X_PAID)]
+    assert len(paid) == 2
+    for _, row in paid.iterrows():
+        id18 = row["id_number"]
+        assert id18.endswith("X")
+        written = police.loc[police["id"] == id18, "公民身份号码"]
+        assert list(written) == [id18.lower()]
+    # the random police ID styles of the other DECEASED_PAID faults say so in the label
+    styled = truth[(truth["rule"] == "DECEASED_PAID") & truth["fault"].str.endswith(", id lowercase x")]
+    for id18 in styled["id_number"]:
+        assert id18.lower() in set(police["公民身份号码"])
+
+
 def test_hard_negatives_have_no_exact_death_before_month_end(truth, police, population, cremation):
     dates = _death_dates_by_id(police, population, cremation)
     negatives = truth[truth["rule"] == "HARD_NEGATIVE"]

@@ -32,17 +32,19 @@ from .world import VILLAGE_POOL, Month, World, month_start, police_station
 # Per generated township: (rule, fault label, how many).
 PER_TOWNSHIP: dict[str, tuple[tuple[str, int], ...]] = {
     "DECEASED_PAID": (
-        ("police death", 12),
+        ("police death", 10),
+        ("police id lowercase x", 2),
         ("population 死亡 only", 8),
         ("police death + population 死亡", 8),
         ("police death + cremation", 6),
         ("police and population death dates conflict", 6),
     ),
     "DECEASED_SUSPECT": (
-        ("police id one digit typed wrong, same name", 6),
+        ("police id one digit typed wrong, same name", 5),
         ("police id adjacent digits transposed, homophone name", 5),
-        ("police record without id, same name and birth date", 5),
-        ("police record with invalid id, homophone name, same birth date", 4),
+        ("police record without id, same name and birth date", 4),
+        ("police record with Excel-mangled id, same name and birth date", 3),
+        ("police record with invalid id, homophone name, same birth date", 3),
         ("police record without id, one-character name typo, same birth date", 2),
         ("homophone name, same birth date, police id one digit off", 3),
     ),
@@ -159,6 +161,11 @@ def old_enough_to_die(ctx: Ctx) -> np.ndarray:
     return birth <= np.datetime64(ctx.month.last_day) - np.timedelta64(45 * 365, "D")
 
 
+def id_ends_in_x(ctx: Ctx) -> np.ndarray:
+    """Members whose ID's check digit is X."""
+    return ctx.people["id18"].str.endswith("X").to_numpy()[ctx.roster["pid"].to_numpy()]
+
+
 def three_char_eligible(ctx: Ctx) -> np.ndarray:
     parts = _roster_parts(ctx)
     return (parts["g2"] >= 0) & (parts["minority_i"] < 0)
@@ -229,15 +236,22 @@ def mark_population_death(ctx: Ctx, pid: int, day: np.datetime64) -> None:
 def deceased_paid(ctx: Ctx) -> list[int]:
     """Recipients whose exact ID has a death record on or before month end."""
     deceased_rows = []
+    old = old_enough_to_die(ctx)
+    x_ok = old & id_ends_in_x(ctx)
     for label, n in PER_TOWNSHIP["DECEASED_PAID"]:
-        for row in take(ctx, n, eligible=old_enough_to_die(ctx), pick="eldest"):
+        # "police id lowercase x": only members whose check digit is X (none: skipped)
+        lower_x = "lowercase x" in label
+        for row in take(ctx, n, eligible=x_ok if lower_x else old, pick="eldest"):
             p = ctx.person(row)
             ago = int(ctx.rng.integers(0, MAX_DEATH_MONTHS_AGO + 1))
             death = death_in_month(ctx, ago)
             fault = label
             if "police" in label:
-                id_text, style = police_id_style(ctx, p["id18"])
-                fault += style
+                if lower_x:
+                    id_text = written_id(p["id18"], "lower_x")
+                else:
+                    id_text, style = police_id_style(ctx, p["id18"])
+                    fault += style
                 police_death = death
                 if "conflict" in label:
                     police_death, pop_death = _conflicting_dates(ctx, death)
@@ -276,8 +290,10 @@ def deceased_suspect(ctx: Ctx) -> None:
     old = old_enough_to_die(ctx)
     homophone_ok = homophone_eligible(ctx) & old
     typo_ok = three_char_eligible(ctx) & old
+    excel_ok = old & ~id_ends_in_x(ctx)  # an ID ending in X stays text in Excel
     for label, n in PER_TOWNSHIP["DECEASED_SUSPECT"]:
-        eligible = homophone_ok if "homophone" in label else typo_ok if "typo" in label else old
+        eligible = (homophone_ok if "homophone" in label else typo_ok if "typo" in label
+                    else excel_ok if "Excel" in label else old)
         for row in take(ctx, n, eligible=eligible, pick="eldest"):
             p = ctx.person(row)
             ago = int(ctx.rng.integers(0, MAX_DEATH_MONTHS_AGO + 1))
@@ -293,11 +309,38 @@ def deceased_suspect(ctx: Ctx) -> None:
                 id_text = _unused(ctx, lambda: one_digit_typo(p["id18"], ctx.rng))
             elif "without id" in label:
                 id_text = ""
+            elif "Excel" in label:
+                id_text = excel_mangled_id(ctx, p["id18"])
             else:  # an ID nobody could use: unknown, or cut short
                 id_text = "不详" if ctx.rng.random() < 0.5 else p["id18"][:16]
             ctx.records.append(police_record(ctx, p, death, name=name, id_text=id_text, target=p.name))
             _enrolled_before(ctx, row, death)
             ctx.flag("DECEASED_SUSPECT", row, label, months_between(ctx.month.index, death))
+
+
+def excel_mangled_id(ctx: Ctx, id18: str) -> str:
+    """The ID as Excel writes it once it has become a number (15 significant digits
+    kept): General format `5.00228E+17`, or in a number format the 18 digits with the
+    last three replaced by 000 (chosen per record).  Either is *corrupted*, never a
+    valid ID.  The 000 form is 18 digits long, so it must not be one digit or one swap
+    away from anyone else's ID (an ID-typo matcher would link them); when it would be,
+    or when it would pass as a valid ID, the record is written in scientific notation.
+    No cremation record is written for these deaths, so no source carries the exact ID."""
+    zeros = id18[:15] + "000"
+    scientific = f"{float(zeros):.5E}"  # 500228199001011000 -> 5.00228E+17
+    if ctx.rng.random() < 0.5:
+        return scientific
+    if normalize_id(zeros).status != "corrupted" or _near_others(ctx, zeros, id18):
+        return scientific
+    return zeros
+
+
+def _near_others(ctx: Ctx, text: str, own: str) -> bool:
+    """Whether an 18-character ID text equals, or is one digit or one adjacent swap
+    from, any issued or spoiled ID other than `own`."""
+    near = {text[:i] + d + text[i + 1:] for i in range(18) for d in "0123456789X"}
+    near |= {text[:i] + text[i + 1] + text[i] + text[i + 2:] for i in range(17)}
+    return bool((near - {own}) & ctx.taken_ids)
 
 
 def _unused(ctx: Ctx, make) -> str:

@@ -77,7 +77,7 @@ def _score(p, name_floor: float) -> tuple:
     score = round(max(0.0, min(score, 0.99)), 3)
     return (p.member_key, p.evidence_id, score, round(name_sim, 3), id_distance,
             _explain(same_name, homophone, name_sim, near_id, id_distance, same_birth,
-                     conflicting_id, p.alive_in_population))
+                     conflicting_id, p.alive_in_population, bool(p.death_id_valid)))
 
 
 def _id_distance(a: str | None, b: str | None) -> int | None:
@@ -87,7 +87,8 @@ def _id_distance(a: str | None, b: str | None) -> int | None:
     return OSA.distance(a, b)
 
 
-def _explain(same_name, homophone, name_sim, near_id, id_distance, same_birth, conflicting_id, alive) -> str:
+def _explain(same_name, homophone, name_sim, near_id, id_distance, same_birth, conflicting_id, alive,
+             death_id_valid) -> str:
     parts = []
     if same_name:
         parts.append("姓名相同")
@@ -99,10 +100,12 @@ def _explain(same_name, homophone, name_sim, near_id, id_distance, same_birth, c
         parts.append("出生日期相同")
     if near_id:
         parts.append("身份证号仅差一位或两位相邻数字颠倒")
-    elif id_distance is not None:
+    elif id_distance is not None and death_id_valid:
         parts.append(f"身份证号相差{id_distance}位")
+    elif id_distance is not None:
+        parts.append("死亡记录身份证号无效（可能录错或被Excel损坏）")
     else:
-        parts.append("死亡记录无有效身份证号")
+        parts.append("死亡记录无身份证号")
     if conflicting_id:
         parts.append("死亡记录为另一有效身份证号（反证）")
     if alive:
