@@ -63,16 +63,17 @@ def _record_one(con, month: str, path: Path) -> ReturnOutcome:
                              f"{path.name}：核查编号 {'、'.join(unknown[:5])} 不属于{sheet.village}{month}的核实表，未导入任何结果")
     if decisions.empty:
         return ReturnOutcome(path.name, sheet.village, 0)
-    rows = decisions[["case_id", "result", "remark"]].copy()
-    rows["month"] = month
-    rows["decided_by"] = sheet.village
-    rows["decided_at"] = dt.datetime.now()
-    rows["source_file"] = path.name
-    rows["file_sha256"] = sheet.file_sha256
+    rows = _stamped(decisions[["case_id", "result", "remark"]], month, sheet.village, path, sheet.file_sha256)
     con.execute("begin transaction")
     _append(con, rows)
     con.execute("commit")
     return ReturnOutcome(path.name, sheet.village, len(rows))
+
+
+def _stamped(rows: pd.DataFrame, month: str, village: str, path: Path, sha256: str) -> pd.DataFrame:
+    """Who answered (the village), when, and from which file."""
+    return rows.assign(month=month, decided_by=village, decided_at=dt.datetime.now(),
+                       source_file=path.name, file_sha256=sha256)
 
 
 def workbook_kind(path: Path) -> str | None:
@@ -106,12 +107,8 @@ def _record_ledger(con, month: str, path: Path, ledger: ReturnedLedger) -> Retur
                              f"{path.name}：台账编号 {'、'.join(unknown[:5])} 不属于{ledger.village}的{ledger.household_type}台账，未导入任何结果")
     if answers.empty:
         return ReturnOutcome(path.name, ledger.village, 0)
-    rows = answers[["ledger_id", "include", "reason", "current_assistance"]].copy()
-    rows["month"] = month
-    rows["decided_by"] = ledger.village
-    rows["decided_at"] = dt.datetime.now()
-    rows["source_file"] = path.name
-    rows["file_sha256"] = ledger.file_sha256
+    rows = _stamped(answers[["ledger_id", "include", "reason", "current_assistance"]], month, ledger.village,
+                    path, ledger.file_sha256)
     con.register("_answers", rows)
     try:
         con.execute("insert into ledger_answers by name select * from _answers")
