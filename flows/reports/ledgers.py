@@ -45,7 +45,7 @@ from flows.reports.excel_style import (
 )
 from flows.reports.returns import ReturnError, cell_text, find_columns, is_month, open_workbook
 from flows.reports.workbooks import (
-    META_SHEET, PRIVACY_NOTE, UNKNOWN_TOWNSHIP, UNKNOWN_VILLAGE, case_set_fingerprint,
+    META_SHEET, PRIVACY_NOTE, case_set_fingerprint, with_place_labels,
     row_fingerprint,
 )
 
@@ -148,7 +148,7 @@ def write_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, *,
     _check_ledger(ledger)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    people = _with_place_labels(ledger)
+    people = with_place_labels(ledger)
     people["_number"] = [LEDGER_TITLES[t][0] for t in people["household_type"]]
 
     village_paths: list[Path] = []
@@ -175,14 +175,6 @@ def _check_ledger(ledger: pd.DataFrame) -> None:
     stripped = [i.strip() for i in ids if i is not None]
     if len(stripped) != len(ids) or len(set(stripped)) != len(stripped):
         raise ValueError("every ledger row needs a ledger_id, unique within the ledger")
-
-
-def _with_place_labels(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Rows without a township or village still reach the township office."""
-    people = ledger.copy()
-    people["township"] = [text_or_none(v) or UNKNOWN_TOWNSHIP for v in people["township"]]
-    people["village"] = [text_or_none(v) or UNKNOWN_VILLAGE for v in people["village"]]
-    return people
 
 
 def _save(rows: pd.DataFrame, header: _Ledger, out_dir: Path, *, filled_on: dt.date,

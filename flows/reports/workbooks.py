@@ -173,7 +173,7 @@ def write_village_workbooks(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cases = _with_place_labels(exceptions)
+    cases = with_place_labels(exceptions)
     written: dict[tuple[str, str], Path] = {}
     for (township, village), rows in cases.groupby(["township", "village"], sort=True):
         header = _Header(township, village, month, reporting_unit.format(township=township))
@@ -193,7 +193,7 @@ def write_village_workbooks(
     return [written[key] for key in sorted(written)]
 
 
-def _with_place_labels(exceptions: pd.DataFrame) -> pd.DataFrame:
+def with_place_labels(exceptions: pd.DataFrame) -> pd.DataFrame:
     """Rows without a township or village still go somewhere the township office
     will see them, under a label that says what is missing."""
     cases = exceptions.copy()
