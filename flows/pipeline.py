@@ -251,12 +251,18 @@ def _register_catalogue(con) -> None:
 # ---------------------------------------------------------------- report
 
 def month_exceptions(con, month: str) -> pd.DataFrame:
-    """This month's exceptions with case ids, in SPEC order."""
+    """This month's exceptions in SPEC order, with each case's status and the village's
+    latest 核实结果 on it up to this month."""
     return con.execute(
-        """select e.*, r.name_zh as rule_name, c.status as case_status
+        """with latest as (
+               select case_id, arg_max(result, decided_at) as previous_result
+               from decisions where month <= $month group by case_id
+           )
+           select e.*, r.name_zh as rule_name, c.status as case_status, l.previous_result
            from exceptions e join rule_catalogue r on r.code = e.rule join cases c using (case_id)
-           where e.month = ? order by e.township, e.village, r.position, e.household_id, e.name""",
-        [month]).df()
+           left join latest l using (case_id)
+           where e.month = $month order by e.township, e.village, r.position, e.household_id, e.name""",
+        {"month": month}).df()
 
 
 def write_machine_outputs(con, plan: RunPlan, out_dir: Path) -> pd.DataFrame:

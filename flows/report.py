@@ -23,8 +23,6 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
         for folder in ("villages", "summary", "ledgers"):      # a retried attempt starts clean
             shutil.rmtree(out_dir / folder, ignore_errors=True)
         villages = con.execute("select distinct township, village from stg_roster order by 1, 2").df()
-        exceptions["previous_result"] = _previous_results(con, plan.month, exceptions)
-        exceptions["head_name"], exceptions["benefit_type"] = _household_facts(con, exceptions)
         today = dt.date.today()
         # A case the village found 不属实 is not sent again until its evidence changes.
         to_verify = exceptions[exceptions["case_status"] != "false_positive"]
@@ -50,20 +48,3 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
     finally:
         con.close()
     return record
-
-
-def _previous_results(con, month: str, exceptions):
-    latest = con.execute(
-        """select case_id, arg_max(result, decided_at) as result from decisions
-           where month <= ? group by case_id""", [month]).df()
-    lookup = dict(zip(latest["case_id"], latest["result"]))
-    return exceptions["case_id"].map(lookup)
-
-
-def _household_facts(con, exceptions):
-    households = con.execute(
-        """select township, household_id, any_value(head_name) as head_name,
-                  string_agg(distinct benefit_type, '、') as benefit_type
-           from stg_roster group by township, household_id""").df()
-    merged = exceptions[["township", "household_id"]].merge(households, how="left", on=["township", "household_id"])
-    return merged["head_name"].to_numpy(), merged["benefit_type"].to_numpy()

@@ -23,6 +23,8 @@ with final as (
         h.amount_overpaid,
         h.detail,
         h.evidence_key,
+        r.head_name,
+        r.benefit_type,
         cat.position as rule_order
     from rule_hits h
     join stg_subjects r using (subject_id)

@@ -21,5 +21,7 @@ create table if not exists exceptions (
     months_overpaid   integer,
     amount_overpaid   decimal(14, 2),
     detail            varchar,
-    evidence_key      varchar          -- what the finding rests on; a change re-opens a dismissed case
+    evidence_key      varchar,         -- what the finding rests on; a change re-opens a dismissed case
+    head_name         varchar,         -- 户主姓名 and the member's 救助类型, for the village sheets
+    benefit_type      varchar
 );
