@@ -18,7 +18,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from flows import health, warehouse
@@ -64,131 +63,14 @@ COLUMN_ZH = {
 
 # ---------------------------------------------------------------- SQL
 
-# Each statement reads only; parameters are bound by DuckDB ($month, $n), never formatted in.
-SQL = {
-    "months": "select distinct month from runs order by month",
-
-    "previous_month": "select max(month) as month from runs where month < $month",
-
-    # One row per rule: findings this month and in the previous reconciled month, split by case.
-    "rule_changes": """
-        with previous as (select max(month) as month from runs where month < $month),
-        now as (select case_id, rule from exceptions where month = $month),
-        before as (select case_id, rule from exceptions where month = (select month from previous))
-        select
-            coalesce(n.rule, b.rule) as rule,
-            count(n.case_id) as this_month,
-            count(b.case_id) as last_month,
-            count(*) filter (where n.case_id is not null and b.case_id is null) as new,
-            count(*) filter (where n.case_id is not null and b.case_id is not null) as still_open,
-            count(*) filter (where n.case_id is null) as resolved,
-            count(*) filter (where n.case_id is not null and c.status = 'false_positive') as dismissed
-        from now n
-        full join before b on n.case_id = b.case_id
-        left join cases c on c.case_id = coalesce(n.case_id, b.case_id)
-        group by 1""",
-
-    # One row per village of this month's roster (or with findings): members, changes, money.
-    "village_changes": """
-        with previous as (select max(month) as month from runs where month < $month),
-        now as (select case_id, township, village, rule, amount_overpaid from exceptions where month = $month),
-        before as (select case_id, township, village from exceptions where month = (select month from previous)),
-        changes as (
-            select coalesce(n.township, b.township) as township, coalesce(n.village, b.village) as village,
-                   n.case_id is not null as in_month, b.case_id is not null as in_previous,
-                   n.rule, n.amount_overpaid
-            from now n full join before b on n.case_id = b.case_id
-        ),
-        findings as (
-            select township, village,
-                count(*) filter (where in_month) as findings,
-                count(*) filter (where in_month and not in_previous) as new,
-                count(*) filter (where in_month and in_previous) as still_open,
-                count(*) filter (where in_previous and not in_month) as resolved,
-                coalesce(sum(amount_overpaid) filter (where rule = 'DECEASED_PAID'), 0) as amount_overpaid,
-                coalesce(sum(amount_overpaid) filter (where rule = 'DECEASED_SUSPECT'), 0) as amount_suspect
-            from changes group by township, village
-        ),
-        members as (
-            select township, village, sum("rows") as members
-            from source_deliveries where month = $month and village is not null
-            group by township, village
-        )
-        select township, village,
-               coalesce(m.members, 0) as members,
-               coalesce(f.findings, 0) as findings, coalesce(f.new, 0) as new,
-               coalesce(f.still_open, 0) as still_open, coalesce(f.resolved, 0) as resolved,
-               coalesce(f.amount_overpaid, 0) as amount_overpaid, coalesce(f.amount_suspect, 0) as amount_suspect
-        from members m full join findings f using (township, village)
-        order by findings desc, new desc, township, village""",
-
-    # Money paid after a death, by village.  A case the village found 不属实 is no overpayment.
-    "overpaid": """
-        select e.township, e.village,
-            count(*) filter (where e.rule = 'DECEASED_PAID') as paid_persons,
-            coalesce(sum(e.months_overpaid) filter (where e.rule = 'DECEASED_PAID'), 0) as paid_months,
-            coalesce(sum(e.amount_overpaid) filter (where e.rule = 'DECEASED_PAID'), 0) as paid_amount,
-            count(*) filter (where e.rule = 'DECEASED_PAID' and e.months_overpaid is null) as paid_months_unknown,
-            count(*) filter (where e.rule = 'DECEASED_SUSPECT') as suspect_persons,
-            coalesce(sum(e.months_overpaid) filter (where e.rule = 'DECEASED_SUSPECT'), 0) as suspect_months,
-            coalesce(sum(e.amount_overpaid) filter (where e.rule = 'DECEASED_SUSPECT'), 0) as suspect_amount
-        from exceptions e join cases c using (case_id)
-        where e.month = $month and e.rule in ('DECEASED_PAID', 'DECEASED_SUSPECT')
-          and c.status <> 'false_positive'
-        group by e.township, e.village
-        order by paid_amount desc, suspect_amount desc, e.township, e.village""",
-
-    # Suspected deaths with the roster and the death record side by side, best score first.
-    "suspects": """
-        with latest_decision as (
-            select case_id, arg_max(result, decided_at) as last_result, arg_max(remark, decided_at) as last_remark
-            from decisions group by case_id
-        )
-        select e.case_id, e.township, e.village, e.household_id, e.name, e.matched_name,
-               e.id_number, e.id_number_raw, e.matched_id_number, e.death_date, e.matched_source, e.score,
-               e.months_overpaid, e.amount_overpaid, c.status as case_status, c.first_seen_month,
-               d.last_result, d.last_remark, e.detail
-        from exceptions e
-        join cases c using (case_id)
-        left join latest_decision d using (case_id)
-        where e.month = $month and e.rule = 'DECEASED_SUSPECT'
-          and ($include_dismissed or c.status <> 'false_positive')
-        order by e.score desc nulls last, e.amount_overpaid desc nulls last, e.case_id
-        limit $n""",
-
-    "rule_trend": "select month, rule, count(*) as findings from exceptions group by month, rule",
-
-    "latest_run": """
-        select run_id, month, started_at, finished_at, rows_rejected, counts_json
-        from runs where month = $month order by started_at desc limit 1""",
-
-    "run_inputs": """
-        select source, kind, file, sheets, rows_read, rows_rejected, encoding, sha256
-        from run_inputs where run_id = $run_id order by source, file""",
-
-    "rejects": """
-        select source, file, "column", reason, count(*) as "values"
-        from rejects where month = $month
-        group by source, file, "column", reason
-        order by "values" desc, source, file, "column"
-        """,
-
-    "decisions": """
-        select case_id, month, result, remark, decided_by, decided_at, source_file
-        from decisions where case_id = $case_id order by decided_at""",
-}
-
-
 def _query(db: Path | str, name: str, params: dict | None = None) -> pd.DataFrame:
-    """Run one statement of SQL on a read-only connection, closed afterwards."""
+    """Run sql/review/<name>.sql on a read-only connection, closed afterwards."""
     path = Path(db)
     if not path.exists():
         raise FileNotFoundError(f"找不到数据库 {path}，请先运行 dibao run 完成至少一个月的对账")
     con = warehouse.connect(path, read_only=True)
     try:
-        return con.execute(SQL[name], params or {}).df()
-    except duckdb.Error as exc:
-        raise warehouse.SqlError(f"review 查询 {name} 失败：{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        return warehouse.query_sql(con, f"review/{name}", params)
     finally:
         con.close()
 

@@ -71,7 +71,8 @@ def _sql_error(name: str, exc: duckdb.Error) -> SqlError:
 
 def _used_params(text: str, params: dict | None) -> dict:
     """DuckDB refuses parameters a statement does not use; pass only the ones it names."""
-    return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", text)}
+    code = re.sub(r"--[^\n]*", "", text)  # a parameter named in a header comment is not used
+    return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", code)}
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
