@@ -52,26 +52,7 @@ def check_sources(con, month: str, run_id: str, settings: Settings) -> tuple[lis
 
 def check_death_rates(con, month: str) -> list[str]:
     """Alarm when a village's share of recipients with a death finding jumps above its history."""
-    rows = con.execute("""
-        with members as (
-            select month, township, village, sum("rows") as members
-            from source_deliveries where village is not null group by all
-        ),
-        deaths as (
-            select month, township, village, count(*) as deaths from exceptions
-            where rule in ('DECEASED_PAID', 'DECEASED_SUSPECT') group by all
-        ),
-        rates as (
-            select m.month, m.township, m.village, coalesce(d.deaths, 0) as deaths,
-                   coalesce(d.deaths, 0) / m.members as rate
-            from members m left join deaths d using (month, township, village)
-        )
-        select now.township, now.village, now.deaths, now.rate, avg(past.rate) as past_rate
-        from rates now join rates past
-          on past.township = now.township and past.village = now.village and past.month < now.month
-        where now.month = ?
-        group by all
-    """, [month]).fetchall()
+    rows = warehouse.query_sql(con, "reports/village_death_rates", {"month": month}).itertuples(index=False)
     warnings = []
     for township, village, deaths, rate, past_rate in rows:
         if deaths >= DECEASED_ALARM_MIN_CASES and rate > DECEASED_RATE_ALARM * max(past_rate, 0.001):

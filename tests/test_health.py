@@ -59,3 +59,22 @@ def test_warnings_are_printed_on_the_township_summary(tmp_path):
                                    warnings=[warning])
     texts = [c.value for row in load_workbook(path)["数据源检查"].iter_rows() for c in row]
     assert warning in texts
+
+
+def test_a_village_whose_death_findings_jump_raises_an_alarm(tmp_path):
+    from flows import health, warehouse
+
+    people = [(f"张{c}", make_id(f"1940010{i}", "111")) for i, c in enumerate("甲乙丙丁", start=1)]
+    roster = [member(name, pid, household=f"H{i}") for i, (name, pid) in enumerate(people)]
+    population = [person(name, pid) for name, pid in people]
+    run_rules(tmp_path, roster, [], population, month="2020-04")
+    warnings_for(tmp_path, "2020-04")
+    deaths = [death(name, pid, "2020-05-10") for name, pid in people[:3]]
+    run_rules(tmp_path, roster, deaths, population, month="2020-05")
+    warnings_for(tmp_path, "2020-05")
+    con = warehouse.connect(tmp_path / "warehouse.duckdb", read_only=True)
+    try:
+        alarms = health.check_death_rates(con, "2020-05")
+    finally:
+        con.close()
+    assert alarms == ["回龙镇天竺村本月死亡疑点3人（75.0%），远高于该村以往平均（0.0%），请检查数据是否有误"]
