@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from flows.config import PROJECT_ROOT, ConfigError
+from flows.config import DEMO_CONFIG, PROJECT_ROOT, ConfigError
 from flows.prefect_env import configure
 
 DEMO_SEED = 20200501
@@ -156,7 +156,7 @@ def cmd_demo(args) -> int:
     _clear_generated(DEMO_RAW)
     generate("township", DEMO_SEED, DEMO_MONTH, DEMO_RAW)
     print(f"示例数据已生成：{DEMO_RAW}")
-    return _reconcile(DEMO_MONTH, config=None, inputs=None, out=args.out, db=None)
+    return _reconcile(DEMO_MONTH, config=DEMO_CONFIG, inputs=None, out=args.out, db=None)
 
 
 def cmd_run(args) -> int:

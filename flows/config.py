@@ -9,6 +9,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(os.environ.get("DIBAO_ROOT", Path(__file__).resolve().parents[1]))
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.toml"
+DEMO_CONFIG = PROJECT_ROOT / "configs" / "demo.toml"
 SQL_DIR = PROJECT_ROOT / "sql"
 
 SOURCE_KINDS = ("roster", "deaths", "population", "poverty", "assistance")
@@ -80,15 +81,14 @@ def resolve(path: str | Path) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+def default_config_path() -> Path:
+    """The config used when none is named: $DIBAO_CONFIG (tests set it), else configs/default.toml."""
+    return Path(os.environ.get("DIBAO_CONFIG") or DEFAULT_CONFIG)
+
+
 def load_settings(path: Path | None = None) -> Settings:
-    path = Path(path or DEFAULT_CONFIG)
-    try:
-        raw_bytes = path.read_bytes()
-        raw = tomllib.loads(raw_bytes.decode("utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"找不到配置文件：{path}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
+    path = Path(path or default_config_path())
+    raw, raw_bytes = _read_toml(path)
 
     project = raw.get("project", {})
     report = raw.get("report", {})
@@ -117,6 +117,30 @@ def load_settings(path: Path | None = None) -> Settings:
         timezone=schedule.get("timezone", "Asia/Shanghai"),
         sources=sources,
     )
+
+
+def _read_toml(path: Path, depth: int = 0) -> tuple[dict, bytes]:
+    """The config as a dict, with `extends = "other.toml"` (relative to it) merged under it;
+    the bytes returned (for config_sha256) are those of every file read."""
+    try:
+        raw_bytes = path.read_bytes()
+        raw = tomllib.loads(raw_bytes.decode("utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"找不到配置文件：{path}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
+    parent = raw.pop("extends", None)
+    if parent and depth < 5:
+        base, base_bytes = _read_toml(path.parent / parent, depth + 1)
+        return _merged(base, raw), base_bytes + raw_bytes
+    return raw, raw_bytes
+
+
+def _merged(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return out
 
 
 def _source(name: str, spec: dict, path: Path) -> SourceConfig:

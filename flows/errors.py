@@ -15,7 +15,9 @@ from pathlib import Path
 
 from flows.config import PROJECT_ROOT
 
-LOG_DIR = PROJECT_ROOT / "data" / "logs"
+def log_dir() -> Path:
+    """Where private tracebacks go: $DIBAO_LOG_DIR (tests set it), else data/logs."""
+    return Path(os.environ.get("DIBAO_LOG_DIR") or PROJECT_ROOT / "data" / "logs")
 
 
 class RunStepError(RuntimeError):
@@ -40,8 +42,9 @@ def sanitized(step: str, *, passthrough: tuple[type[BaseException], ...] = ()):
 
 def write_traceback(step: str) -> Path:
     """The current exception's traceback in a file only its owner can read."""
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    path = LOG_DIR / f"error-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    folder = log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"error-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(f"step: {step}\n{traceback.format_exc()}")

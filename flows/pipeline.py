@@ -75,9 +75,9 @@ def plan_run(settings: Settings, month: str, *, overrides: dict[str, list[str]] 
         if name in overrides:
             files = expand_paths(overrides[name], Path.cwd())
         else:
-            files = expand_paths(list(source.paths), PROJECT_ROOT)
+            files = expand_paths([p.format(month=month) for p in source.paths], PROJECT_ROOT)
         if not files and not source.optional:
-            where = "、".join(overrides.get(name, source.paths))
+            where = "、".join(overrides.get(name, [p.format(month=month) for p in source.paths]))
             raise SourceFileError(f"数据源「{source.label}」({name}) 没有找到任何文件：{where}。请检查路径或配置文件。")
         missing = [p for p in files if not p.is_file()]
         if missing:

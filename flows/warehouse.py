@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from flows import engine
 from flows.config import SQL_DIR
 from flows.errors import write_traceback
 
@@ -30,7 +31,7 @@ class WarehouseBusyError(RuntimeError):
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=read_only)
+    return engine.prepare(duckdb.connect(str(path), read_only=read_only))
 
 
 def sql_text(name: str) -> str:

@@ -1,9 +1,32 @@
+"""Every test runs in a world of its own: a config, warehouse, out folder, Prefect home
+and log folder under a temporary directory, never the project's data/ (which `make demo`
+fills).  The environment is set before any project module is imported, and subprocesses
+(the CLI tests) inherit it."""
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+_WORLD = Path(tempfile.mkdtemp(prefix="dibao-tests-"))
+TEST_CONFIG = _WORLD / "test.toml"
+_DEFAULT = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+# The default config's mappings and thresholds, with every location inside the test world:
+# a source not given explicitly to a test finds no files (optional ones are skipped).
+TEST_CONFIG.write_text(
+    f'extends = "{_DEFAULT}"\n'
+    "[project]\n"
+    f'warehouse = "{_WORLD / "warehouse.duckdb"}"\n'
+    f'out_dir = "{_WORLD / "out" / "{month}"}"\n'
+    + "".join(f'[sources.{name}]\npaths = ["{_WORLD / "raw" / "{month}" / name / "*.*"}"]\n'
+              for name in ("roster", "police_deaths", "population", "cremation", "poverty", "assistance")),
+    encoding="utf-8")
+os.environ["DIBAO_CONFIG"] = str(TEST_CONFIG)
+os.environ["DIBAO_LOG_DIR"] = str(_WORLD / "logs")
+os.environ["PREFECT_HOME"] = str(_WORLD / "prefect")
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 -- ID_NAME_MISMATCH 身份证号与姓名不符
 -- One row per roster member whose valid ID is registered in the population data under
 -- another name, and under no record with the roster's name.  score = name similarity
--- (1 − edit distance / length); a homophone (同音字) is said so in detail.
+-- (1 − edit distance in characters / length); a homophone (同音字) is said so in detail.
 -- Policy: 核准身份信息，确保救助对象身份真实准确 (notice, 摸排 of 基础信息).
 -- Inputs: stg_roster, stg_population.
 with members as (
@@ -18,7 +18,7 @@ other_name as (
     select
         m.member_key, m.name as roster_name, m.name_pinyin as roster_pinyin,
         p.name as registry_name, p.name_pinyin as registry_pinyin, p.id_number, p.source_label,
-        1.0 - levenshtein(m.name, p.name) / greatest(length(m.name), length(p.name)) as similarity
+        1.0 - name_edit_distance(m.name, p.name) / greatest(length(m.name), length(p.name)) as similarity
     from members m
     join registered p on p.id_number = m.id_number and p.name <> m.name
     where m.member_key not in (select member_key from same_name)
