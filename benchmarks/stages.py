@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows import pipeline, report  # noqa: E402
+from flows import pipeline  # noqa: E402
+from flows.reports import month as month_reports  # noqa: E402
 from flows.config import load_settings  # noqa: E402
 from flows.evaluate import evaluate_files  # noqa: E402
 from flows.generate import generate  # noqa: E402

@@ -5,8 +5,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from flows import console
 from flows.config import DEMO_CONFIG, PROJECT_ROOT, ConfigError
 from flows.prefect_env import configure
+from flows.errors import SourceFileError
 
 DEMO_SEED = 20200501
 DEMO_MONTH = "2020-05"
@@ -17,9 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     configure()
+    console.enable_progress()
     try:
         return args.handler(args)
-    except (ConfigError, UserFacingError) as exc:
+    except UsageError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except (ConfigError, UserFacingError, SourceFileError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -29,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
 
 class UserFacingError(Exception):
     pass
+
+
+class UsageError(Exception):
+    """A command line that cannot mean anything; exit code 2."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,13 +59,16 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="月度比对")
     run.add_argument("--month", required=True, type=_month)
     run.add_argument("--config", type=Path)
-    run.add_argument("--roster", action="append", default=[], metavar="PATH")
-    run.add_argument("--deaths", action="append", default=[], metavar="PATH")
-    run.add_argument("--population", action="append", default=[], metavar="PATH")
-    run.add_argument("--source", action="append", default=[], metavar="NAME=PATH")
+    _add_path_flags(run)
     run.add_argument("--out", type=Path)
     run.add_argument("--db", type=Path)
     run.set_defaults(handler=cmd_run)
+
+    check = commands.add_parser("check", help="检查某月将读取哪些文件（表头、字段对应、行数、日期范围），不写入任何内容")
+    check.add_argument("--month", required=True, type=_month)
+    check.add_argument("--config", type=Path)
+    _add_path_flags(check)
+    check.set_defaults(handler=cmd_check)
 
     returns = commands.add_parser("returns", help="读取村（社区）填好核实结果后交回的核实表")
     returns.add_argument("--month", required=True, type=_month)
@@ -74,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--exceptions", type=Path, required=True)
     evaluate.set_defaults(handler=cmd_evaluate)
     return parser
+
+
+def _add_path_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--roster", action="append", default=[], metavar="PATH")
+    command.add_argument("--deaths", action="append", default=[], metavar="PATH")
+    command.add_argument("--population", action="append", default=[], metavar="PATH")
+    command.add_argument("--source", action="append", default=[], metavar="NAME=PATH")
 
 
 def _month(text: str) -> str:
@@ -159,10 +179,9 @@ def cmd_demo(args) -> int:
     return _reconcile(DEMO_MONTH, config=DEMO_CONFIG, inputs=None, out=args.out, db=None)
 
 
-def cmd_run(args) -> int:
-    from flows.config import load_settings
-
-    settings = load_settings(args.config)
+def _path_overrides(args, settings) -> dict[str, list[str]] | None:
+    """Paths named on the command line, by source name; None when none were given.
+    Raises UsageError for a --source that names no configured source."""
     inputs: dict[str, list[str]] = {}
     for kind, paths in (("roster", args.roster), ("deaths", args.deaths), ("population", args.population)):
         if paths:
@@ -172,16 +191,61 @@ def cmd_run(args) -> int:
         name, sep, path = item.partition("=")
         if not sep or name not in settings.sources:
             known = "、".join(settings.sources)
-            print(f"错误：--source 应写作 NAME=PATH，NAME 为配置中的数据源（{known}）：{item}", file=sys.stderr)
-            return 2
+            raise UsageError(f"--source 应写作 NAME=PATH，NAME 为配置中的数据源（{known}）：{item}")
         inputs.setdefault(name, []).append(path)
-    if inputs:
-        # Files named on the command line replace the config's; an optional registry not
-        # named is left out rather than read from the config's (possibly demo) folder.
-        for name, source in settings.sources.items():
-            if source.optional:
-                inputs.setdefault(name, [])
-    return _reconcile(args.month, config=args.config, inputs=inputs or None, out=args.out, db=args.db)
+    if not inputs:
+        return None
+    # Files named on the command line replace the config's; an optional registry not
+    # named is left out rather than read from the config's (possibly demo) folder.
+    for name, source in settings.sources.items():
+        if source.optional:
+            inputs.setdefault(name, [])
+    return inputs
+
+
+def cmd_run(args) -> int:
+    from flows.config import load_settings
+    from flows.pipeline import plan_run
+
+    settings = load_settings(args.config)
+    inputs = _path_overrides(args, settings)
+    # Paths and the month are checked before Prefect starts: a missing file is named at once.
+    plan_run(settings, args.month, overrides=inputs, out_dir=args.out, db_path=args.db)
+    return _reconcile(args.month, config=args.config, inputs=inputs, out=args.out, db=args.db)
+
+
+def cmd_check(args) -> int:
+    from flows.check import check_month
+    from flows.config import load_settings
+
+    settings = load_settings(args.config)
+    report = check_month(settings, args.month, _path_overrides(args, settings))
+    problems = 0
+    print(f"{args.month} 将读取的数据（配置文件 {settings.config_path}）：")
+    for source in report:
+        kind = "可选" if source.optional else "必需"
+        print(f"\n【{source.label}】{source.name}（{kind}）  查找位置：{'、'.join(source.patterns)}")
+        for file in source.files:
+            if file.error:
+                print(f"  ✗ {file.path.name}：{file.error}")
+                continue
+            for sheet in file.sheets:
+                where = f"工作表「{sheet.sheet}」" if sheet.sheet else "CSV"
+                print(f"  ✓ {file.path.name} {where}：表头在第{sheet.header_row}行，数据 {sheet.rows} 行")
+                pairs = [(header, field) for field, header in sheet.mapped.items()]
+                for line in console.table(["文件表头", "对应字段"], pairs):
+                    print(f"      {line}")
+                if sheet.absent:
+                    print(f"      未找到的列（这些字段将为空）：{'、'.join(sheet.absent)}")
+                for field, (first, last) in sheet.dates.items():
+                    print(f"      {field} 范围：{first} 至 {last}")
+        if source.problem:
+            problems += 1
+            print(f"  ！{source.problem}")
+        elif not source.files:
+            print("  （未找到文件，可选数据源将跳过）")
+    print(f"\n检查完成：{'发现 ' + str(problems) + ' 个问题，请先处理' if problems else '可以运行 dibao run'}（未写入任何文件）")
+    return 1 if problems else 0
 
 
 def _reconcile(month: str, *, config, inputs, out, db) -> int:
@@ -191,6 +255,7 @@ def _reconcile(month: str, *, config, inputs, out, db) -> int:
     from flows.sources.readers import SourceFileError
     from flows.warehouse import SqlError, WarehouseBusyError
 
+    print("正在启动工作流（Prefect 嵌入式模式）……", file=sys.stderr, flush=True)
     try:
         result = monthly_reconciliation(
             month=month, config=str(config) if config else None, inputs=inputs,
@@ -208,9 +273,10 @@ def print_summary(result: dict, rules) -> None:
     print(f"\n{result['month']} 月度比对完成（运行编号 {result['run_id']}）")
     print(f"读入文件 {len(result['inputs'])} 个，无法识别的值/行 {result['rows_rejected']} 处（见 rejects.csv）")
     print("各规则异常数：")
-    for code, rule in rules.items():
-        print(f"  {code:<24} {rule.name_zh:<16} {counts.get(code, 0):>6}")
-    print(f"  {'合计':<24} {'':<16} {sum(counts.values()):>6}")
+    rows = [(code, rule.name_zh, counts.get(code, 0)) for code, rule in rules.items()]
+    rows.append(("合计", "", sum(counts.values())))
+    for line in console.table(["规则", "名称", "人数"], rows, right=(2,)):
+        print(f"  {line}")
     out = Path(result["out_dir"])
     print(f"\n各村核实表：{out / 'villages'}")
     print(f"汇总表：    {out / 'summary'}")

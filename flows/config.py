@@ -12,30 +12,45 @@ DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.toml"
 DEMO_CONFIG = PROJECT_ROOT / "configs" / "demo.toml"
 SQL_DIR = PROJECT_ROOT / "sql"
 
-SOURCE_KINDS = ("roster", "deaths", "population", "poverty", "assistance")
-REQUIRED_KINDS = ("roster", "deaths", "population")  # the others are optional registries
-# Every canonical field of a kind; a source may map a subset, the rest stay NULL.
-KIND_FIELDS = {
-    "roster": ("county", "township", "village", "household_id", "head_name", "head_id_number", "sex",
-               "birth_date", "relation", "benefit_type", "household_size", "monthly_amount",
-               "enrolled_month", "gradual_exit_month", "health", "phone"),
-    "deaths": ("sex", "birth_date", "death_date", "deregistration_date", "reason", "address",
-               "police_station", "cremation_date", "funeral_home"),
-    "population": ("sex", "birth_date", "address", "household_no", "relation", "status", "change_date"),
+@dataclass(frozen=True)
+class SourceKind:
+    """One kind of registry: its canonical fields (a source maps a subset, the rest stay
+    NULL), the fields without which a row cannot be reconciled at all, and whether every
+    run needs a source of this kind with rows in it."""
+
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    needed: bool = False
+    never_empty: bool = False
+
+
+# The one declaration of each source kind; its staging SQL is sql/staging/stg_<...>.sql
+# (listed in flows/pipeline.STAGING_SQL) and its sources are blocks in the config.
+SOURCE_KIND_SPECS: dict[str, SourceKind] = {
+    "roster": SourceKind(
+        ("county", "township", "village", "household_id", "head_name", "head_id_number", "sex",
+         "birth_date", "relation", "benefit_type", "household_size", "monthly_amount",
+         "enrolled_month", "gradual_exit_month", "health", "phone"),
+        ("village", "household_id", "name", "id_number", "monthly_amount"), needed=True, never_empty=True),
+    "deaths": SourceKind(
+        ("sex", "birth_date", "death_date", "deregistration_date", "reason", "address",
+         "police_station", "cremation_date", "funeral_home"),
+        ("name", "id_number", "death_date"), needed=True),   # a small township may have no deaths
+    "population": SourceKind(
+        ("sex", "birth_date", "address", "household_no", "relation", "status", "change_date"),
+        ("name", "id_number", "status"), needed=True, never_empty=True),
     # 建档立卡/边缘户/监测户 名单 (the notice's 附件1-3 ledgers are built from it)
-    "poverty": ("township", "village", "household_size", "relation", "health", "poverty_cause",
-                "income_monthly", "household_type", "phone"),
+    "poverty": SourceKind(
+        ("township", "village", "household_size", "relation", "health", "poverty_cause",
+         "income_monthly", "household_type", "phone"),
+        ("village", "name", "id_number", "household_type")),
     # 临时救助 records: who received temporary assistance
-    "assistance": ("township", "village", "assistance_type", "assistance_date"),
+    "assistance": SourceKind(("township", "village", "assistance_type", "assistance_date"), ("name", "id_number")),
 }
-# Fields without which a row of that kind cannot be reconciled at all.
-REQUIRED_FIELDS = {
-    "roster": ("village", "household_id", "name", "id_number", "monthly_amount"),
-    "deaths": ("name", "id_number", "death_date"),
-    "population": ("name", "id_number", "status"),
-    "poverty": ("village", "name", "id_number", "household_type"),
-    "assistance": ("name", "id_number"),
-}
+SOURCE_KINDS = tuple(SOURCE_KIND_SPECS)
+REQUIRED_KINDS = tuple(k for k, spec in SOURCE_KIND_SPECS.items() if spec.needed)
+KIND_FIELDS = {k: spec.fields for k, spec in SOURCE_KIND_SPECS.items()}
+REQUIRED_FIELDS = {k: spec.required for k, spec in SOURCE_KIND_SPECS.items()}
 
 
 class ConfigError(ValueError):

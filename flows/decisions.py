@@ -54,9 +54,8 @@ def _record_one(con, month: str, path: Path) -> ReturnOutcome:
     except ReturnError as exc:
         return ReturnOutcome(path.name, None, 0, str(exc))
     decisions = sheet.decisions
-    issued = set(con.execute(
-        "select case_id from exceptions where month = ? and township = ? and village = ?",
-        [month, sheet.township, sheet.village]).df()["case_id"])
+    issued = set(warehouse.query_sql(con, "decisions/issued_cases", {
+        "month": month, "township": sheet.township, "village": sheet.village})["case_id"])
     unknown = sorted(set(decisions["case_id"]) - issued)
     if unknown:
         return ReturnOutcome(path.name, sheet.village, 0,
@@ -97,10 +96,9 @@ def workbook_kind(path: Path) -> str | None:
 
 def _record_ledger(con, month: str, path: Path, ledger: ReturnedLedger) -> ReturnOutcome:
     answers = ledger.answers
-    issued = set(con.execute(
-        """select e.ledger_id from ledger_entries e join stg_poverty p using (person_key)
-           where p.township = ? and p.village = ? and p.household_type = ?""",
-        [ledger.township, ledger.village, ledger.household_type]).df()["ledger_id"])
+    issued = set(warehouse.query_sql(con, "decisions/issued_ledger_entries", {
+        "township": ledger.township, "village": ledger.village,
+        "household_type": ledger.household_type})["ledger_id"])
     unknown = sorted(set(answers["ledger_id"]) - issued)
     if unknown:
         return ReturnOutcome(path.name, ledger.village, 0,
@@ -109,11 +107,7 @@ def _record_ledger(con, month: str, path: Path, ledger: ReturnedLedger) -> Retur
         return ReturnOutcome(path.name, ledger.village, 0)
     rows = _stamped(answers[["ledger_id", "include", "reason", "current_assistance"]], month, ledger.village,
                     path, ledger.file_sha256)
-    con.register("_answers", rows)
-    try:
-        con.execute("insert into ledger_answers by name select * from _answers")
-    finally:
-        con.unregister("_answers")
+    warehouse.insert_frame(con, "ledger_answers", rows)
     return ReturnOutcome(path.name, ledger.village, len(rows))
 
 
@@ -143,12 +137,7 @@ def _append(con, rows: pd.DataFrame) -> None:
     """Append decisions (with the evidence they were made on) and move case statuses."""
     con.register("_decisions", rows)
     try:
-        con.execute("""
-            insert into decisions by name
-            select d.*, c.evidence_key from _decisions d join cases c using (case_id)""")
-        for result, status in STATUS_OF_RESULT.items():
-            con.execute("""
-                update cases set status = ?
-                where case_id in (select case_id from _decisions where result = ?)""", [status, result])
+        warehouse.run_sql(con, "decisions/append_decisions")
+        warehouse.run_sql(con, "decisions/apply_decisions")
     finally:
         con.unregister("_decisions")

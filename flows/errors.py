@@ -24,6 +24,10 @@ class RunStepError(RuntimeError):
     pass
 
 
+class SourceFileError(Exception):
+    """A file that cannot be read at all.  The message names the file and what to fix."""
+
+
 def sanitized(step: str, *, passthrough: tuple[type[BaseException], ...] = ()):
     """Decorator: let `passthrough` exceptions out as they are, replace any other."""
     def decorate(function):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import glob
-import json
 import os
 import shutil
 import time
@@ -22,10 +21,10 @@ import pandas as pd
 
 from flows import health, warehouse
 from flows.errors import sanitized
-from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KINDS, ConfigError, Settings
+from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, SOURCE_KINDS, ConfigError, Settings
 from flows.matching.deceased import score_candidates
 from flows.normalize.dates import month_bounds
-from flows.rules import EXCEPTION_COLUMNS, RULES
+from flows.rules import RULES
 from flows.sources.readers import SourceFileError, read_source_file
 from flows.sources.stage import REJECT_COLUMNS, empty_staged, raw_table, stage_source, staged_arrow
 
@@ -144,6 +143,10 @@ def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]
 
 # ---------------------------------------------------------------- normalise
 
+# Staging models in dependency order (norm_<kind> tables → stg_* tables the rules read).
+STAGING_SQL = ("staging/stg_roster", "staging/stg_population", "staging/stg_death_evidence",
+               "staging/stg_households", "staging/stg_poverty", "staging/stg_subjects")
+
 @sanitized("数据标准化", passthrough=EXPECTED_ERRORS)
 def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int]:
     """raw_<source> -> norm_<kind> -> stg_* tables, and rejects.  Returns rejects per file."""
@@ -157,7 +160,7 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
             staged, rejected = stage_source(source, raw, township_label=settings.township_label)
             by_kind[source.kind].append(staged)
             rejects.append(rejected)
-        for kind in ("roster", "population"):   # a month may have no deaths, never no recipients
+        for kind in (k for k, spec in SOURCE_KIND_SPECS.items() if spec.never_empty):
             if not any(len(f) for f in by_kind[kind]):
                 names = "、".join(p.name for n in plan.inputs if settings.sources[n].kind == kind for p in plan.inputs[n])
                 raise SourceFileError(f"{names} 中没有任何可用的数据行（表头已找到，但各行缺少姓名等必填项），"
@@ -168,8 +171,7 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
             con.register("_staged", staged_arrow(combined))
             con.execute(f"create or replace table norm_{kind} as select * from _staged")
             con.unregister("_staged")
-        for name in ("staging/stg_roster", "staging/stg_population", "staging/stg_death_evidence",
-                     "staging/stg_households", "staging/stg_poverty", "staging/stg_subjects"):
+        for name in STAGING_SQL:
             warehouse.run_sql(con, name)
         all_rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
         all_rejects = all_rejects.astype({"row": "int64"}) if not all_rejects.empty else all_rejects
@@ -221,9 +223,8 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
         _register_catalogue(con)
         for rule in RULES.values():
             started = time.perf_counter()
-            if rule.code == "DECEASED_SUSPECT":
-                warehouse.run_sql(con, "matching/suspect_candidates", params)
-                score_candidates(con, name_floor=settings.suspect_name_similarity)
+            if rule.prepare:
+                PREPARE_STEPS[rule.prepare](con, params, settings)
             warehouse.run_sql(con, rule.sql, params, prefix="insert into rule_hits by name ")
             seconds[rule.code] = time.perf_counter() - started
         con.execute("begin transaction")
@@ -240,76 +241,19 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
         con.close()
 
 
+def _prepare_suspects(con, params: dict, settings: Settings) -> None:
+    """Candidate pairs by blocking, then scored: what DECEASED_SUSPECT's SQL reads."""
+    warehouse.run_sql(con, "matching/suspect_candidates", params)
+    score_candidates(con, name_floor=settings.suspect_name_similarity)
+
+
+# Steps a rule's header may name with `-- prepare: NAME` (flows/rules.py).
+PREPARE_STEPS = {"suspect_scoring": _prepare_suspects}
+
+
 def _register_catalogue(con) -> None:
     catalogue = pd.DataFrame([
         {"code": r.code, "name_zh": r.name_zh, "severity": r.severity, "family": r.family, "position": i}
         for i, r in enumerate(RULES.values())
     ])
     warehouse.replace_table(con, "rule_catalogue", catalogue)
-
-
-# ---------------------------------------------------------------- report
-
-def month_exceptions(con, month: str) -> pd.DataFrame:
-    """This month's exceptions in SPEC order, with each case's status and the village's
-    latest 核实结果 on it up to this month."""
-    return con.execute(
-        """with latest as (
-               select case_id, arg_max(result, decided_at) as previous_result
-               from decisions where month <= $month group by case_id
-           )
-           select e.*, r.name_zh as rule_name, c.status as case_status, l.previous_result
-           from exceptions e join rule_catalogue r on r.code = e.rule join cases c using (case_id)
-           left join latest l using (case_id)
-           where e.month = $month order by e.township, e.village, r.position, e.household_id, e.name""",
-        {"month": month}).df()
-
-
-def write_machine_outputs(con, plan: RunPlan, out_dir: Path) -> pd.DataFrame:
-    """exceptions.csv / .parquet and rejects.csv."""
-    exceptions = month_exceptions(con, plan.month)
-    table = exceptions[EXCEPTION_COLUMNS].copy()
-    table["death_date"] = pd.to_datetime(table["death_date"]).dt.strftime("%Y-%m-%d")
-    table["months_overpaid"] = table["months_overpaid"].astype("Int64")
-    table["amount_overpaid"] = table["amount_overpaid"].astype(float).round(2)
-    table.to_csv(out_dir / "exceptions.csv", index=False, encoding="utf-8")
-    table.to_parquet(out_dir / "exceptions.parquet", index=False)
-    rejects = con.execute(
-        'select file, sheet, "row", "column", value, reason from rejects where month = ? order by file, sheet, "row"',
-        [plan.month]).df()
-    rejects.to_csv(out_dir / "rejects.csv", index=False, encoding="utf-8")
-    return exceptions
-
-
-def write_run_record(con, plan: RunPlan, out_dir: Path, *, started_at: dt.datetime, lineage: list[dict],
-                     rejects_by_file: dict[str, int], counts: dict[str, int], settings: Settings,
-                     extra: dict | None = None) -> dict:
-    """run.json in the out folder and the runs / run_inputs rows of the warehouse."""
-    finished_at = dt.datetime.now()
-    for item in lineage:
-        item["rows_rejected"] = int(rejects_by_file.get(item["file"], 0))
-    record = {
-        "run_id": plan.run_id,
-        "month": plan.month,
-        "started": started_at.isoformat(timespec="seconds"),
-        "finished": finished_at.isoformat(timespec="seconds"),
-        "package_version": package_version(),
-        "config": str(settings.config_path),
-        "config_sha256": settings.config_sha256,
-        "inputs": lineage,
-        "rows_rejected": int(sum(rejects_by_file.values())),
-        "counts": counts,
-        **(extra or {}),
-    }
-    (out_dir / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
-    con.execute("insert into runs values (?, ?, ?, ?, 'success', ?, ?, ?, ?)",
-                [plan.run_id, plan.month, started_at, finished_at, record["package_version"],
-                 settings.config_sha256, record["rows_rejected"], json.dumps(counts)])
-    if lineage:
-        inputs = pd.DataFrame(lineage)
-        inputs.insert(0, "month", plan.month)
-        inputs.insert(0, "run_id", plan.run_id)
-        con.register("_inputs", inputs)
-        con.execute("insert into run_inputs by name select * from _inputs")
-        con.unregister("_inputs")
-    return record

@@ -15,33 +15,39 @@ configure()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from flows import pipeline, report  # noqa: E402
+from flows import console, pipeline  # noqa: E402
+from flows.reports import month as month_reports  # noqa: E402
 from flows.config import load_settings  # noqa: E402
 
 
 @task(name="load sources", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def load_sources(work_db: Path, plan: pipeline.RunPlan, settings) -> list[dict]:
-    return pipeline.load_sources(work_db, plan, settings)
+    with console.step("读取数据"):
+        return pipeline.load_sources(work_db, plan, settings)
 
 
 @task(name="normalise", cache_policy=NO_CACHE)
 def normalise(work_db: Path, plan: pipeline.RunPlan, settings) -> dict[str, int]:
-    return pipeline.normalise(work_db, plan, settings)
+    with console.step("数据标准化"):
+        return pipeline.normalise(work_db, plan, settings)
 
 
 @task(name="check sources", cache_policy=NO_CACHE)
 def check_sources(work_db: Path, plan: pipeline.RunPlan, settings) -> dict:
-    return pipeline.check_sources(work_db, plan, settings)
+    with console.step("数据源检查"):
+        return pipeline.check_sources(work_db, plan, settings)
 
 
 @task(name="match rules", cache_policy=NO_CACHE)
 def match(work_db: Path, plan: pipeline.RunPlan, settings) -> dict[str, int]:
-    return pipeline.match(work_db, plan, settings)
+    with console.step("规则比对"):
+        return pipeline.match(work_db, plan, settings)
 
 
 @task(name="write reports", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def write_reports(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings, run_facts: dict) -> dict:
-    return report.write_all(work_db, out_dir, plan, settings, run_facts)
+    with console.step("生成报表"):
+        return month_reports.write_all(work_db, out_dir, plan, settings, run_facts)
 
 
 @flow(name="monthly-reconciliation", flow_run_name="reconcile {month}", log_prints=False)

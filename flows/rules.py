@@ -1,4 +1,19 @@
-"""The catalogue of rules: code, Chinese name, severity, village-sheet family, SQL file.
+"""The catalogue of rules, read from the structured header of each `sql/rules/*.sql`.
+
+A rule is one SQL file whose first comment lines declare it:
+
+    -- rule: DECEASED_PAID
+    -- name_zh: 死亡仍在保
+    -- severity: high            high | medium | low
+    -- family: 死亡疑点           the village-sheet family (one sheet per family)
+    -- order: 10                 SPEC order; also the order rules run in
+    -- prepare: suspect_scoring  (optional) a step the rule's SQL needs first
+    -- needs: DECEASED_PAID      (optional) rules whose findings this rule reads from rule_hits
+    -- guidance: …               what the finding means and what the village does (说明 sheet)
+
+Everything else — the CLI table, the workbooks' sheets and 说明, the summary, the
+review notebook and the README table — reads this catalogue, so adding a rule is its
+SQL file (plus its tests and a generator fault).
 
 Severity says how soon a village must act:
 high   money is being paid that should not be (death, duplicate, overdue exit) or an
@@ -8,7 +23,14 @@ low    records to correct, no payment at stake by itself.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from flows.config import SQL_DIR
+
+SEVERITIES = ("high", "medium", "low")
+_FIELD = re.compile(r"^--\s*([a-z_]+):\s*(.*?)\s*$")
+_REQUIRED = ("rule", "name_zh", "severity", "family", "order", "guidance")
 
 
 @dataclass(frozen=True)
@@ -17,22 +39,51 @@ class Rule:
     name_zh: str
     severity: str
     family: str
-    sql: str  # sql/rules/<file>.sql
+    order: int
+    guidance: str
+    sql: str  # 'rules/<file>', for warehouse.run_sql
+    prepare: str | None = None
+    needs: tuple[str, ...] = ()
 
 
-RULES: dict[str, Rule] = {r.code: r for r in (
-    Rule("DECEASED_PAID", "死亡仍在保", "high", "死亡疑点", "rules/deceased_paid"),
-    Rule("DECEASED_SUSPECT", "疑似死亡（待核实）", "medium", "死亡疑点", "rules/deceased_suspect"),
-    Rule("ID_NAME_MISMATCH", "身份证号与姓名不符", "medium", "身份信息", "rules/id_name_mismatch"),
-    Rule("INVALID_ID", "身份证号无效", "medium", "身份信息", "rules/invalid_id"),
-    Rule("ID_ATTR_MISMATCH", "性别/出生日期与身份证号不符", "low", "身份信息", "rules/id_attr_mismatch"),
-    Rule("DUPLICATE_BENEFIT", "重复享受", "high", "重复享受", "rules/duplicate_benefit"),
-    Rule("NOT_IN_REGISTRY", "户籍人口库查无此人", "medium", "身份信息", "rules/not_in_registry"),
-    Rule("MOVED_OUT", "户籍已迁出", "medium", "家庭变动", "rules/moved_out"),
-    Rule("HOUSEHOLD_SIZE_CHANGED", "家庭人口变动未调整", "medium", "家庭变动", "rules/household_size_changed"),
-    Rule("GRADUAL_EXIT_OVERDUE", "渐退期满仍发放", "high", "家庭变动", "rules/gradual_exit_overdue"),
-    Rule("UNCOVERED_VULNERABLE", "应保未保（待核实）", "high", "应保未保", "rules/uncovered_vulnerable"),
-)}
+def read_header(path) -> dict[str, str]:
+    """The `-- key: value` lines at the top of a SQL file, until the first other line."""
+    fields = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _FIELD.match(line)
+        if not match:
+            break
+        fields[match[1]] = match[2]
+    return fields
+
+
+def load_catalogue(folder=SQL_DIR / "rules") -> dict[str, Rule]:
+    rules = []
+    for path in sorted(folder.glob("*.sql")):
+        header = read_header(path)
+        missing = [key for key in _REQUIRED if key not in header]
+        if missing:
+            raise ValueError(f"{path.name}: rule header lacks {', '.join(missing)}")
+        if header["severity"] not in SEVERITIES:
+            raise ValueError(f"{path.name}: severity must be one of {SEVERITIES}")
+        rules.append(Rule(header["rule"], header["name_zh"], header["severity"], header["family"],
+                          int(header["order"]), header["guidance"], f"rules/{path.stem}", header.get("prepare"),
+                          tuple(header.get("needs", "").replace(",", " ").split())))
+    rules.sort(key=lambda r: r.order)
+    catalogue = {r.code: r for r in rules}
+    for rule in rules:
+        late = [n for n in rule.needs if n not in catalogue or catalogue[n].order >= rule.order]
+        if late:
+            raise ValueError(f"{rule.sql}: needs {', '.join(late)}, which must exist and run earlier (order)")
+    return catalogue
+
+
+RULES: dict[str, Rule] = load_catalogue()
+
+# Sheet families in the order their first rule appears; each family's rules in order.
+RULE_FAMILIES: dict[str, tuple[str, ...]] = {}
+for _rule in RULES.values():
+    RULE_FAMILIES[_rule.family] = RULE_FAMILIES.get(_rule.family, ()) + (_rule.code,)
 
 
 EXCEPTION_COLUMNS = [

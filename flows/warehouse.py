@@ -90,6 +90,15 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
         con.unregister("_frame")
 
 
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append a DataFrame's rows to `table`, matching columns by name."""
+    con.register("_frame", frame)
+    try:
+        con.execute(f'insert into "{table}" by name select * from _frame')
+    finally:
+        con.unregister("_frame")
+
+
 @contextlib.contextmanager
 def run_lock(db_path: Path) -> Iterator[None]:
     """Refuse a second run on the same warehouse instead of interleaving with it."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows import pipeline, warehouse
+from flows.reports.month import month_exceptions
 from flows.config import load_settings
 from flows.normalize.ids import check_digit
 
@@ -90,7 +91,7 @@ def run_rules(tmp: Path, roster: list[dict], deaths: list[dict], population: lis
     pipeline.match(db, plan, settings)
     con = warehouse.connect(db)
     try:
-        return pipeline.month_exceptions(con, month)
+        return month_exceptions(con, month)
     finally:
         con.close()
 
@@ -110,7 +111,7 @@ def run_generated(raw: Path, tmp: Path, month: str = "2020-05") -> Path:
     """The flow's steps, called directly (no Prefect), on generated inputs; returns the out folder."""
     import datetime as dt
 
-    from flows import report
+    from flows.reports import month as month_reports
 
     settings = load_settings()
     overrides = {name: [str(raw / folder)] for name, folder in (
@@ -123,7 +124,7 @@ def run_generated(raw: Path, tmp: Path, month: str = "2020-05") -> Path:
     rejects = pipeline.normalise(plan.db_path, plan, settings)
     health = pipeline.check_sources(plan.db_path, plan, settings)
     counts = pipeline.match(plan.db_path, plan, settings)
-    report.write_all(plan.db_path, out, plan, settings, {
+    month_reports.write_all(plan.db_path, out, plan, settings, {
         "started_at": dt.datetime.now(), "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
         "source_health": health})
     return out

@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.utils import get_column_letter
 
 from flows.normalize.ids import mask_id
-from flows.rules import RULES
+from flows.rules import RULE_FAMILIES, RULES
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
     apply_print_setup, bold_font, date_label, excel_safe, fit_column_widths, fit_row_heights, merge_text,
@@ -50,33 +50,10 @@ ID_HEADER = "身份证号"
 HEADER_ROW = 3  # title, 填报单位/时间 line, header
 FIRST_DATA_ROW = HEADER_ROW + 1
 
-# Chinese names and sheet families come from the rule catalogue, in SPEC order.
+# Chinese names, sheet families and guidance come from the rule catalogue, in SPEC order.
 RULE_NAMES: dict[str, str] = {code: rule.name_zh for code, rule in RULES.items()}
-RULE_FAMILIES: dict[str, tuple[str, ...]] = {}
-for _code, _rule in RULES.items():
-    RULE_FAMILIES[_rule.family] = RULE_FAMILIES.get(_rule.family, ()) + (_code,)
 FAMILY_OF_RULE = {rule: family for family, rules in RULE_FAMILIES.items() for rule in rules}
 RULE_ORDER = {rule: i for i, rule in enumerate(FAMILY_OF_RULE)}
-
-# What each flag means and what the village should do, for the 说明 sheet.
-RULE_GUIDANCE: dict[str, str] = {
-    "DECEASED_PAID": "公安或计生数据显示该对象已死亡但仍在发放。请核实死亡情况，属实的立即停发并追回多发资金。",
-    "DECEASED_SUSPECT": "死亡登记中有一人与该对象姓名相近、出生日期相同（或身份证号只差一位），可能是同一人。"
-                        "请入户或电话核实本人是否健在；确已死亡的立即停发并追回多发资金，不是同一人的填“不属实”。",
-    "INVALID_ID": "名册中的身份证号位数、出生日期或校验位有误，或被Excel转成了数字。"
-                  "请核对本人身份证或户口簿，将正确信息报镇民政办更正。",
-    "ID_NAME_MISMATCH": "户籍人口库中该身份证号登记的是另一个姓名（见“户籍库姓名”列）。"
-                        "请核对身份证或户口簿，确认是姓名写错、号码写错，还是冒用他人身份。",
-    "ID_ATTR_MISMATCH": "名册中的性别或出生日期与身份证号不一致。请核对身份证，报镇民政办更正名册。",
-    "NOT_IN_REGISTRY": "身份证号本身有效，但户籍人口库中查不到此人。请核实本人户籍是否在本地、是否已迁出或注销。",
-    "DUPLICATE_BENEFIT": "同一人在两个以上家庭或村（社区）享受，或同时享受低保和特困供养。"
-                         "请核实实际情况，只能保留一处，多领的停发并追回。",
-    "MOVED_OUT": "户籍人口库显示该对象户籍已迁出。请核实是否仍在本地生活，不再符合条件的按规定停发或办理转移。",
-    "HOUSEHOLD_SIZE_CHANGED": "名册中的保障人数与家庭在册成员不一致，或家庭成员已死亡。请核实家庭人口变化，及时调整保障人数和金额。",
-    "GRADUAL_EXIT_OVERDUE": "渐退期已满6个月仍在发放。请核实是否已办理退出，期满的应停发。",
-    "UNCOVERED_VULNERABLE": "该人员有重病、重残或收入低于低保标准等情况，但目前没有享受低保或特困供养。"
-                            "请入户了解家庭情况，符合条件的指导申请，做到应保尽保。",
-}
 
 # Columns the village needs to check, per family (核实结果/备注/上次核实 are added).
 FAMILY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -400,7 +377,7 @@ def _write_instructions(ws: Worksheet, header: _Header, records: list[dict[str, 
         for rule in RULE_FAMILIES[family]:
             n = sum(1 for r in family_records if r["rule"] == rule)
             if n:
-                lines.append(("p", f"{RULE_NAMES[rule]}（{n}条，见“{family}”表）：{RULE_GUIDANCE[rule]}"))
+                lines.append(("p", f"{RULE_NAMES[rule]}（{n}条，见“{family}”表）：{RULES[rule].guidance}"))
     lines += [
         ("h", "三、怎么填"),
         ("p", "1. 逐条核实后，在“核实结果”列的下拉框中选择：属实（疑点情况确实存在）、"

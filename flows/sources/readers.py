@@ -18,11 +18,9 @@ from pathlib import Path
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
+from flows.errors import SourceFileError  # noqa: F401 (raised here; callers import it from either)
+
 HEADER_SCAN_ROWS = 30
-
-
-class SourceFileError(Exception):
-    """A file that cannot be read at all.  The message names the file and what to fix."""
 
 
 @dataclass
@@ -33,6 +31,7 @@ class SheetTable:
     header_row: int  # 1-based row number of the header in the sheet
     cells: pd.DataFrame  # canonical fields -> raw text; column "_row" = 1-based row number
     numeric_cells: pd.DataFrame  # same shape (minus _row), True where the cell held a number
+    columns_found: dict[str, int]  # canonical field -> 0-based column of its header
 
 
 @dataclass
@@ -161,7 +160,7 @@ def _sheet_table(sheet: str, grid: list[list[object]], wanted: dict[str, str], r
     numeric = pd.DataFrame(numeric_columns, dtype=bool)
     filled = cells[list(wanted)].notna().any(axis=1)  # blank rows and trailing space are skipped
     return SheetTable(sheet, header_index + 1, cells[filled].reset_index(drop=True),
-                      numeric[filled].reset_index(drop=True))
+                      numeric[filled].reset_index(drop=True), positions)
 
 
 def cell_text(value: object) -> str | None:

@@ -2,10 +2,8 @@
 -- prefilled with everything the data know, and the village's latest earlier answer.
 -- Inputs: stg_poverty, ledger_entries, ledger_answers.  Parameters: $month.
 with latest_answer as (
-    select ledger_id, arg_max(include, decided_at) as previous_include,
-           arg_max(reason, decided_at) as previous_reason
-    from ledger_answers where month <= $month
-    group by ledger_id
+    select ledger_id, include as previous_include, reason as previous_reason
+    from latest_ledger_answer($month)
 )
 select
     e.ledger_id, p.household_type, p.township, p.village, p.name, p.id_number, p.id_number_raw,

@@ -41,8 +41,7 @@ poverty_households as (
     group by r.township
 ),
 latest_answers as (
-    select ledger_id, arg_max(include, decided_at) as include
-    from ledger_answers where month <= $month group by ledger_id
+    select ledger_id, include from latest_ledger_answer($month)
 ),
 included as (
     select p.township,

@@ -1,9 +1,8 @@
 -- suspects: $month's suspected deaths with the roster and the death record side by side,
 -- best score first, at most $n; dismissed cases only when $include_dismissed.
 -- Read-only; used by flows/review.py and the review notebook.
-with latest_decision as (
-    select case_id, arg_max(result, decided_at) as last_result, arg_max(remark, decided_at) as last_remark
-    from decisions group by case_id
+with latest as (
+    select case_id, result as last_result, remark as last_remark from latest_decision('9999-12')
 )
 select e.case_id, e.township, e.village, e.household_id, e.name, e.matched_name,
        e.id_number, e.id_number_raw, e.matched_id_number, e.death_date, e.matched_source, e.score,
@@ -11,7 +10,7 @@ select e.case_id, e.township, e.village, e.household_id, e.name, e.matched_name,
        d.last_result, d.last_remark, e.detail
 from exceptions e
 join cases c using (case_id)
-left join latest_decision d using (case_id)
+left join latest d using (case_id)
 where e.month = $month and e.rule = 'DECEASED_SUSPECT'
   and ($include_dismissed or c.status <> 'false_positive')
 order by e.score desc nulls last, e.amount_overpaid desc nulls last, e.case_id

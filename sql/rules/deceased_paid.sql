@@ -1,3 +1,10 @@
+-- rule: DECEASED_PAID
+-- name_zh: 死亡仍在保
+-- severity: high
+-- family: 死亡疑点
+-- order: 10
+-- guidance: 公安或计生数据显示该对象已死亡但仍在发放。请核实死亡情况，属实的立即停发并追回多发资金。
+--
 -- DECEASED_PAID 死亡仍在保
 -- One row per roster member whose ID (after normalisation) appears exactly in a death
 -- record — 公安死亡注销, 计生 人员状态=死亡, 火化, any configured death source — with a

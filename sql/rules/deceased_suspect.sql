@@ -1,3 +1,12 @@
+-- rule: DECEASED_SUSPECT
+-- name_zh: 疑似死亡（待核实）
+-- severity: medium
+-- family: 死亡疑点
+-- order: 20
+-- prepare: suspect_scoring
+-- needs: DECEASED_PAID
+-- guidance: 死亡登记中有一人与该对象姓名相近、出生日期相同（或身份证号只差一位），可能是同一人。请入户或电话核实本人是否健在；确已死亡的立即停发并追回多发资金，不是同一人的填“不属实”。
+--
 -- DECEASED_SUSPECT 疑似死亡（待核实）
 -- One row per roster member without an exact-ID death record who matches a death
 -- record by fuzzy identity: same or near name (edit distance or homophone 同音字) with the

@@ -1,3 +1,10 @@
+-- rule: DUPLICATE_BENEFIT
+-- name_zh: 重复享受
+-- severity: high
+-- family: 重复享受
+-- order: 60
+-- guidance: 同一人在两个以上家庭或村（社区）享受，或同时享受低保和特困供养。请核实实际情况，只能保留一处，多领的停发并追回。
+--
 -- DUPLICATE_BENEFIT 重复享受
 -- One row per roster row of a person (same valid ID) who is listed in more than one
 -- household or village, or who receives both 低保 (城市/农村) and 特困供养.

@@ -1,3 +1,10 @@
+-- rule: GRADUAL_EXIT_OVERDUE
+-- name_zh: 渐退期满仍发放
+-- severity: high
+-- family: 家庭变动
+-- order: 100
+-- guidance: 渐退期已满6个月仍在发放。请核实是否已办理退出，期满的应停发。
+--
 -- GRADUAL_EXIT_OVERDUE 渐退期满仍发放
 -- One row per household (shown on the 户主's row) whose 渐退起始年月 is more than
 -- $gradual_exit_months (default 6) months before the run month while the household

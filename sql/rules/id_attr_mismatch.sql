@@ -1,3 +1,10 @@
+-- rule: ID_ATTR_MISMATCH
+-- name_zh: 性别/出生日期与身份证号不符
+-- severity: low
+-- family: 身份信息
+-- order: 50
+-- guidance: 名册中的性别或出生日期与身份证号不一致。请核对身份证，报镇民政办更正名册。
+--
 -- ID_ATTR_MISMATCH 性别/出生日期与身份证号不符
 -- One row per roster member whose 性别 or 出生日期 disagrees with what the valid ID
 -- encodes (digits 7-14 are the birth date; the 17th digit is odd for 男, even for 女).

@@ -1,3 +1,10 @@
+-- rule: INVALID_ID
+-- name_zh: 身份证号无效
+-- severity: medium
+-- family: 身份信息
+-- order: 40
+-- guidance: 名册中的身份证号位数、出生日期或校验位有误，或被Excel转成了数字。请核对本人身份证或户口簿，将正确信息报镇民政办更正。
+--
 -- INVALID_ID 身份证号无效
 -- One row per roster member whose 身份证号码 is not a valid GB 11643 number: empty,
 -- wrong length, illegal characters, impossible birth date, a region code never in use,

@@ -1,3 +1,10 @@
+-- rule: MOVED_OUT
+-- name_zh: 户籍已迁出
+-- severity: medium
+-- family: 家庭变动
+-- order: 80
+-- guidance: 户籍人口库显示该对象户籍已迁出。请核实是否仍在本地生活，不再符合条件的按规定停发或办理转移。
+--
 -- MOVED_OUT 户籍已迁出
 -- One row per roster member whose population records say 迁出 with a 变动日期 on or
 -- before the last day of the run month, and that has no record that is still 正常.

@@ -1,3 +1,10 @@
+-- rule: NOT_IN_REGISTRY
+-- name_zh: 户籍人口库查无此人
+-- severity: medium
+-- family: 身份信息
+-- order: 70
+-- guidance: 身份证号本身有效，但户籍人口库中查不到此人。请核实本人户籍是否在本地、是否已迁出或注销。
+--
 -- NOT_IN_REGISTRY 户籍人口库查无此人
 -- One row per roster member with a valid ID that appears nowhere in the population
 -- data (any 人员状态).  Often a wrong ID, a person registered elsewhere, or someone

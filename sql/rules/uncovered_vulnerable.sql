@@ -1,3 +1,10 @@
+-- rule: UNCOVERED_VULNERABLE
+-- name_zh: 应保未保（待核实）
+-- severity: high
+-- family: 应保未保
+-- order: 110
+-- guidance: 该人员有重病、重残或收入低于低保标准等情况，但目前没有享受低保或特困供养。请入户了解家庭情况，符合条件的指导申请，做到应保尽保。
+--
 -- UNCOVERED_VULNERABLE 应保未保（待核实）
 -- One row per person on the poverty registry (未脱贫建档立卡, 边缘户, 脱贫监测户) who receives
 -- no assistance (目前享受救助类型 = 无) and either is seriously ill or severely disabled

@@ -5,10 +5,9 @@ with latest_finding as (
     select * from exceptions
     qualify row_number() over (partition by case_id order by month desc) = 1
 ),
-latest_decision as (
-    select case_id, arg_max(result, decided_at) as last_result, arg_max(remark, decided_at) as last_remark,
-           max(decided_at) as last_decided_at
-    from decisions group by case_id
+latest as (
+    select case_id, result as last_result, remark as last_remark, decided_at as last_decided_at
+    from latest_decision('9999-12')
 )
 select
     c.case_id, c.rule, c.status, c.first_seen_month, c.last_seen_month,
@@ -20,5 +19,5 @@ select
     d.last_result, d.last_remark, d.last_decided_at
 from cases c
 join latest_finding f using (case_id)
-left join latest_decision d using (case_id)
+left join latest d using (case_id)
 where c.status in ('new', 'open', 'confirmed');

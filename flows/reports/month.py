@@ -1,0 +1,112 @@
+"""The report step: every file of the month's out folder, from the run's warehouse copy.
+
+exceptions.csv/.parquet, rejects.csv and run.json (SPEC §5) are written here; the
+workbooks by their own modules.  The run is recorded in the warehouse (runs,
+run_inputs) in the same step, so a run that fails before this point leaves no record.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from flows import health, pipeline, warehouse
+from flows.config import Settings
+from flows.errors import sanitized
+from flows.reports.ledgers import write_poverty_ledgers
+from flows.reports.summary import write_township_summary
+from flows.reports.workbooks import write_village_workbooks
+from flows.rules import EXCEPTION_COLUMNS
+
+
+@sanitized("生成报表", passthrough=pipeline.EXPECTED_ERRORS)
+def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Settings, facts: dict) -> dict:
+    params = pipeline.rule_params(plan.month, settings, plan.run_id)
+    con = warehouse.connect(work_db)
+    try:
+        exceptions = write_machine_outputs(con, plan, out_dir)
+        exceptions = exceptions.astype(object).where(exceptions.notna(), None)
+        for folder in ("villages", "summary", "ledgers"):      # a retried attempt starts clean
+            shutil.rmtree(out_dir / folder, ignore_errors=True)
+        villages = warehouse.query_sql(con, "reports/villages")
+        today = dt.date.today()
+        # A case the village found 不属实 is not sent again until its evidence changes.
+        to_verify = exceptions[exceptions["case_status"] != "false_positive"]
+        village_files = write_village_workbooks(
+            to_verify, out_dir / "villages", plan.month, mask_ids=settings.mask_ids, villages=villages,
+            no_exception_sheet=settings.no_exception_sheet, reporting_unit=settings.reporting_unit,
+            filled_on=today)
+        ledger = warehouse.query_sql(con, "reports/poverty_ledger", params)
+        ledger_files = write_poverty_ledgers(
+            ledger.astype(object).where(ledger.notna(), None), out_dir / "ledgers", plan.month,
+            filled_on=today, mask_ids=settings.mask_ids) if len(ledger) else []
+        warnings = facts["source_health"]["warnings"] + health.check_death_rates(con, plan.month)
+        summary_files = write_township_summary(
+            warehouse.query_sql(con, "reports/township_summary", params),
+            warehouse.query_sql(con, "reports/village_rule_counts", params),
+            out_dir / "summary", plan.month, filled_on=today, warnings=warnings)
+        record = write_run_record(
+            con, plan, out_dir, started_at=facts["started_at"], lineage=facts["lineage"],
+            rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,
+            extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files),
+                               "ledgers": len(ledger_files)},
+                   "source_health": facts["source_health"]["sources"], "warnings": warnings})
+    finally:
+        con.close()
+    return record
+
+
+def month_exceptions(con, month: str) -> pd.DataFrame:
+    """This month's exceptions in SPEC order, with each case's status and the village's
+    latest 核实结果 on it up to this month."""
+    return warehouse.query_sql(con, "reports/sheet_exceptions", {"month": month})
+
+
+def write_machine_outputs(con, plan: pipeline.RunPlan, out_dir: Path) -> pd.DataFrame:
+    """exceptions.csv / .parquet and rejects.csv."""
+    exceptions = month_exceptions(con, plan.month)
+    table = exceptions[EXCEPTION_COLUMNS].copy()
+    table["death_date"] = pd.to_datetime(table["death_date"]).dt.strftime("%Y-%m-%d")
+    table["months_overpaid"] = table["months_overpaid"].astype("Int64")
+    table["amount_overpaid"] = table["amount_overpaid"].astype(float).round(2)
+    table.to_csv(out_dir / "exceptions.csv", index=False, encoding="utf-8")
+    table.to_parquet(out_dir / "exceptions.parquet", index=False)
+    rejects = warehouse.query_sql(con, "reports/month_rejects", {"month": plan.month})
+    rejects.to_csv(out_dir / "rejects.csv", index=False, encoding="utf-8")
+    return exceptions
+
+
+def write_run_record(con, plan: pipeline.RunPlan, out_dir: Path, *, started_at: dt.datetime, lineage: list[dict],
+                     rejects_by_file: dict[str, int], counts: dict[str, int], settings: Settings,
+                     extra: dict | None = None) -> dict:
+    """run.json in the out folder and the runs / run_inputs rows of the warehouse."""
+    finished_at = dt.datetime.now()
+    for item in lineage:
+        item["rows_rejected"] = int(rejects_by_file.get(item["file"], 0))
+    record = {
+        "run_id": plan.run_id,
+        "month": plan.month,
+        "started": started_at.isoformat(timespec="seconds"),
+        "finished": finished_at.isoformat(timespec="seconds"),
+        "package_version": pipeline.package_version(),
+        "config": str(settings.config_path),
+        "config_sha256": settings.config_sha256,
+        "inputs": lineage,
+        "rows_rejected": int(sum(rejects_by_file.values())),
+        "counts": counts,
+        **(extra or {}),
+    }
+    (out_dir / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    warehouse.run_sql(con, "reports/record_run", {
+        "run_id": plan.run_id, "month": plan.month, "started_at": started_at, "finished_at": finished_at,
+        "package_version": record["package_version"], "config_sha256": settings.config_sha256,
+        "rows_rejected": record["rows_rejected"], "counts_json": json.dumps(counts)})
+    if lineage:
+        inputs = pd.DataFrame(lineage)
+        inputs.insert(0, "month", plan.month)
+        inputs.insert(0, "run_id", plan.run_id)
+        warehouse.insert_frame(con, "run_inputs", inputs)
+    return record

@@ -1,0 +1,37 @@
+"""The house rules a new engineer relies on, checked rather than hoped for."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from flows.rules import RULES, load_catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+SQL_WORDS = re.compile(r"^\s*(with|select|insert|update|delete|create|alter|drop)\b", re.IGNORECASE)
+
+
+def test_no_multi_line_sql_strings_in_flows():
+    """Every SQL statement longer than one line lives in sql/ (STYLE: SQL built apart from where it runs)."""
+    offenders = []
+    for path in sorted((ROOT / "flows").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "\n" in node.value.strip():
+                if SQL_WORDS.match(node.value) and re.search(r"\b(from|into|table|set)\b", node.value, re.I):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_every_rule_file_declares_itself_and_the_catalogue_follows_spec_order():
+    rules = load_catalogue()
+    assert list(rules) == [
+        "DECEASED_PAID", "DECEASED_SUSPECT", "ID_NAME_MISMATCH", "INVALID_ID", "ID_ATTR_MISMATCH",
+        "DUPLICATE_BENEFIT", "NOT_IN_REGISTRY", "MOVED_OUT", "HOUSEHOLD_SIZE_CHANGED", "GRADUAL_EXIT_OVERDUE",
+        "UNCOVERED_VULNERABLE"]
+    assert all(rule.guidance and rule.name_zh for rule in rules.values())
+
+
+def test_readme_rule_table_matches_the_catalogue():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule in RULES.values():
+        assert re.search(rf"\|\s*{rule.code}\s*\|\s*{re.escape(rule.name_zh)}\s*\|\s*{rule.severity}\s*\|", readme), rule.code
