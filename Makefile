@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test install benchmark clean
+.PHONY: demo test test-fast install benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The unit layer only (no Prefect, no generated townships): under a minute, for while you work.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/stages.py --scale township
 	$(BIN)/python benchmarks/stages.py --scale district
 
 clean:
-	rm -rf data/out data/raw/demo data/warehouse.duckdb* data/prefect
+	rm -rf data/out data/raw/demo data/demo data/warehouse.duckdb* data/prefect

@@ -18,7 +18,8 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from flows import warehouse
-from flows.reports.ledgers import KIND_POVERTY_LEDGER, ReturnedLedger, read_returned_ledger
+from flows.reports.ledger_returns import ReturnedLedger, read_returned_ledger
+from flows.reports.ledgers import KIND_POVERTY_LEDGER
 from flows.reports.returns import ReturnError, read_returned_workbook
 
 STATUS_OF_RESULT = {"属实": "confirmed", "不属实": "false_positive", "已处理": "resolved"}

@@ -24,7 +24,6 @@ from pathlib import Path
 import duckdb
 from duckdb.sqltypes import BIGINT, VARCHAR
 import pyarrow as pa
-import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
 DUCKDB_VERSION = "1.4.4"

@@ -39,3 +39,18 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+# The fast layer (`make test-fast`, under a minute): pure functions, readers, staging, the
+# rules on small worlds, workbook writing and reading.  Every other module is slow: it
+# runs Prefect, subprocesses, notebooks or generated townships.
+FAST_MODULES = {
+    "test_house_rules", "test_rule_sql", "test_ids", "test_dates", "test_names", "test_readers",
+    "test_stage", "test_rules", "test_reports", "test_ledgers",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] not in FAST_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -9,9 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from flows.reports.ledgers import (
-    LEDGER_HEADERS, LEDGER_TITLES, read_returned_ledger, write_poverty_ledgers,
-)
+from flows.reports.ledger_returns import read_returned_ledger
+from flows.reports.ledgers import LEDGER_HEADERS, LEDGER_TITLES, write_poverty_ledgers
 from flows.reports.returns import ReturnError
 
 MONTH = "2020-05"

@@ -1,0 +1,180 @@
+"""Reading back a returned 附件1–3 ledger (`dibao returns`), written by `ledgers.py`.
+
+Reading back is all or nothing, like `returns.py`: one problem anywhere and
+`ReturnError` lists them all, naming the file, sheet, row and 台账编号 — never a
+person's name or ID.  Each row's answer is tied to its person by the hidden 台账编号
+column, and the row's (台账编号, 身份证号码 cell, 姓名 cell) must still match the sha256
+kept in the hidden `_meta` sheet.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from flows.reports.excel_style import month_label, parse_month
+from flows.reports.ledgers import (
+    ANSWER_COLUMNS, ASSISTANCE_CHOICES, ASSISTANCE_HEADER, ID_HEADER, INCLUDE_CHOICES, INCLUDE_HEADER,
+    KIND_POVERTY_LEDGER, LEDGER_FORMAT_VERSION, LEDGER_ID_HEADER, LEDGER_TITLES, NAME_HEADER, REASON_HEADER,
+    SCOPE_VILLAGE, _WANTED,
+)
+from flows.reports.returns import ReturnError, cell_text, find_columns, is_month, open_workbook
+from flows.reports.workbooks import META_SHEET, case_set_fingerprint, row_fingerprint
+
+
+# --- reading a returned ledger -------------------------------------------------
+
+@dataclass
+class ReturnedLedger:
+    """One returned village ledger.  `answers` has ANSWER_COLUMNS, one row per person
+    whose 通过排查拟纳入救助 is filled in: include 是|否, reason (None when blank),
+    current_assistance as the cell now reads (the village may have corrected it)."""
+    township: str
+    village: str
+    household_type: str
+    month: str
+    file_sha256: str
+    answers: pd.DataFrame
+
+
+@dataclass
+class _Meta:
+    values: dict[str, str]
+    ledgers: dict[str, str] = field(default_factory=dict)  # ledger_id → row sha256
+
+
+def read_returned_ledger(path: Path, *, expected_month: str) -> ReturnedLedger:
+    """Read one returned village ledger; raise ReturnError if any part of it cannot be used."""
+    path = Path(path)
+    parse_month(expected_month)
+    try:
+        content = path.read_bytes()
+    except OSError:
+        raise ReturnError(path, ["文件无法读取"]) from None
+    wb = open_workbook(path, content)
+    meta = _read_meta(path, wb, expected_month)
+    answers = _read_answers(path, wb, meta)
+    return ReturnedLedger(
+        township=meta.values.get("township", ""),
+        village=meta.values.get("village", ""),
+        household_type=meta.values["household_type"],
+        month=meta.values["month"],
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        answers=answers,
+    )
+
+
+def _read_meta(path: Path, wb: Workbook, expected_month: str) -> _Meta:
+    if META_SHEET not in wb.sheetnames:
+        raise ReturnError(path, ["不是本系统下发的摸排台账（缺少隐藏的_meta工作表），请使用镇民政办下发的原表填写"])
+    meta = _Meta(values={})
+    for row in wb[META_SHEET].iter_rows(values_only=True):
+        key = cell_text(row[0]) if row else ""
+        if key == "ledger" and len(row) >= 3:
+            meta.ledgers[cell_text(row[1])] = cell_text(row[2])
+        elif key:
+            meta.values[key] = cell_text(row[1]) if len(row) > 1 else ""
+
+    if meta.values.get("kind") != KIND_POVERTY_LEDGER:
+        raise ReturnError(path, ["不是本系统下发的摸排台账（附件1–3）"])
+    if meta.values.get("format_version") != LEDGER_FORMAT_VERSION:
+        raise ReturnError(path, [f"台账版本{meta.values.get('format_version')!r}无法识别，请使用本月下发的表"])
+    month = meta.values.get("month", "")
+    if month != expected_month:
+        issued = month_label(month) if is_month(month) else "其他月份"
+        raise ReturnError(path, [f"该表为{issued}的摸排台账，不是{month_label(expected_month)}"])
+    if meta.values.get("scope") != SCOPE_VILLAGE or not meta.values.get("village"):
+        raise ReturnError(path, ["这是乡镇汇总台账，只接收各村（社区）报回的村级台账"])
+    if (meta.values.get("household_type") not in LEDGER_TITLES
+            or meta.values.get("ledger_fingerprint") != case_set_fingerprint(meta.ledgers)):
+        raise ReturnError(path, ["隐藏的_meta工作表被改动，无法核对，请使用镇民政办下发的原表填写"])
+    return meta
+
+
+def _read_answers(path: Path, wb: Workbook, meta: _Meta) -> pd.DataFrame:
+    found = _find_sheet(wb, meta.values.get("sheet", ""))
+    if found is None:
+        raise ReturnError(path, ["台账的表头被改动，找不到姓名、身份证号码、目前享受救助类型、"
+                                 "通过排查拟纳入救助、未纳入原因或隐藏的台账编号列"])
+    ws, header_row, col = found
+    problems: list[str] = []
+    answers: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}  # ledger_id → row first seen
+    for row in range(header_row + 1, ws.max_row + 1):
+        answer = _read_row(ws, row, col, meta, seen, problems)
+        if answer:
+            answers.append(answer)
+    if problems:
+        raise ReturnError(path, problems)
+    frame = pd.DataFrame(answers, columns=list(ANSWER_COLUMNS)).astype({"row": "int64"})
+    for column in ("reason", "current_assistance"):  # blanks as None, not NaN
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def _read_row(ws: Worksheet, row: int, col: dict[str, int], meta: _Meta, seen: dict[str, int],
+              problems: list[str]) -> dict[str, Any] | None:
+    """Check one data row; return its answer when 通过排查拟纳入救助 is filled in and the row is sound."""
+    where = f"第{row}行"
+    ledger_id = cell_text(ws.cell(row, col[LEDGER_ID_HEADER]).value)
+    include = cell_text(ws.cell(row, col[INCLUDE_HEADER]).value)
+    reason = cell_text(ws.cell(row, col[REASON_HEADER]).value)
+    if not ledger_id:
+        if include:  # an answer nobody can be matched to (the 填表说明 rows stay blank)
+            problems.append(f"{where}填写了通过排查拟纳入救助，但没有台账编号（请勿新增行）")
+        return None
+    if ledger_id not in meta.ledgers:
+        # The value is not repeated: a village might have typed a name there.
+        problems.append(f"{where}的台账编号不是本表下发时的编号（请勿新增或复制行）")
+        return None
+    if ledger_id in seen:
+        problems.append(f"{where}的台账编号{ledger_id}与第{seen[ledger_id]}行重复（请勿复制行）")
+        return None
+    seen[ledger_id] = row
+
+    shown_id = cell_text(ws.cell(row, col[ID_HEADER]).value)
+    name = cell_text(ws.cell(row, col[NAME_HEADER]).value)
+    if row_fingerprint(ledger_id, shown_id, name) != meta.ledgers[ledger_id]:
+        problems.append(f"{where}（台账编号{ledger_id}）的姓名或身份证号码与下发时不一致，请勿修改这两列")
+        return None
+    if not include:
+        if reason:
+            problems.append(f"{where}（台账编号{ledger_id}）填写了未纳入原因，但通过排查拟纳入救助未填“是”或“否”")
+        return None
+    if include not in INCLUDE_CHOICES:
+        problems.append(f"{where}（台账编号{ledger_id}）的通过排查拟纳入救助应填“是”或“否”")
+        return None
+    if include == "否" and not reason:
+        problems.append(f"{where}（台账编号{ledger_id}）填“否”的，须在未纳入原因中说明理由")
+        return None
+    assistance = cell_text(ws.cell(row, col[ASSISTANCE_HEADER]).value)
+    if assistance and assistance not in ASSISTANCE_CHOICES:
+        problems.append(f"{where}（台账编号{ledger_id}）的目前享受救助类型应为低保、特困、临时救助或无")
+        return None
+    return {
+        "ledger_id": ledger_id,
+        "row": row,
+        "include": include,
+        "reason": reason or None,
+        "current_assistance": assistance or None,
+    }
+
+
+def _find_sheet(wb: Workbook, sheet_name: str) -> tuple[Worksheet, int, dict[str, int]] | None:
+    """The ledger sheet (the one named in _meta, else the only one with our header),
+    its header row and the column of each header we read."""
+    found = {}
+    for ws in wb.worksheets:
+        if ws.title != META_SHEET:
+            columns = find_columns(ws, _WANTED)
+            if columns is not None:
+                found[ws.title] = (ws, *columns)
+    if sheet_name in found:
+        return found[sheet_name]
+    return next(iter(found.values())) if len(found) == 1 else None
+
