@@ -209,8 +209,9 @@ def cmd_run(args) -> int:
 
     settings = load_settings(args.config)
     inputs = _path_overrides(args, settings)
-    # Paths and the month are checked before Prefect starts: a missing file is named at once.
-    plan_run(settings, args.month, overrides=inputs, out_dir=args.out, db_path=args.db)
+    # Paths, files and the month are checked before Prefect starts: a file that cannot be
+    # read at all is named at once, and nothing is touched.
+    plan_run(settings, args.month, overrides=inputs, out_dir=args.out, db_path=args.db, probe=True)
     return _reconcile(args.month, config=args.config, inputs=inputs, out=args.out, db=args.db)
 
 

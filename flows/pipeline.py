@@ -25,7 +25,7 @@ from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, SOURC
 from flows.matching.deceased import score_candidates
 from flows.normalize.dates import month_bounds
 from flows.rules import RULES
-from flows.sources.readers import SourceFileError, read_source_file
+from flows.sources.readers import SourceFileError, probe_source_file, read_source_file
 from flows.sources.stage import REJECT_COLUMNS, empty_staged, raw_table, stage_source, staged_arrow
 
 
@@ -64,9 +64,10 @@ def expand_paths(patterns: list[str | Path], base: Path) -> list[Path]:
 
 
 def plan_run(settings: Settings, month: str, *, overrides: dict[str, list[str]] | None = None,
-             out_dir: Path | None = None, db_path: Path | None = None) -> RunPlan:
+             out_dir: Path | None = None, db_path: Path | None = None, probe: bool = False) -> RunPlan:
     """Resolve the files of every source.  `overrides` maps a source name to paths given
-    on the command line (relative to the working directory)."""
+    on the command line (relative to the working directory).  With `probe`, the start of
+    every file is read to stop at once on one that cannot be read at all."""
     month_bounds(month)  # validates the month
     overrides = overrides or {}
     inputs: dict[str, list[Path]] = {}
@@ -81,6 +82,9 @@ def plan_run(settings: Settings, month: str, *, overrides: dict[str, list[str]] 
         missing = [p for p in files if not p.is_file()]
         if missing:
             raise SourceFileError(f"找不到文件：{missing[0]}")
+        if probe:
+            for path in files:
+                probe_source_file(path, source.columns, REQUIRED_FIELDS[source.kind])
         inputs[name] = files
     run_id = f"{month}-{dt.datetime.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
     return RunPlan(month, run_id, Path(db_path or settings.warehouse), Path(out_dir or settings.out_dir(month)), inputs)

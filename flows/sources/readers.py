@@ -79,12 +79,71 @@ def read_source_file(path: Path, columns: dict[str, str], required: tuple[str, .
         if table is not None:
             sheets.append(table)
     if not sheets:
-        headers = "、".join(columns[f] for f in required)
-        raise SourceFileError(
-            f"文件 {path.name} 中找不到表头：前{HEADER_SCAN_ROWS}行没有同时包含「{headers}」的行。"
-            "请检查列名是否与配置文件一致，或在配置文件中修改列名映射。"
-        )
+        raise _no_header(path, columns, required)
     return SourceFile(path, file_sha256(path), encoding, sheets)
+
+
+def _no_header(path: Path, columns: dict[str, str], required: tuple[str, ...]) -> SourceFileError:
+    headers = "、".join(columns[f] for f in required)
+    return SourceFileError(
+        f"文件 {path.name} 中找不到表头：前{HEADER_SCAN_ROWS}行没有同时包含「{headers}」的行。"
+        "请检查列名是否与配置文件一致，或在配置文件中修改列名映射。"
+    )
+
+
+PROBE_BYTES = 1 << 20
+
+
+def probe_source_file(path: Path, columns: dict[str, str], required: tuple[str, ...]) -> None:
+    """Raise the SourceFileError a run would raise for a file that cannot be read at all
+    (missing, not xlsx/csv, corrupt, unknown encoding, no header), reading only its start:
+    the CLI checks every input this way before Prefect starts."""
+    if not path.is_file():
+        raise SourceFileError(f"找不到文件：{path}")
+    suffix = path.suffix.lower()
+    wanted = {field: header_key(header) for field, header in columns.items()}
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        try:
+            workbook = CalamineWorkbook.from_path(str(path))
+            grids = [workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS)
+                     for name in workbook.sheet_names]
+        except (CalamineError, OSError, ValueError) as exc:
+            raise SourceFileError(
+                f"文件 {path.name} 无法作为 Excel 工作簿打开（{type(exc).__name__}）。"
+                "请确认文件未损坏、未加密，并另存为 .xlsx 后重试。") from exc
+    elif suffix in (".csv", ".txt"):
+        with path.open("rb") as handle:
+            head = handle.read(PROBE_BYTES)
+        text = _decode_start(head, complete=len(head) < PROBE_BYTES)
+        if text is None:
+            raise SourceFileError(
+                f"文件 {path.name} 的编码无法识别（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 编码的 CSV 后重试。")
+        lines = text.splitlines()[:HEADER_SCAN_ROWS]
+        grids = [list(csv.reader(lines, _sniff("\n".join(lines))))]
+    else:
+        raise SourceFileError(f"文件 {path.name} 的格式无法识别（应为 .xlsx 或 .csv）")
+    if not any(_find_header(grid, wanted, required) for grid in grids):
+        raise _no_header(path, columns, required)
+
+
+def _decode_start(data: bytes, *, complete: bool) -> str | None:
+    """The start of a file decoded as UTF-8 (BOM or not) or GB18030; a character cut at the
+    end of the sample is not an error."""
+    import codecs
+
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return codecs.getincrementaldecoder(encoding)().decode(data, final=complete)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _sniff(sample: str):
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;|")
+    except csv.Error:
+        return csv.excel
 
 
 def _xlsx_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
