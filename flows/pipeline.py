@@ -204,7 +204,7 @@ def rule_params(month: str, settings: Settings, run_id: str = "") -> dict:
         "month": month, "run_id": run_id, "month_start": first, "month_end": last,
         "month_index": first.year * 12 + first.month,
         "gradual_exit_months": settings.gradual_exit_months,
-        "suspect_min_score": settings.suspect_min_score,
+        "suspect_min_probability": settings.suspect_min_probability,
         "dibao_standard": settings.dibao_standard_monthly,
     }
 
@@ -222,8 +222,8 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
         for rule in RULES.values():
             started = time.perf_counter()
             if rule.code == "DECEASED_SUSPECT":
-                warehouse.run_sql(con, "matching/suspect_candidates", params)
-                score_candidates(con, name_floor=settings.suspect_name_similarity)
+                summary = score_candidates(con, params)
+                warehouse.replace_table(con, "suspect_match_summary", pd.DataFrame([summary.as_record()]))
             warehouse.run_sql(con, rule.sql, params, prefix="insert into rule_hits by name ")
             seconds[rule.code] = time.perf_counter() - started
         con.execute("begin transaction")
@@ -269,7 +269,10 @@ def write_machine_outputs(con, plan: RunPlan, out_dir: Path) -> pd.DataFrame:
     """exceptions.csv / .parquet and rejects.csv."""
     exceptions = month_exceptions(con, plan.month)
     table = exceptions[EXCEPTION_COLUMNS].copy()
+    # A death known only to the month shows as 2019-10 (its detail says the day is unknown).
+    month_only = exceptions["death_date_precision"].eq("month").to_numpy()
     table["death_date"] = pd.to_datetime(table["death_date"]).dt.strftime("%Y-%m-%d")
+    table.loc[month_only, "death_date"] = table.loc[month_only, "death_date"].str[:7]
     table["months_overpaid"] = table["months_overpaid"].astype("Int64")
     table["amount_overpaid"] = table["amount_overpaid"].astype(float).round(2)
     table.to_csv(out_dir / "exceptions.csv", index=False, encoding="utf-8")
@@ -279,6 +282,12 @@ def write_machine_outputs(con, plan: RunPlan, out_dir: Path) -> pd.DataFrame:
         [plan.month]).df()
     rejects.to_csv(out_dir / "rejects.csv", index=False, encoding="utf-8")
     return exceptions
+
+
+def _suspect_matching(con) -> dict:
+    """The threshold DECEASED_SUSPECT used and the chance suspicions expected at it."""
+    frame = con.execute("select * from suspect_match_summary").df()
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in frame.iloc[0].items()} if len(frame) else {}
 
 
 def write_run_record(con, plan: RunPlan, out_dir: Path, *, started_at: dt.datetime, lineage: list[dict],
@@ -299,6 +308,7 @@ def write_run_record(con, plan: RunPlan, out_dir: Path, *, started_at: dt.dateti
         "inputs": lineage,
         "rows_rejected": int(sum(rejects_by_file.values())),
         "counts": counts,
+        "suspect_matching": _suspect_matching(con),
         **(extra or {}),
     }
     (out_dir / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
