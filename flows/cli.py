@@ -269,6 +269,13 @@ def _reconcile(month: str, *, config, inputs, out, db) -> int:
     return 0
 
 
+def print_suspect_matching(matching: dict) -> None:
+    if matching:
+        print(f"疑似死亡：匹配概率阈值 {matching['threshold']:g}，预计偶然误报 "
+              f"{matching['expected_chance_suspicions']:.1f} 人（每万名保障对象 "
+              f"{matching['expected_chance_per_10000_recipients']:.2f} 人）")
+
+
 def print_summary(result: dict, rules) -> None:
     counts = result["counts"]
     print(f"\n{result['month']} 月度比对完成（运行编号 {result['run_id']}）")
@@ -278,6 +285,7 @@ def print_summary(result: dict, rules) -> None:
     rows.append(("合计", "", sum(counts.values())))
     for line in console.table(["规则", "名称", "人数"], rows, right=(2,)):
         print(f"  {line}")
+    print_suspect_matching(result.get("suspect_matching") or {})
     out = Path(result["out_dir"])
     print(f"\n各村核实表：{out / 'villages'}")
     print(f"汇总表：    {out / 'summary'}")

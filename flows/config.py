@@ -79,8 +79,7 @@ class Settings:
     mask_ids: bool
     no_exception_sheet: bool
     reporting_unit: str
-    suspect_min_score: float
-    suspect_name_similarity: float
+    suspect_min_probability: float
     gradual_exit_months: int
     dibao_standard_monthly: float
     cron: str
@@ -124,8 +123,7 @@ def load_settings(path: Path | None = None) -> Settings:
         mask_ids=bool(report.get("mask_ids", True)),
         no_exception_sheet=bool(report.get("no_exception_sheet", True)),
         reporting_unit=report.get("reporting_unit", "{township}民政和社会事务办"),
-        suspect_min_score=float(thresholds.get("suspect_min_score", 0.8)),
-        suspect_name_similarity=float(thresholds.get("suspect_name_similarity", 0.5)),
+        suspect_min_probability=float(thresholds.get("suspect_min_probability", 0.99)),
         gradual_exit_months=int(thresholds.get("gradual_exit_months", 6)),
         dibao_standard_monthly=float(thresholds.get("dibao_standard_monthly", 620)),
         cron=schedule.get("cron", "0 6 1 * *"),

@@ -210,7 +210,7 @@ def rule_params(month: str, settings: Settings, run_id: str = "") -> dict:
         "month": month, "run_id": run_id, "month_start": first, "month_end": last,
         "month_index": first.year * 12 + first.month,
         "gradual_exit_months": settings.gradual_exit_months,
-        "suspect_min_score": settings.suspect_min_score,
+        "suspect_min_probability": settings.suspect_min_probability,
         "dibao_standard": settings.dibao_standard_monthly,
     }
 
@@ -246,9 +246,10 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
 
 
 def _prepare_suspects(con, params: dict, settings: Settings) -> None:
-    """Candidate pairs by blocking, then scored: what DECEASED_SUSPECT's SQL reads."""
-    warehouse.run_sql(con, "matching/suspect_candidates", params)
-    score_candidates(con, name_floor=settings.suspect_name_similarity)
+    """Candidate pairs by blocking, then scored: what DECEASED_SUSPECT's SQL reads.  The
+    threshold and the chance suspicions expected at it are kept for run.json."""
+    summary = score_candidates(con, params)
+    warehouse.replace_table(con, "suspect_match_summary", pd.DataFrame([summary.as_record()]))
 
 
 # Steps a rule's header may name with `-- prepare: NAME` (flows/rules.py).

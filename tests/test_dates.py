@@ -107,3 +107,27 @@ def test_month_bounds_december_does_not_spill_into_next_year():
 def test_month_bounds_bad_month_raises_value_error_in_chinese(bad):
     with pytest.raises(ValueError, match="月份格式应为 YYYY-MM"):
         month_bounds(bad)
+
+
+# --- dates known only to the month (issue 13) -----------------------------------------
+
+from flows.normalize.dates import ACCEPTED_FORMS, parse_dated  # noqa: E402
+
+
+@pytest.mark.parametrize("raw", ["2019年10月", "2019-10", "201910", "2019/10", "2019.10", "２０１９年１０月"])
+def test_month_only_dates_keep_month_precision(raw):
+    assert parse_dated(raw) == (dt.date(2019, 10, 1), "month")
+
+
+@pytest.mark.parametrize("raw", ["2019-10-05", "2019年10月5日", "20191005", 43743])
+def test_full_dates_keep_day_precision(raw):
+    assert parse_dated(raw) == (dt.date(2019, 10, 5), "day")
+
+
+@pytest.mark.parametrize("raw", ["2019", "2019年", "2019-13", "不详", "", None])
+def test_a_bare_year_or_nonsense_is_no_date(raw):
+    assert parse_dated(raw) == (None, None)
+
+
+def test_the_accepted_forms_are_named_for_rejects():
+    assert "2020年5月" in ACCEPTED_FORMS and "只有年份不能接受" in ACCEPTED_FORMS

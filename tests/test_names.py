@@ -88,3 +88,29 @@ def test_different_names_have_different_pinyin(a, b):
 
 def test_empty_name_has_empty_pinyin():
     assert name_pinyin("") == ""
+
+
+# --- names as legacy systems write them (issue 13) ---------------------------------
+
+from flows.normalize.names import name_key, name_syllables, split_pinyin  # noqa: E402
+
+
+@pytest.mark.parametrize("written", ["袁文zhe", "袁文ZHE", "袁wenzhe", "yuanwenzhe"])
+def test_a_character_written_in_pinyin_reads_as_the_same_syllables(written):
+    assert name_syllables(written) == name_syllables("袁文喆") == ["yuan", "wen", "zhe"]
+
+
+@pytest.mark.parametrize("placeholder", ["?", "？", "□", "*", "＊", "〇"])
+def test_a_placeholder_is_an_unknown_syllable(placeholder):
+    assert name_syllables("袁文" + normalize_name(placeholder)) == ["yuan", "wen", "?"]
+
+
+@pytest.mark.parametrize("variant, simplified", [("劉德華", "刘德华"), ("陳", "陈"), ("峯", "峰"), ("徵", "征")])
+def test_traditional_and_variant_characters_compare_in_one_form(variant, simplified):
+    assert name_key(variant) == simplified
+
+
+def test_latin_letters_split_into_the_fewest_pinyin_syllables():
+    assert split_pinyin("wenzhe") == ["wen", "zhe"]
+    assert split_pinyin("xian") == ["xian"]
+    assert split_pinyin("smith") == ["smith"]      # no pinyin: kept as one token

@@ -640,9 +640,12 @@ def malformed_rows(ctx: Ctx) -> None:
 
 def inject_all(ctx: Ctx) -> None:
     """All faults, in an order where later ones cannot disturb earlier ones."""
+    from .habits import inject_habits
+
     deceased_rows = deceased_paid(ctx)
     deceased_suspect(ctx)
     hard_negatives(ctx)
+    deceased_rows += inject_habits(ctx)
     invalid_ids(ctx)
     id_name_mismatch(ctx)
     id_attr_mismatch(ctx)

@@ -263,6 +263,7 @@ def build_people(rng: np.random.Generator, world: World, month: Month) -> tuple[
     others = strangers(rng, world, month, stranger_counts)
     others["hh"] = people["hh"].max() + 1 + np.arange(len(others))  # each on their own
     people = pd.concat([people, with_stranger_fates(rng, others)], ignore_index=True)
+    people["birth"] = registered_birth_dates(rng, people["birth"].to_numpy())
     people["id18"] = issue_all_ids(rng, world, people)
     people = finish_names(people)
     people["pop_name"] = None  # set where the population spells the name differently
@@ -320,6 +321,18 @@ def with_stranger_fates(rng: np.random.Generator, others: pd.DataFrame) -> pd.Da
         "重庆市" + others["district"] + others["township"] + others["village"]
         + pd.Series(rng.integers(1, 13, n)).astype(str).to_numpy() + "组"),
         hu_hao="", police=police, cremation=cremation, in_population=False)
+
+
+OLD_BIRTH_BEFORE = np.datetime64("1950-01-01")
+JANUARY_FIRST_SHARE = 0.15
+
+
+def registered_birth_dates(rng: np.random.Generator, birth: np.ndarray) -> np.ndarray:
+    """Many people born before 1950 were registered on 1 January of their year (the day
+    was not known): a crowded birth date that makes chance agreements common."""
+    birth = birth.astype("datetime64[D]")
+    crowded = (birth < OLD_BIRTH_BEFORE) & (rng.random(len(birth)) < JANUARY_FIRST_SHARE)
+    return np.where(crowded, birth.astype("datetime64[Y]").astype("datetime64[D]"), birth)
 
 
 def issue_all_ids(rng: np.random.Generator, world: World, people: pd.DataFrame) -> np.ndarray:

@@ -50,7 +50,8 @@ def choose(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.nda
 
 def format_dates(dates, styles) -> np.ndarray:
     """Dates written in the given styles (iso 2020-05-01, slash 2020/5/1, dot 2020.5.1,
-    compact 20200501, chinese 2020年5月1日); missing dates give ''."""
+    compact 20200501, chinese 2020年5月1日; known only to the month: month_iso 2020-05,
+    month_chinese 2020年5月, month_compact 202005); missing dates give ''."""
     days = pd.to_datetime(pd.Series(np.asarray(dates))).to_numpy().astype("datetime64[D]")
     text = np.datetime_as_string(days, unit="D").astype(object)  # ISO, vectorised in C
     text[np.isnat(days)] = ""
@@ -62,8 +63,10 @@ def format_dates(dates, styles) -> np.ndarray:
         m, d = mm.str.lstrip("0"), dd.str.lstrip("0")
         style = styles[other]
         text[other] = np.select(
-            [style == "slash", style == "dot", style == "compact", style == "chinese"],
-            [y + "/" + m + "/" + d, y + "." + m + "." + d, y + mm + dd, y + "年" + m + "月" + d + "日"],
+            [style == "slash", style == "dot", style == "compact", style == "chinese",
+             style == "month_iso", style == "month_chinese", style == "month_compact"],
+            [y + "/" + m + "/" + d, y + "." + m + "." + d, y + mm + dd, y + "年" + m + "月" + d + "日",
+             y + "-" + mm, y + "年" + m + "月", y + mm],
             default=iso).astype(object)
     return text
 
@@ -184,7 +187,7 @@ def population_frames(ctx: Ctx) -> dict[int, pd.DataFrame]:
         "户号": mine["hu_hao"].to_numpy(),
         "与户主关系": mine["relation"].to_numpy(),
         "人员状态": mine["pop_status"].to_numpy(),
-        "变动日期": format_dates(mine["pop_date"], iso),
+        "变动日期": format_dates(mine["pop_date"], _styles_or(mine, "pop_date_style", iso)),
         "_order": mine["relation"].map(_RELATION_ORDER).to_numpy(),
         "_town": mine["township_i"].to_numpy(),
     })
@@ -209,7 +212,7 @@ def _clean_deaths(ctx: Ctx, district: str, flag: str) -> pd.DataFrame:
 def _fault_deaths(ctx: Ctx, district: str, source: str) -> pd.DataFrame:
     rows = [rec for rec in ctx.records if rec["source"] == source and rec["district"] == district]
     frame = pd.DataFrame(rows, columns=["name", "id_text", "male", "birth", "death", "address",
-                                        "station"])
+                                        "station", "date_style"])
     frame["birth"] = pd.to_datetime(frame["birth"])
     frame["death"] = pd.to_datetime(frame["death"])
     return frame
@@ -227,18 +230,29 @@ def police_frame(ctx: Ctx, district: str) -> pd.DataFrame:
                      ignore_index=True)
     n = len(both)
     deregistered = pd.to_datetime(both["death"]) + pd.to_timedelta(rng.integers(1, 45, n), unit="D")
+    # a record known only to the month writes its death and deregistration dates that way
+    month_only = both["date_style"].notna().to_numpy() if "date_style" in both else np.zeros(n, bool)
+    death_styles = np.where(month_only, both.get("date_style"), choose(rng, POLICE_DATE_STYLES, n))
+    dereg_styles = np.where(month_only, both.get("date_style"), choose(rng, POLICE_DATE_STYLES, n))
     out = pd.DataFrame({
         "姓名": both["name"].to_numpy(), "公民身份号码": both["id_text"].to_numpy(),
         "性别": sex_text(both["male"].astype(bool)),
         "出生日期": format_dates(both["birth"], choose(rng, POLICE_DATE_STYLES, n)),
-        "死亡日期": format_dates(both["death"], choose(rng, POLICE_DATE_STYLES, n)),
-        "注销日期": format_dates(deregistered, choose(rng, POLICE_DATE_STYLES, n)),
+        "死亡日期": format_dates(both["death"], death_styles),
+        "注销日期": format_dates(deregistered, dereg_styles),
         "注销原因": "死亡", "户籍地址": both["address"].to_numpy(), "派出所": both["station"].to_numpy(),
         "_sort": deregistered.to_numpy(),
     })
     # Exports come sorted by 注销日期; faults must not sit together at the end.
     out = out.iloc[rng.permutation(n)].sort_values("_sort", kind="stable")
     return out.drop(columns="_sort")
+
+
+def _styles_or(frame: pd.DataFrame, column: str, default: np.ndarray) -> np.ndarray:
+    """A per-row date style where a fault set one, else `default`."""
+    if column not in frame:
+        return default
+    return np.where(frame[column].notna().to_numpy(), frame[column].to_numpy(), default)
 
 
 def cremation_frame(ctx: Ctx, district: str) -> pd.DataFrame:

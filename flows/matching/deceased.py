@@ -1,113 +1,71 @@
-"""Score candidate (roster member, death record) pairs: is this the same person?
+"""Fuzzy death matching, Fellegi–Sunter style, set-wise in DuckDB.
 
-SQL finds the candidates by blocking (sql/matching/suspect_candidates.sql); this module
-weighs the evidence that SQL does poorly: name edit distance and homophones (rapidfuzz,
-pypinyin), ID typos and transpositions, and the evidence *against* — a living, exactly
-matching population record, or a death record carrying another valid ID.  Reporting a
-living person as dead is the worst error this tool can make, so a conflicting valid ID
-weighs heavily.
+A roster member without an exact-ID death record may still be dead under a mistyped,
+invalid or missing ID.  Candidate pairs are blocked (same birth date and a name syllable
+in common, or an ID one digit or one transposition away), every comparison is given a
+level in SQL, and each level weighs log2(m/u): u — how often two *different* people agree
+that way — is measured on this month's data (term frequencies of birth dates, surnames and
+given names; level shares among random pairs), so a coincidence that a city's size makes
+common weighs little.  The sum gives a match probability; DECEASED_SUSPECT reports pairs
+at or above a threshold, and the run states how many of those are expected to be chance.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
-import pandas as pd
-from rapidfuzz.distance import OSA, Levenshtein
 
-from flows.warehouse import query_sql, replace_table
+from flows.matching.weights import PRIOR_WEIGHT, priors_table
+from flows.warehouse import query_sql, replace_table, run_sql
 
-# Evidence weights.  A score of 1.0 would be an exact ID match (DECEASED_PAID's job).
-SAME_BIRTH_SAME_NAME = 0.92
-SAME_BIRTH_HOMOPHONE = 0.90
-SAME_BIRTH_NEAR_NAME = 0.85
-NEAR_ID_SAME_NAME = 0.95
-NEAR_ID_HOMOPHONE = 0.92
-NEAR_ID_NEAR_NAME = 0.86
-NEAR_ID_OTHER_NAME = 0.50
-BOTH_BLOCKS_BONUS = 0.04
-ALIVE_IN_POPULATION = 0.04      # a living exact population record: evidence against
-CONFLICTING_VALID_ID = 0.15     # the death record names another valid ID
-CONFLICT_AND_ALIVE = 0.35       # … and the member is alive under their own ID
-
-SCORED_COLUMNS = ["member_key", "evidence_id", "score", "name_similarity", "id_distance", "detail"]
+U_SAMPLE_MEMBERS = 2000
+U_SAMPLE_DEATHS = 1000
+SMALL_WORLD = 100
 
 
-def score_candidates(con: duckdb.DuckDBPyConnection, *, name_floor: float) -> int:
-    """Build table suspect_scores from suspect_candidates; returns the pairs scored."""
-    pairs = query_sql(con, "matching/suspect_pairs")
-    scored = score_pairs(pairs, name_floor=name_floor)
-    replace_table(con, "suspect_scores", scored)
-    return len(pairs)
+@dataclass
+class MatchSummary:
+    pairs_scored: int
+    threshold: float
+    expected_chance_suspicions: float
+    expected_chance_per_10000: float
+    suspicions: int
+    prior: float
+
+    def as_record(self) -> dict:
+        return {"pairs_scored": self.pairs_scored, "threshold": self.threshold,
+                "expected_chance_suspicions": round(self.expected_chance_suspicions, 3),
+                "expected_chance_per_10000_recipients": round(self.expected_chance_per_10000, 3),
+                "suspicions": self.suspicions, "prior": self.prior}
 
 
-def score_pairs(pairs: pd.DataFrame, *, name_floor: float) -> pd.DataFrame:
-    """Plain scoring of a pairs frame (columns of sql/matching/suspect_pairs.sql)."""
-    if pairs.empty:
-        return pd.DataFrame(columns=SCORED_COLUMNS).astype({"score": float, "name_similarity": float})
-    pairs = pairs.astype(object).where(pairs.notna(), None)
-    rows = [_score(pair, name_floor) for pair in pairs.itertuples(index=False)]
-    return pd.DataFrame(rows, columns=SCORED_COLUMNS)
+def score_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> MatchSummary:
+    """Build suspect_scores (one row per candidate pair: probability, evidence) for
+    DECEASED_SUSPECT; needs rule_hits to hold DECEASED_PAID already."""
+    run_sql(con, "matching/match_sides", params)
+    run_sql(con, "matching/suspect_candidates")
+    run_sql(con, "matching/term_frequencies")
+    run_sql(con, "matching/u_sample_input", {"u_members": U_SAMPLE_MEMBERS, "u_deaths": U_SAMPLE_DEATHS})
+    run_sql(con, "matching/pair_levels")
+    replace_table(con, "match_priors", priors_table())
+    run_sql(con, "matching/u_estimates", {"prior_weight": PRIOR_WEIGHT})
+    counts = query_sql(con, "matching/match_counts").iloc[0]
+    run_sql(con, "matching/candidate_input")
+    run_sql(con, "matching/pair_levels")
+    prior = _prior(int(counts["members"]), int(counts["deaths"]), int(counts["exact_deaths"]))
+    run_sql(con, "matching/suspect_scores", {"prior": prior, "prior_weight": PRIOR_WEIGHT,
+                                             "records": int(counts["members"] + counts["deaths"])})
+    pairs = int(con.execute("select count(*) from suspect_scores").fetchone()[0])
+    threshold = params["suspect_min_probability"]
+    chance = query_sql(con, "matching/chance_suspicions", params).iloc[0]
+    expected = float(chance["expected_chance"])
+    recipients = max(int(chance["recipients"]), 1)
+    return MatchSummary(pairs, threshold, expected, expected * 10000 / recipients, int(chance["suspicions"]), prior)
 
 
-def _score(p, name_floor: float) -> tuple:
-    member_name, death_name = p.member_name or "", p.death_name or ""
-    name_sim = Levenshtein.normalized_similarity(member_name, death_name)
-    homophone = bool(p.member_pinyin) and p.member_pinyin == p.death_pinyin
-    same_name = member_name == death_name
-    near_name = name_sim >= name_floor
-    id_distance = _id_distance(p.member_id_text, p.death_id_text)
-    near_id = id_distance == 1
-    same_birth = p.member_birth is not None and p.member_birth == p.death_birth
-
-    if near_id:
-        score = (NEAR_ID_SAME_NAME if same_name else NEAR_ID_HOMOPHONE if homophone
-                 else NEAR_ID_NEAR_NAME if near_name else NEAR_ID_OTHER_NAME)
-        if same_birth:
-            score += BOTH_BLOCKS_BONUS
-    elif same_birth:
-        score = (SAME_BIRTH_SAME_NAME if same_name else SAME_BIRTH_HOMOPHONE if homophone
-                 else SAME_BIRTH_NEAR_NAME if near_name else 0.0)
-    else:
-        score = 0.0
-
-    conflicting_id = bool(p.member_id_valid and p.death_id_valid and not near_id)
-    if conflicting_id:
-        score -= CONFLICT_AND_ALIVE if p.alive_in_population else CONFLICTING_VALID_ID
-    elif p.alive_in_population:
-        score -= ALIVE_IN_POPULATION
-    score = round(max(0.0, min(score, 0.99)), 3)
-    return (p.member_key, p.evidence_id, score, round(name_sim, 3), id_distance,
-            _explain(same_name, homophone, name_sim, near_id, id_distance, same_birth,
-                     conflicting_id, p.alive_in_population, bool(p.death_id_valid)))
-
-
-def _id_distance(a: str | None, b: str | None) -> int | None:
-    """1 for one wrong digit or two swapped neighbours, larger otherwise; None if absent."""
-    if not a or not b:
-        return None
-    return OSA.distance(a, b)
-
-
-def _explain(same_name, homophone, name_sim, near_id, id_distance, same_birth, conflicting_id, alive,
-             death_id_valid) -> str:
-    parts = []
-    if same_name:
-        parts.append("姓名相同")
-    elif homophone:
-        parts.append("姓名同音")
-    else:
-        parts.append(f"姓名相似度{name_sim:.2f}")
-    if same_birth:
-        parts.append("出生日期相同")
-    if near_id:
-        parts.append("身份证号仅差一位或两位相邻数字颠倒")
-    elif id_distance is not None and death_id_valid:
-        parts.append(f"身份证号相差{id_distance}位")
-    elif id_distance is not None:
-        parts.append("死亡记录身份证号无效（可能录错或被Excel损坏）")
-    else:
-        parts.append("死亡记录无身份证号")
-    if conflicting_id:
-        parts.append("死亡记录为另一有效身份证号（反证）")
-    if alive:
-        parts.append("户籍人口库显示本人状态正常（反证）")
-    return "，".join(parts)
+def _prior(members: int, deaths: int, exact_deaths: int) -> float:
+    """The chance that a random (member, death record) pair is one person, from how many
+    members this month's death records name by exact ID (+1 so a month with none still
+    allows a fuzzy match; +100 on each side so that a test world of three people does
+    not treat every pair as a likely match)."""
+    return (exact_deaths + 1) / ((members + SMALL_WORLD) * (deaths + SMALL_WORLD))

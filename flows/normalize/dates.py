@@ -40,6 +40,29 @@ def parse_date(raw: object) -> dt.date | None:
     return None
 
 
+DAY, MONTH = "day", "month"
+ACCEPTED_FORMS = ("接受的写法：2020-05-01、2020/5/1、2020.5.1、20200501、2020年5月1日、Excel日期，"
+                  "或只知年月时 2020-05、2020年5月、202005；只有年份不能接受")
+
+
+def parse_dated(raw: object) -> tuple[dt.date | None, str | None]:
+    """A date with its precision: (day, 'day'), or for a value known only to the month
+    (2019年10月, 2019-10, 201910) (first day of that month, 'month'); (None, None) when
+    the text is no date — a bare year included, since a death known only to the year
+    cannot give the months overpaid."""
+    day = parse_date(raw)
+    if day is not None:
+        return day, DAY
+    if isinstance(raw, str):
+        text = _TIME_SUFFIX.sub("", _text(raw))
+        for pattern in (_YM, _COMPACT_YM):
+            match = pattern.match(text)
+            if match:
+                first = _safe_date(int(match[1]), int(match[2]), 1)
+                return (first, MONTH) if first else (None, None)
+    return None, None
+
+
 def parse_month(raw: object) -> dt.date | None:
     """A year-month (纳入年月, 渐退起始年月) as the first day of that month."""
     if isinstance(raw, (dt.date, dt.datetime)) or isinstance(raw, (int, float)):

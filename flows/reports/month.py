@@ -69,7 +69,10 @@ def write_machine_outputs(con, plan: pipeline.RunPlan, out_dir: Path) -> pd.Data
     """exceptions.csv / .parquet and rejects.csv."""
     exceptions = month_exceptions(con, plan.month)
     table = exceptions[EXCEPTION_COLUMNS].copy()
+    # A death known only to the month shows as 2019-10 (its detail says the day is unknown).
+    month_only = exceptions["death_date_precision"].eq("month").to_numpy()
     table["death_date"] = pd.to_datetime(table["death_date"]).dt.strftime("%Y-%m-%d")
+    table.loc[month_only, "death_date"] = table.loc[month_only, "death_date"].str[:7]
     table["months_overpaid"] = table["months_overpaid"].astype("Int64")
     table["amount_overpaid"] = table["amount_overpaid"].astype(float).round(2)
     table.to_csv(out_dir / "exceptions.csv", index=False, encoding="utf-8")
@@ -77,6 +80,12 @@ def write_machine_outputs(con, plan: pipeline.RunPlan, out_dir: Path) -> pd.Data
     rejects = warehouse.query_sql(con, "reports/month_rejects", {"month": plan.month})
     rejects.to_csv(out_dir / "rejects.csv", index=False, encoding="utf-8")
     return exceptions
+
+
+def _suspect_matching(con) -> dict:
+    """The threshold DECEASED_SUSPECT used and the chance suspicions expected at it."""
+    frame = con.execute("select * from suspect_match_summary").df()
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in frame.iloc[0].items()} if len(frame) else {}
 
 
 def write_run_record(con, plan: pipeline.RunPlan, out_dir: Path, *, started_at: dt.datetime, lineage: list[dict],
@@ -97,6 +106,7 @@ def write_run_record(con, plan: pipeline.RunPlan, out_dir: Path, *, started_at: 
         "inputs": lineage,
         "rows_rejected": int(sum(rejects_by_file.values())),
         "counts": counts,
+        "suspect_matching": _suspect_matching(con),
         **(extra or {}),
     }
     (out_dir / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -12,12 +12,12 @@ import unicodedata
 import pandas as pd
 
 from flows.config import KIND_FIELDS, SourceConfig
-from flows.normalize.dates import parse_date, parse_month
+from flows.normalize.dates import ACCEPTED_FORMS, parse_dated, parse_month
 from flows.normalize.ids import clean_id_text, normalize_id
-from flows.normalize.names import name_pinyin, normalize_name
+from flows.normalize.names import name_key, name_pinyin, normalize_name
 from flows.sources.readers import SourceFile
 
-STAGED_COMMON = ["source", "source_label", "file", "sheet", "row_number", "name_raw", "name", "name_pinyin",
+STAGED_COMMON = ["source", "source_label", "file", "sheet", "row_number", "name_raw", "name", "name_key", "name_pinyin",
                  "id_number_raw", "id_clean", "id_number", "id_status", "id_sex", "id_birth_date"]
 REJECT_COLUMNS = ["source", "file", "sheet", "row", "column", "value", "reason"]
 DATE_FIELDS = ("birth_date", "death_date", "deregistration_date", "change_date", "cremation_date",
@@ -66,6 +66,7 @@ def stage_source(source: SourceConfig, cells: pd.DataFrame, *, township_label: s
     # Names: a row without a name cannot be matched or shown to a village head.
     staged["name_raw"] = cells["name"]
     staged["name"] = _map_unique(cells["name"], normalize_name)
+    staged["name_key"] = _map_unique(staged["name"], name_key)
     staged["name_pinyin"] = _map_unique(staged["name"], lambda n: name_pinyin(n) if n else None)
     no_name = staged["name"].isna()
     reject(no_name, "name", "姓名为空，整行未导入")
@@ -84,12 +85,18 @@ def stage_source(source: SourceConfig, cells: pd.DataFrame, *, township_label: s
         if field in ("name", "id_number"):
             continue
         raw = cells[field]
-        if field in DATE_FIELDS or field in MONTH_FIELDS:
-            parser = parse_month if field in MONTH_FIELDS else parse_date
-            parsed = _map_unique(raw, parser)
+        if field in DATE_FIELDS:
+            # The value and how precisely it is known (day, or only the month) side by side.
+            dated = _map_unique(raw, parse_dated)
+            parsed = dated.map(lambda d: d[0] if d else None)
             bad = raw.notna() & parsed.isna()
-            label = "年月" if field in MONTH_FIELDS else "日期"
-            reject(bad & ~no_name, field, f"{label}无法识别（该字段置空，其余信息已导入）")
+            reject(bad & ~no_name, field, f"日期无法识别（该字段置空，其余信息已导入）；{ACCEPTED_FORMS}")
+            staged[field] = pd.to_datetime(pd.Series(list(parsed), dtype=object)).dt.date
+            staged[precision_column(field)] = dated.map(lambda d: d[1] if d else None)
+        elif field in MONTH_FIELDS:
+            parsed = _map_unique(raw, parse_month)
+            bad = raw.notna() & parsed.isna()
+            reject(bad & ~no_name, field, "年月无法识别（该字段置空，其余信息已导入）；接受的写法：2020-05、2020年5月、202005")
             staged[field] = pd.to_datetime(pd.Series(list(parsed), dtype=object)).dt.date
         elif field in NUMBER_FIELDS:
             parsed = pd.to_numeric(_map_unique(raw, _number_text), errors="coerce")
@@ -123,14 +130,25 @@ def stage_source(source: SourceConfig, cells: pd.DataFrame, *, township_label: s
         no_name = no_name | no_village
 
     staged = staged[~no_name].reset_index(drop=True)
-    for field in KIND_FIELDS[source.kind]:
+    columns = staged_columns(source.kind)
+    for field in columns:
         if field not in staged:
             staged[field] = None
-    return staged[STAGED_COMMON + list(KIND_FIELDS[source.kind])], pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+    return staged[columns], pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+
+
+def precision_column(field: str) -> str:
+    """birth_date -> birth_date_precision ('day' | 'month')."""
+    return f"{field}_precision"
+
+
+def staged_columns(kind: str) -> list[str]:
+    fields = list(KIND_FIELDS[kind])
+    return STAGED_COMMON + fields + [precision_column(f) for f in fields if f in DATE_FIELDS]
 
 
 def empty_staged(kind: str) -> pd.DataFrame:
-    return pd.DataFrame(columns=STAGED_COMMON + list(KIND_FIELDS[kind]))
+    return pd.DataFrame(columns=staged_columns(kind))
 
 
 def _map_unique(values: pd.Series, function) -> pd.Series:

@@ -11,6 +11,7 @@ create or replace table rule_hits (
     matched_name      varchar,
     matched_id_number varchar,
     death_date        date,
+    death_date_precision varchar,     -- 'day' | 'month' (the day is unknown)
     score             double,
     months_overpaid   integer,
     amount_overpaid   decimal(14, 2),

@@ -1,52 +1,46 @@
 -- suspect_candidates: pairs (roster member, death record) worth scoring as the same person
 -- although their IDs do not match exactly.  Blocking keeps this linear in the inputs:
---   birth  — same birth date (from the ID, else the 出生日期 column);
+--   birth  — same birth date (from the ID, else a day-precise 出生日期) AND at least one
+--            syllable of the names in common (a stranger born the same day with a wholly
+--            different name is not worth scoring, and at city scale there are millions);
 --   id     — the IDs agree everywhere but one digit, or but two adjacent digits (a typo
 --            or a transposition), compared on the cleaned text so a bad check digit still
 --            blocks (the 18-digit form of a 15-digit ID).
--- Excluded: exact ID matches (those are DECEASED_PAID's), deaths after the run month,
--- and members already found DECEASED_PAID.
--- Inputs: stg_roster, stg_death_evidence, rule_hits.  Parameters: $month_end.
+-- Exact ID matches are DECEASED_PAID's, not candidates.
+-- Inputs: match_sides.
 create or replace table suspect_candidates as
 with members as (
-    select member_key, name, name_pinyin, id_number, coalesce(id_number, id_clean) as id_text,
-           coalesce(id_birth_date, birth_date) as birth_date
-    from stg_roster
-    where member_key not in (select member_key from rule_hits where rule = 'DECEASED_PAID')
+    select * from match_sides where side = 'member'
 ),
 deaths as (
-    select evidence_id, name, name_pinyin, id_number, coalesce(id_number, id_clean) as id_text, birth_date, death_date
-    from stg_death_evidence
-    where coalesce(death_date, $month_end) <= $month_end
+    select * from match_sides where side = 'death'
 ),
 positions as (
     select unnest(range(0, 18)) as pos
 ),
-member_id_keys as (
-    select m.member_key, p.pos, left(m.id_text, p.pos) || '__' || substr(m.id_text, p.pos + 3) as id_key
-    from members m, positions p
-    where length(m.id_text) = 18 and p.pos < 17
+id_keys as (
+    select s.side, s.key, left(s.id_text, p.pos) || '__' || substr(s.id_text, p.pos + 3) as id_key
+    from match_sides s, positions p
+    where s.id_full_length and p.pos < 17
     union all
-    select m.member_key, p.pos, left(m.id_text, p.pos) || '_' || substr(m.id_text, p.pos + 2)
-    from members m, positions p
-    where length(m.id_text) = 18
-),
-death_id_keys as (
-    select d.evidence_id, p.pos, left(d.id_text, p.pos) || '__' || substr(d.id_text, p.pos + 3) as id_key
-    from deaths d, positions p
-    where length(d.id_text) = 18 and p.pos < 17
-    union all
-    select d.evidence_id, p.pos, left(d.id_text, p.pos) || '_' || substr(d.id_text, p.pos + 2)
-    from deaths d, positions p
-    where length(d.id_text) = 18
+    select s.side, s.key, left(s.id_text, p.pos) || '_' || substr(s.id_text, p.pos + 2)
+    from match_sides s, positions p
+    where s.id_full_length
 ),
 by_id as (
-    select distinct mk.member_key, dk.evidence_id
-    from member_id_keys mk join death_id_keys dk using (id_key)
+    select distinct m.key as member_key, d.key as evidence_id
+    from id_keys m join id_keys d on d.id_key = m.id_key and m.side = 'member' and d.side = 'death'
+),
+syllable_keys as (
+    select distinct side, key, birth_date, unnest(syllables) as syllable
+    from match_sides
+    where birth_date is not null
 ),
 by_birth as (
-    select m.member_key, d.evidence_id
-    from members m join deaths d on d.birth_date = m.birth_date
+    select distinct m.key as member_key, d.key as evidence_id
+    from syllable_keys m
+    join syllable_keys d on d.birth_date = m.birth_date and d.syllable = m.syllable
+    where m.side = 'member' and d.side = 'death' and m.syllable not in ('', '?')
 ),
 pairs as (
     select member_key, evidence_id, 'id' as block from by_id
@@ -59,8 +53,8 @@ final as (
         bool_or(p.block = 'id') as id_block,
         bool_or(p.block = 'birth') as birth_block
     from pairs p
-    join members m using (member_key)
-    join deaths d using (evidence_id)
+    join members m on m.key = p.member_key
+    join deaths d on d.key = p.evidence_id
     where m.id_number is null or m.id_number is distinct from d.id_number
     group by p.member_key, p.evidence_id
 )

@@ -18,6 +18,7 @@ with final as (
         h.matched_name,
         h.matched_id_number,
         h.death_date,
+        h.death_date_precision,
         h.score,
         h.months_overpaid,
         h.amount_overpaid,

@@ -14,7 +14,8 @@
 -- Evidence: every matching source with its date is listed; two or more sources make the
 -- death 已证实, one makes it 待核.  The earliest credible date (on or after birth, not
 -- after month end) drives months_overpaid = months after the death month up to and
--- including M; amount_overpaid = months_overpaid × 个人月保障金额.
+-- including M; amount_overpaid = months_overpaid × 个人月保障金额.  A date known only to
+-- the month (death_date_precision = 'month') gives that month exactly.
 -- A household whose every member died is to be stopped (停发), otherwise reduced (减发).
 -- Parameters: $month_end (date), $month_index (year*12 + month of M).
 with members as (
@@ -23,24 +24,45 @@ with members as (
     where id_number is not null
 ),
 evidence as (
-    select m.member_key, e.source, e.name, e.id_number, e.death_date
+    select m.member_key, e.source, e.name, e.id_number, e.death_date, e.death_date_precision,
+           case when e.death_date_precision = 'month' then strftime(e.death_date, '%Y-%m') || '（日不详）'
+                else strftime(e.death_date, '%Y-%m-%d') end as death_date_text
     from members m
     join stg_death_evidence e on e.id_number = m.id_number
     where coalesce(e.death_date, $month_end) <= $month_end
       and coalesce(e.death_date, $month_end) >= coalesce(m.id_birth_date, m.birth_date, date '1880-01-01')
 ),
+per_source as (
+    -- one source reporting the same death twice is one piece of evidence: its dates once each
+    select member_key, source,
+           min(death_date) as first_date,
+           string_agg(distinct coalesce(death_date_text, '(无日期)'), '、' order by coalesce(death_date_text, '(无日期)'))
+               as dates_text
+    from evidence
+    group by member_key, source
+),
+per_source_text as (
+    select member_key,
+           string_agg(source || dates_text, '；' order by first_date, source) as evidence_text
+    from per_source
+    group by member_key
+),
 per_member as (
     select
         member_key,
-        min(death_date) as death_date,
+        -- the earliest death month; within it a date known to the day over one known to the month
+        arg_min(death_date, (year(death_date) * 12 + month(death_date), death_date_precision = 'month', death_date))
+            as death_date,
+        arg_min(death_date_precision, (year(death_date) * 12 + month(death_date), death_date_precision = 'month', death_date))
+            as death_date_precision,
         count(distinct source) as source_count,
         string_agg(distinct source, '、' order by source) as sources,
-        string_agg(source || coalesce(strftime(death_date, '%Y-%m-%d'), '(无日期)'), '；'
-                   order by death_date, source) as evidence_text,
-        count(distinct death_date) as distinct_dates,
+        any_value(t.evidence_text) as evidence_text,
+        count(distinct death_date_text) as distinct_dates,
         any_value(name order by death_date) as matched_name,
         any_value(id_number) as matched_id_number
     from evidence
+    join per_source_text t using (member_key)
     group by member_key
 ),
 household_deaths as (
@@ -59,6 +81,7 @@ final as (
         p.matched_name,
         p.matched_id_number,
         p.death_date,
+        p.death_date_precision,
         1.0 as score,
         $month_index - (year(p.death_date) * 12 + month(p.death_date)) as months_overpaid,
         ($month_index - (year(p.death_date) * 12 + month(p.death_date))) * m.monthly_amount as amount_overpaid,
@@ -67,6 +90,7 @@ final as (
                  else p.sources || '数据显示死亡（单一来源，待核）' end,
             '：', p.evidence_text,
             case when p.distinct_dates > 1 then '；各来源死亡日期不一致，按最早日期计算' else '' end,
+            case when p.death_date_precision = 'month' then '；死亡日期只知年月（日不详），按该月计算' else '' end,
             '；已多发', $month_index - (year(p.death_date) * 12 + month(p.death_date)), '个月',
             case when h.deceased_members = h.members then '；全户成员均已死亡，应停发'
                  else '；家庭成员死亡，应减发并调整保障人数' end

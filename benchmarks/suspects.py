@@ -1,0 +1,107 @@
+"""Fuzzy death matching on generated data: recall per fault category, precision of
+DECEASED_SUSPECT, candidate pairs scored, the threshold and the chance suspicions the run
+expects, and the share of suspicions per evidence pattern.
+
+    .venv/bin/python benchmarks/suspects.py --scale township --seed 11
+    .venv/bin/python benchmarks/suspects.py --scale district --seed 3
+
+Runs the pipeline's own functions (no Prefect).  Not part of `make test`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flows import pipeline, warehouse  # noqa: E402
+from flows.config import load_settings  # noqa: E402
+from flows.generate import generate  # noqa: E402
+from flows.normalize.names import normalize_name  # noqa: E402
+
+DECEASED = ("DECEASED_PAID", "DECEASED_SUSPECT")
+
+
+def run(scale: str, seed: int, month: str, work: Path) -> dict:
+    raw = work / "raw"
+    started = time.perf_counter()
+    generate(scale, seed, month, raw)
+    generated = time.perf_counter() - started
+    settings = load_settings()
+    overrides = {name: [str(raw / folder)] for name, folder in (
+        ("roster", "roster"), ("police_deaths", "deaths"), ("population", "population"),
+        ("cremation", "cremation"), ("poverty", "poverty"), ("assistance", "assistance"))}
+    plan = pipeline.plan_run(settings, month, overrides=overrides, out_dir=work / "out", db_path=work / "w.duckdb")
+    pipeline.load_sources(plan.db_path, plan, settings)
+    pipeline.normalise(plan.db_path, plan, settings)
+    started = time.perf_counter()
+    pipeline.match(plan.db_path, plan, settings)
+    matched = time.perf_counter() - started
+    con = warehouse.connect(plan.db_path)
+    try:
+        found = pipeline.month_exceptions(con, month)
+        summary = con.execute("select * from suspect_match_summary").df().iloc[0].to_dict()
+        patterns = con.execute(
+            "select s.evidence_pattern, count(*) as suspicions from suspect_scores s "
+            "join (select member_key, max(score) as score from suspect_scores group by 1) b using (member_key, score) "
+            "where s.score >= $t group by 1 order by 2 desc", {"t": settings.suspect_min_probability}).df()
+    finally:
+        con.close()
+    truth = pd.read_csv(raw / "truth.csv", dtype=str, keep_default_na=False)
+    return {"generated_s": generated, "match_s": matched, "truth": truth, "found": found,
+            "summary": summary, "patterns": patterns}
+
+
+def report(result: dict) -> list[str]:
+    truth, found = result["truth"].copy(), result["found"].copy()
+    for frame in (truth, found):
+        frame["key"] = frame["household_id"].fillna("").astype(str) + "|" + frame["name"].map(
+            lambda n: normalize_name(n) or "")
+    dead_found = set(found.loc[found["rule"].isin(DECEASED), "key"])
+    suspect_found = set(found.loc[found["rule"] == "DECEASED_SUSPECT", "key"])
+    paid_found = set(found.loc[found["rule"] == "DECEASED_PAID", "key"])
+    dead_truth = set(truth.loc[truth["rule"].isin(DECEASED), "key"])
+    lines = [f"{'category':<100}{'n':>5}{'found':>7}"]
+    for (rule, fault), rows in truth[truth["rule"].isin(DECEASED + ("HARD_NEGATIVE",))].groupby(["rule", "fault"]):
+        hit = rows["key"].isin(dead_found if rule != "HARD_NEGATIVE" else dead_found).sum()
+        lines.append(f"{rule + ': ' + fault:<100}{len(rows):>5}{hit:>7}")
+    false_suspects = suspect_found - dead_truth
+    false_paid = paid_found - dead_truth
+    lines += [
+        f"deceased recall: {len(dead_truth & dead_found)}/{len(dead_truth)}",
+        f"DECEASED_SUSPECT precision: {len(suspect_found & dead_truth)}/{len(suspect_found)} "
+        f"(living people flagged: {len(false_suspects)})",
+        f"DECEASED_PAID precision: {len(paid_found & dead_truth)}/{len(paid_found)} (false: {len(false_paid)})",
+    ]
+    true_paid = truth[truth["rule"] == "DECEASED_PAID"].set_index("key")["months_overpaid"]
+    got = found[found["rule"] == "DECEASED_PAID"].drop_duplicates("key").set_index("key")["months_overpaid"]
+    joined = pd.concat([pd.to_numeric(true_paid), pd.to_numeric(got)], axis=1, join="inner")
+    lines.append(f"months_overpaid exact: {(joined.iloc[:, 0] == joined.iloc[:, 1]).sum()}/{len(true_paid)}")
+    lines.append("matching: " + json.dumps(result["summary"], default=float))
+    lines.append(f"match stage {result['match_s']:.1f} s; generation {result['generated_s']:.1f} s")
+    patterns = result["patterns"]
+    total = patterns["suspicions"].sum() or 1
+    lines.append("suspicions per evidence pattern:")
+    lines += [f"  {row.evidence_pattern:<70}{row.suspicions:>6}{row.suspicions / total:>8.1%}"
+              for row in patterns.itertuples()]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="township", choices=("township", "district", "city"))
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--month", default="2020-05")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        print("\n".join(report(run(args.scale, args.seed, args.month, Path(work)))))
+
+
+if __name__ == "__main__":
+    main()

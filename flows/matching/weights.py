@@ -1,0 +1,34 @@
+"""The m side of the Fellegi–Sunter weights for fuzzy death matching.
+
+m = how often a comparison lands on a level when the roster member and the death record
+ARE the same person but the ID did not match exactly (a typo, an invalid or missing ID).
+These are priors a clerk would agree with, not fitted: the data of one month hold too few
+such deaths to estimate them.  The u side (how often two *different* people agree) is
+measured on this month's data at run time (sql/matching/term_frequencies.sql,
+u_estimates.sql), which is what keeps the score's meaning fixed as the registries grow.
+Each comparison's m sum to 1 over its known levels; 'unknown' levels weigh nothing.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+# comparison -> level -> (m, u_prior).  u_prior is what u would be in a township's
+# registries; it only matters while a month's data are too small to measure u (a test
+# world of three people): the measured u is smoothed towards it with PRIOR_WEIGHT pseudo-pairs.
+PRIORS: dict[str, dict[str, tuple[float, float]]] = {
+    "birth": {"same": (0.95, 5e-5), "differs": (0.05, 1.0), "unknown": (1.0, 1.0)},
+    # A different surname that is no homophone: a clerk rarely gets the surname wrong.
+    "surname": {"same": (0.93, 0.01), "sound": (0.05, 0.003), "differs": (0.02, 0.99), "unknown": (1.0, 1.0)},
+    "given": {"same": (0.75, 5e-4), "sound": (0.12, 5e-4), "unknown_syllable": (0.06, 5e-4),
+              "one_char": (0.05, 0.005), "differs": (0.02, 0.99), "unknown": (1.0, 1.0)},
+    # A near ID is a typo of this person's; another valid ID is almost always someone else.
+    "id": {"near": (0.30, 1e-7), "conflict": (0.0002, 0.9), "unknown": (1.0, 1.0)},
+    "sex": {"same": (0.98, 0.5), "differs": (0.02, 0.5), "unknown": (1.0, 1.0)},
+    "place": {"township": (0.80, 0.1), "district": (0.12, 0.4), "elsewhere": (0.08, 0.5), "unknown": (1.0, 1.0)},
+}
+PRIOR_WEIGHT = 1000
+
+
+def priors_table() -> pd.DataFrame:
+    return pd.DataFrame([{"comparison": c, "level": level, "m": m, "u_prior": u}
+                         for c, levels in PRIORS.items() for level, (m, u) in levels.items()])

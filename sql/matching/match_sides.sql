@@ -1,0 +1,40 @@
+-- match_sides: both sides of fuzzy death matching in one shape, one row per roster member
+-- (side = 'member', key = member_key) or per death record (side = 'death', key = evidence_id).
+-- Names are compared on name_key (traditional/variant characters in one form, placeholders
+-- as '?') and on their syllables (name_pinyin split; '?' is an unknown syllable).
+-- Excluded: members already found DECEASED_PAID, deaths after the run month.
+-- Inputs: stg_roster, stg_death_evidence, rule_hits.  Parameters: $month_end.
+create or replace table match_sides as
+with members as (
+    select 'member' as side, member_key as key, name, name_key,
+           string_split(coalesce(name_pinyin, ''), ' ') as syllables,
+           id_number, coalesce(id_number, id_clean) as id_text,
+           coalesce(id_birth_date, case when birth_date_precision = 'day' then birth_date end) as birth_date,
+           coalesce(id_sex, sex) as sex, township, county, cast(null as varchar) as address
+    from stg_roster
+    where member_key not in (select member_key from rule_hits where rule = 'DECEASED_PAID')
+),
+deaths as (
+    select 'death', evidence_id, name, name_key,
+           string_split(coalesce(name_pinyin, ''), ' '),
+           id_number, coalesce(id_number, id_clean), birth_date, sex,
+           cast(null as varchar), cast(null as varchar), address
+    from stg_death_evidence
+    where coalesce(death_date, $month_end) <= $month_end
+),
+both_sides as (
+    select * from members
+    union all
+    select * from deaths
+),
+final as (
+    select *,
+           name_key[1] as surname,
+           name_key[2:] as given,
+           syllables[1] as surname_syllable,
+           syllables[2:] as given_syllables,
+           regexp_matches(name_key, '[A-Za-z]') as written_in_latin,
+           length(id_text) = 18 as id_full_length
+    from both_sides
+)
+select * from final;
