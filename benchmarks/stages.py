@@ -91,7 +91,7 @@ def main() -> None:
         health = stage("check sources", pipeline.check_sources, plan.db_path, plan, settings)
         rule_seconds: dict[str, float] = {}
         counts = stage("match", pipeline.match, plan.db_path, plan, settings, seconds=rule_seconds)
-        stage("report", report.write_all, plan.db_path, work_out, plan, settings,
+        stage("report", month_reports.write_all, plan.db_path, work_out, plan, settings,
               {"started_at": started_at, "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
                "source_health": health})
         accuracy = evaluate_files(raw / "truth.csv", work_out / "exceptions.csv")

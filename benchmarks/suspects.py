@@ -21,6 +21,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flows import pipeline, warehouse  # noqa: E402
+from flows.reports.month import month_exceptions  # noqa: E402
 from flows.config import load_settings  # noqa: E402
 from flows.generate import generate  # noqa: E402
 from flows.normalize.names import normalize_name  # noqa: E402
@@ -45,7 +46,7 @@ def run(scale: str, seed: int, month: str, work: Path) -> dict:
     matched = time.perf_counter() - started
     con = warehouse.connect(plan.db_path)
     try:
-        found = pipeline.month_exceptions(con, month)
+        found = month_exceptions(con, month)
         summary = con.execute("select * from suspect_match_summary").df().iloc[0].to_dict()
         patterns = con.execute(
             "select s.evidence_pattern, count(*) as suspicions from suspect_scores s "

@@ -4,6 +4,7 @@ the real load → normalise → match steps."""
 from __future__ import annotations
 
 from flows import pipeline, warehouse
+from flows.reports.month import write_machine_outputs
 from helpers import death, make_id, member, person, run_rules
 
 A = make_id("19500101", "121")   # 男
@@ -62,7 +63,7 @@ def test_month_only_death_dates_count_from_their_month_and_say_the_day_is_unknow
     (tmp_path / "csv").mkdir()
     con = warehouse.connect(plan.db_path)
     try:
-        table = pipeline.write_machine_outputs(con, plan, tmp_path / "csv").set_index("name")
+        table = write_machine_outputs(con, plan, tmp_path / "csv").set_index("name")
     finally:
         con.close()
     import pandas as pd
