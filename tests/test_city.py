@@ -235,7 +235,8 @@ def pool(tmp_path):
         processes.append(server)
         wait_healthy(url, server)
         client_env = {**os.environ, "PREFECT_API_URL": url, "PREFECT_HOME": str(tmp_path / "prefect-client"),
-                      "DIBAO_CITY_KEY": CITY_KEY, "PREFECT_LOGGING_LEVEL": "INFO"}
+                      "DIBAO_CITY_KEY": CITY_KEY, "PREFECT_LOGGING_LEVEL": "INFO",
+                      "DIBAO_LOG_DIR": str(tmp_path / "dibao-logs")}
         prefect = [sys.executable, "-m", "prefect"]
         subprocess.run([*prefect, "work-pool", "create", "dibao-test", "--type", "process"], env=client_env,
                        check=True, capture_output=True, timeout=120)
@@ -292,7 +293,7 @@ def test_month_through_a_work_pool_with_two_workers(counties, tmp_path, pool):
     city = load_city(config)
     searched = [city.warehouse, *city.exchange_dir(MONTH).rglob("*"), *city.out_dir(MONTH).rglob("*.json"),
                 *pool["home"].rglob("*"), *pool["logs"].rglob("*"), *Path(pool["env"]["PREFECT_HOME"]).rglob("*"),
-                *Path(os.environ["DIBAO_LOG_DIR"]).rglob("*")]
+                *Path(pool["env"]["DIBAO_LOG_DIR"]).rglob("*")]
     texts = {"console": result.stdout + result.stderr}
     texts |= {str(p): p.read_bytes().decode("utf-8", errors="ignore") for p in searched if p.is_file()}
     assert any("county county1 reconcile" in t for t in texts.values())    # Prefect's records are searched
