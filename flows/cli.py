@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     city = commands.add_parser("city", help="多区县月度比对：各区县比对、跨区县核查、市级汇总")
-    city.add_argument("--month", required=True, type=_month)
+    city.add_argument("--month", type=_month, help="比对月份 YYYY-MM（--deploy 时不需要）")
     city.add_argument("--config", type=Path, required=True, help="市级配置文件（区县列表）")
     city.add_argument("--county", action="append", default=[], metavar="KEY",
                       help="只运行这些区县（配置中的键名），其余区县沿用本月已有结果")
@@ -160,6 +160,9 @@ def cmd_city(args) -> int:
             return 2
         print(f"已在工作池 {args.pool} 上创建部署：{deploy_county_flow(args.pool)}")
         return 0
+    if not args.month:
+        print("错误：请用 --month YYYY-MM 指定比对月份", file=sys.stderr)
+        return 2
     result = run_city(args.month, args.config, counties=args.county or None, pool=args.pool)
     print(f"\n{result['month']} 多区县比对{'完成' if not result['missing'] else '未全部完成'}"
           f"（{'工作池 ' + args.pool + '，部署 ' + DEPLOYMENT if args.pool else '本机并行'}）")
