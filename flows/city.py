@@ -60,9 +60,9 @@ def county_reconciliation(month: str, county: str, city_config: str, step: str =
     """One county's part of the city's month, on the machine that holds its data."""
     city = load_city(city_config)
     if county not in city.counties:
-        raise check_error(f"市级配置 {city_config} 中没有区县 {county}")
+        raise county_steps.CrossCountyError(f"市级配置 {city_config} 中没有区县 {county}")
     if step not in STEPS:
-        raise check_error(f"未知步骤 {step}（应为 {'/'.join(STEPS)}）")
+        raise county_steps.CrossCountyError(f"未知步骤 {step}（应为 {'/'.join(STEPS)}）")
     this = city.counties[county]
     if step == "apply":
         return {"county": county, "cross_county": apply_findings(city, county, month)}
@@ -72,10 +72,6 @@ def county_reconciliation(month: str, county: str, city_config: str, step: str =
         inputs=county_steps.run_inputs(this, settings, month), out=str(this.out_dir(month)), db=str(this.warehouse))
     keys = export_keys(city, county, month, result["run_id"])
     return {"county": county, "run_id": result["run_id"], "counts": result["counts"], **keys}
-
-
-def check_error(message: str) -> Exception:
-    return county_steps.CrossCountyError(message)
 
 
 @task(name="county step", cache_policy=NO_CACHE)
@@ -102,7 +98,7 @@ def city_reconciliation(month: str, city_config: str, counties: list[str] | None
     selected = counties or list(city.counties)
     unknown = [k for k in selected if k not in city.counties]
     if unknown:
-        raise check_error(f"市级配置 {city_config} 中没有区县 {'、'.join(unknown)}")
+        raise county_steps.CrossCountyError(f"市级配置 {city_config} 中没有区县 {'、'.join(unknown)}")
     fan_out = _on_pool(pool) if pool else _in_process
     failed: dict[str, str] = {}
     for key, reason in fan_out(city, city_config, month, "reconcile", selected).items():
