@@ -82,6 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=4200, help="未设置 PREFECT_API_URL 时本地 Prefect 服务器的端口")
     serve.set_defaults(handler=cmd_serve)
 
+    city = commands.add_parser("city", help="多区县月度比对：各区县比对、跨区县核查、市级汇总")
+    city.add_argument("--month", type=_month, help="比对月份 YYYY-MM（--deploy 时不需要）")
+    city.add_argument("--config", type=Path, required=True, help="市级配置文件（区县列表）")
+    city.add_argument("--county", action="append", default=[], metavar="KEY",
+                      help="只运行这些区县（配置中的键名），其余区县沿用本月已有结果")
+    city.add_argument("--pool", help="在该 Prefect 工作池上运行各区县（需 PREFECT_API_URL）；默认在本机并行")
+    city.add_argument("--deploy", action="store_true", help="只在 --pool 工作池上创建/更新区县部署，不运行")
+    city.set_defaults(handler=cmd_city)
+
     evaluate = commands.add_parser("evaluate", help="对照 truth.csv 计算各规则的召回率和精确率")
     evaluate.add_argument("--truth", type=Path, required=True)
     evaluate.add_argument("--exceptions", type=Path, required=True)
@@ -160,6 +169,34 @@ def cmd_serve(args) -> int:
     from flows.serve import serve_monthly
 
     return serve_monthly(config=args.config, port=args.port)
+
+
+def cmd_city(args) -> int:
+    from flows.city import DEPLOYMENT, deploy_county_flow, run_city
+
+    if args.deploy:
+        if not args.pool:
+            print("错误：--deploy 需要同时指定 --pool", file=sys.stderr)
+            return 2
+        print(f"已在工作池 {args.pool} 上创建部署：{deploy_county_flow(args.pool)}")
+        return 0
+    if not args.month:
+        print("错误：请用 --month YYYY-MM 指定比对月份", file=sys.stderr)
+        return 2
+    result = run_city(args.month, args.config, counties=args.county or None, pool=args.pool)
+    print(f"\n{result['month']} 多区县比对{'完成' if not result['missing'] else '未全部完成'}"
+          f"（{'工作池 ' + args.pool + '，部署 ' + DEPLOYMENT if args.pool else '本机并行'}）")
+    for key, n in result["cross_county_findings"].items():
+        print(f"  {key:<16} 跨区县发现 {n:>4} 条")
+    for key, reason in result["failed"].items():
+        print(f"失败：{key}：{reason}", file=sys.stderr)
+    for missing in result["missing"]:
+        print(f"汇总表缺报：{missing['name']}（{missing['county']}）：{missing['reason']}", file=sys.stderr)
+    if result["missing"]:
+        print(f"修复后只重跑这些区县即可补齐本月：dibao city --month {result['month']} --config {args.config} "
+              + " ".join(f"--county {m['county']}" for m in result["missing"]), file=sys.stderr)
+    print(f"市级汇总表：{result['summary']}")
+    return 1 if result["missing"] else 0
 
 
 def cmd_evaluate(args) -> int:

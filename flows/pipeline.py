@@ -231,18 +231,25 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
                 PREPARE_STEPS[rule.prepare](con, params, settings)
             warehouse.run_sql(con, rule.sql, params, prefix="insert into rule_hits by name ")
             seconds[rule.code] = time.perf_counter() - started
-        con.execute("begin transaction")
-        for name in ("cases/open_new_cases", "cases/update_seen_cases", "cases/resolve_missing_cases",
-                     "cases/open_ledger_entries"):
-            warehouse.run_sql(con, name, params)
-        con.execute("delete from exceptions where month = ?", [plan.month])
-        warehouse.run_sql(con, "reports/month_exceptions", params, prefix="insert into exceptions by name ")
-        con.execute("commit")
-        counts = dict(con.execute(
-            "select rule, count(*) from exceptions where month = ? group by rule", [plan.month]).fetchall())
-        return {code: int(counts.get(code, 0)) for code in RULES}
+        return record_findings(con, params)
     finally:
         con.close()
+
+
+def record_findings(con, params: dict) -> dict[str, int]:
+    """rule_hits -> this month's cases and exceptions, in one transaction; counts per rule.
+    Also called after cross-county findings are added to rule_hits (flows/counties)."""
+    month = params["month"]
+    con.execute("begin transaction")
+    for name in ("cases/open_new_cases", "cases/update_seen_cases", "cases/resolve_missing_cases",
+                 "cases/open_ledger_entries"):
+        warehouse.run_sql(con, name, params)
+    con.execute("delete from exceptions where month = ?", [month])
+    warehouse.run_sql(con, "reports/month_exceptions", params, prefix="insert into exceptions by name ")
+    con.execute("commit")
+    counts = dict(con.execute(
+        "select rule, count(*) from exceptions where month = ? group by rule", [month]).fetchall())
+    return {code: int(counts.get(code, 0)) for code in RULES}
 
 
 def _prepare_suspects(con, params: dict, settings: Settings) -> None:

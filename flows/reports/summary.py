@@ -111,21 +111,23 @@ def write_warnings_sheet(ws: Worksheet, month: str, warnings: list[str]) -> None
     apply_print_setup(ws, n_columns=2, last_row=len(lines) + 2, title_rows="1:1")
 
 
-def write_annex_sheet(ws: Worksheet, rows: list[dict[str, Any]], *, filled_on: dt.date) -> None:
+def write_annex_sheet(ws: Worksheet, rows: list[dict[str, Any]], *, filled_on: dt.date,
+                      place_header: str = "乡镇", always_total: bool = False) -> None:
     """附件4 for the given township rows (one per township); a 合计 row when more
-    than one, so the same sheet serves a district roll-up."""
+    than one (or always), so the same sheet serves a county or city roll-up, whose
+    first column (`place_header`) names 乡镇（街道） or 区县."""
     n_columns = len(ANNEX_COLUMNS)
     write_title(ws, 1, n_columns, ANNEX_TITLE)
     merge_text(ws, 2, 1, n_columns, "填报单位：（盖章）　　　　　　　　　　　　　　　　"
                                     "填报时间：　　　　年　　月　　日")
-    _write_annex_header(ws)
+    _write_annex_header(ws, place_header)
 
     row = ANNEX_HEADER_ROWS[1] + 1
     for stats_row in rows:
         _write_annex_row(ws, row, {key: stats_row.get(key) for key, *_ in ANNEX_COLUMNS},
                          overpaid_total=stats_row.get("overpaid_total"))
         row += 1
-    if len(rows) > 1:
+    if len(rows) > 1 or always_total:
         totals = {key: _sum(r.get(key) for r in rows) for key, *_ in ANNEX_COLUMNS[1:-1]}
         _write_annex_row(ws, row, {"township": "合计", **totals, "remark": None},
                          overpaid_total=_sum(r.get("overpaid_total") for r in rows), bold=True)
@@ -141,7 +143,7 @@ def write_annex_sheet(ws: Worksheet, rows: list[dict[str, Any]], *, filled_on: d
                       title_rows=f"1:{ANNEX_HEADER_ROWS[1]}")
 
 
-def _write_annex_header(ws: Worksheet) -> None:
+def _write_annex_header(ws: Worksheet, place_header: str) -> None:
     """Two header rows: every cell bordered first, then merged, so the merged
     boxes keep their outlines."""
     top, bottom = ANNEX_HEADER_ROWS
@@ -152,7 +154,7 @@ def _write_annex_header(ws: Worksheet) -> None:
         if grouped:
             write_cell(ws, bottom, col, sub_header, font=HEADER_FONT, alignment=WRAP_CENTER)
         else:  # 乡镇 and 备注 span both header rows
-            write_cell(ws, top, col, sub_header, font=HEADER_FONT, alignment=WRAP_CENTER)
+            write_cell(ws, top, col, place_header if col == 1 else sub_header, font=HEADER_FONT, alignment=WRAP_CENTER)
             ws.merge_cells(start_row=top, start_column=col, end_row=bottom, end_column=col)
     for text, first, last in ANNEX_GROUPS:
         write_cell(ws, top, first, text, font=HEADER_FONT, alignment=WRAP_CENTER)
