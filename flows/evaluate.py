@@ -26,6 +26,7 @@ class Accuracy:
     deceased_paid_precision: float
     months_exact: float  # share of true DECEASED_PAID found with exactly the true months_overpaid
     hard_negatives_paid: int
+    hard_negatives_suspect: int  # living people (chance agreements, namesakes) sent to a house visit
 
     def lines(self) -> list[str]:
         out = [f"{'rule':<24}{'truth':>7}{'found':>7}{'tp':>7}{'recall':>9}{'precision':>11}"]
@@ -37,6 +38,7 @@ class Accuracy:
             f"DECEASED_PAID precision:          {_pct(self.deceased_paid_precision)}",
             f"months_overpaid exact:            {_pct(self.months_exact)}",
             f"hard negatives flagged DECEASED_PAID: {self.hard_negatives_paid}",
+            f"hard negatives flagged DECEASED_SUSPECT: {self.hard_negatives_suspect}",
         ]
         return out
 
@@ -80,7 +82,9 @@ def evaluate(truth: pd.DataFrame, exceptions: pd.DataFrame) -> Accuracy:
 
     negatives = truth[truth["rule"] == "HARD_NEGATIVE"][KEY].drop_duplicates()
     hard_paid = len(negatives.merge(paid[KEY], on=KEY))
-    return Accuracy(per_rule, deceased_recall, paid_precision, months_exact, hard_paid)
+    suspected = exceptions[exceptions["rule"] == "DECEASED_SUSPECT"][KEY].drop_duplicates()
+    hard_suspect = len(negatives.merge(suspected, on=KEY))
+    return Accuracy(per_rule, deceased_recall, paid_precision, months_exact, hard_paid, hard_suspect)
 
 
 def evaluate_files(truth_path: Path, exceptions_path: Path) -> Accuracy:

@@ -1,6 +1,8 @@
 """Matching accuracy on generated townships of several seeds (the issue's bar, per rule)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from flows.evaluate import evaluate_files
@@ -18,6 +20,9 @@ def test_accuracy_bar_holds_across_seeds(tmp_path, seed):
     assert accuracy.deceased_paid_precision == 1.0
     assert accuracy.months_exact == 1.0
     assert accuracy.hard_negatives_paid == 0
+    assert accuracy.hard_negatives_suspect == 0      # no living look-alike sent to a house visit
+    matching = json.loads((out / "run.json").read_text(encoding="utf-8"))["suspect_matching"]
+    assert matching["threshold"] == 0.95 and matching["expected_chance_per_10000_recipients"] < 1
     for row in accuracy.per_rule.itertuples():
         assert row.truth > 0, row.rule
         assert row.recall >= 0.95 and row.precision >= 0.95, (row.rule, row.recall, row.precision)

@@ -110,6 +110,8 @@ def _deaths_paid(ctx: Ctx) -> list[int]:
             death = _death(ctx)
             if "population" in label:
                 mark_population_death(ctx, p.name, death)
+                if "pop_date_style" not in ctx.people:
+                    ctx.people["pop_date_style"] = None
                 ctx.people.at[p.name, "pop_date_style"] = _month_style(ctx)
             else:
                 record = police_record(ctx, p, death, target=p.name)
