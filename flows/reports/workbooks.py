@@ -270,6 +270,14 @@ def _write_family_sheet(ws: Worksheet, family: str, records: list[dict[str, Any]
     return written
 
 
+def _death_date_shown(record: dict[str, Any]):
+    """A death known only to the month shows as 2019-10 (疑点说明 says the day is unknown)."""
+    day = _as_date(record["death_date"])
+    if isinstance(day, dt.date) and record.get("death_date_precision") == "month":
+        return f"{day.year}-{day.month:02d}"
+    return day
+
+
 def _write_unit_line(ws: Worksheet, row: int, n_columns: int, header: _Header) -> None:
     """填报单位 on the left, a 填报时间 line for the village to date by hand on the right."""
     split = max(1, n_columns // 2)
@@ -294,7 +302,7 @@ def _row_values(record: dict[str, Any], number: int, village: str, mask_ids: boo
         ID_HEADER: shown_id,
         "救助类型": text_or_none(record["benefit_type"]),
         "疑点类型": RULE_NAMES[record["rule"]],
-        "死亡日期": _as_date(record["death_date"]),
+        "死亡日期": _death_date_shown(record),
         "死亡信息来源": text_or_none(record["matched_source"]),
         "死亡记录姓名": text_or_none(record["matched_name"]),
         "户籍库姓名": text_or_none(record["matched_name"]) if record["rule"] == "ID_NAME_MISMATCH" else None,
