@@ -32,6 +32,7 @@ configure()
 from prefect import flow, get_run_logger  # noqa: E402
 
 from flows.config import Settings, load_settings  # noqa: E402
+from flows.lifetime import die_with_parent  # noqa: E402
 from flows.normalize.dates import month_bounds  # noqa: E402
 from flows.reconcile import monthly_reconciliation  # noqa: E402
 
@@ -194,7 +195,7 @@ def _start_local_server(port: int, api_url: str) -> subprocess.Popen:
         log.write(f"\n==== dibao serve {dt.datetime.now():%Y-%m-%d %H:%M:%S}: {' '.join(command[1:])}\n".encode())
         log.flush()
         server = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True, preexec_fn=_die_with_parent())
+                                  start_new_session=True, preexec_fn=die_with_parent(signal.SIGTERM))
     print(f"本地 Prefect 服务器进程号 {server.pid}", flush=True)
     return server
 
@@ -203,24 +204,6 @@ def _port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(2)
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _die_with_parent():
-    """On Linux, have the server get SIGTERM if this process dies without stopping it."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def set_pdeathsig():
-        prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
-
-    return set_pdeathsig
 
 
 def _wait_healthy(api_url: str, *, timeout: float, process: subprocess.Popen | None,
