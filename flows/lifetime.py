@@ -20,6 +20,7 @@ import sys
 import types
 
 PR_SET_PDEATHSIG = 1
+SERVE_PID_VARIABLE = "DIBAO_SERVE_PID"   # set by `dibao serve` for the flow runs it starts
 
 
 def die_with_parent(sig: int = signal.SIGKILL):
@@ -40,6 +41,21 @@ def die_with_parent(sig: int = signal.SIGKILL):
             os.kill(os.getpid(), sig)
 
     return set_pdeathsig
+
+
+def end_with_serving_process() -> None:
+    """In a flow run that `dibao serve` started (Prefect's runner spawns one process per
+    run, in a session of its own): get SIGTERM when the serving process dies, so a killed
+    `dibao serve` leaves no run behind.  SIGTERM unwinds the run like a failure: its
+    working copies are removed, nothing is swapped in."""
+    serving = os.environ.get(SERVE_PID_VARIABLE)
+    if not serving or os.getppid() != int(serving) or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != int(serving):     # it died meanwhile
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 class _TiedPopen(subprocess.Popen):

@@ -32,7 +32,7 @@ configure()
 from prefect import flow, get_run_logger  # noqa: E402
 
 from flows.config import Settings, load_settings  # noqa: E402
-from flows.lifetime import die_with_parent  # noqa: E402
+from flows.lifetime import SERVE_PID_VARIABLE, die_with_parent, end_with_serving_process  # noqa: E402
 from flows.normalize.dates import month_bounds  # noqa: E402
 from flows.reconcile import monthly_reconciliation  # noqa: E402
 
@@ -65,6 +65,7 @@ def scheduled_reconciliation(month: str | None = None, config: str | None = None
     """
     from prefect.runtime import flow_run
 
+    end_with_serving_process()
     settings = load_settings(Path(config) if config else None)
     if month is None:
         scheduled = flow_run.scheduled_start_time or dt.datetime.now(dt.timezone.utc)
@@ -133,6 +134,7 @@ def _serve(settings: Settings, config_param: str | None, api_url: str) -> int:
 
     # Flow runs are started in child processes: they read the URL from the environment.
     os.environ["PREFECT_API_URL"] = api_url
+    os.environ[SERVE_PID_VARIABLE] = str(os.getpid())
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         # limit=1: a second run waits for the first instead of failing on the warehouse lock.
         runner = Runner(name="dibao-serve", pause_on_shutdown=True, limit=1)
