@@ -217,7 +217,11 @@ def _reconcile(month: str, *, config, inputs, out, db) -> int:
 
     previous = {sig: signal.signal(sig, cancel) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        start_prefect_server()     # tied to this process: it ends when dibao ends, however
+        try:
+            start_prefect_server()     # tied to this process: it ends when dibao ends, however
+        except RuntimeError as exc:    # Prefect's "Timed out while attempting to connect ..."
+            raise RunFault("Prefect 临时服务器没有按时启动（机器可能过忙），本次比对没有开始。请稍后重试，"
+                           "或调大环境变量 PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS（秒）。") from exc
         result = monthly_reconciliation(
             month=month, config=str(config) if config else None, inputs=inputs,
             out=str(out) if out else None, db=str(db) if db else None)
