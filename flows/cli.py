@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("已中断，数据库和输出目录保持运行前的状态。", file=sys.stderr)
-        return 1
+        return 130
 
 
 class UserFacingError(Exception):
@@ -90,6 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     city.add_argument("--pool", help="在该 Prefect 工作池上运行各区县（需 PREFECT_API_URL）；默认在本机并行")
     city.add_argument("--deploy", action="store_true", help="只在 --pool 工作池上创建/更新区县部署，不运行")
     city.set_defaults(handler=cmd_city)
+    backups = commands.add_parser("backups", help="查看或恢复数据库的备份（最近几次完好的数据库）")
+    backup_commands = backups.add_subparsers(required=True, metavar="ACTION")
+    listing = backup_commands.add_parser("list", help="列出备份，并检查每个能否打开、最近一次运行是否完整")
+    restore = backup_commands.add_parser("restore", help="用编号为 N 的备份替换当前数据库（先检查备份完好）")
+    restore.add_argument("number", type=int, metavar="N", help="dibao backups list 显示的编号（1 为最新）")
+    for action, handler in ((listing, cmd_backups_list), (restore, cmd_backups_restore)):
+        action.add_argument("--config", type=Path)
+        action.add_argument("--db", type=Path)
+        action.set_defaults(handler=handler)
 
     evaluate = commands.add_parser("evaluate", help="对照 truth.csv 计算各规则的召回率和精确率")
     evaluate.add_argument("--truth", type=Path, required=True)
@@ -286,22 +295,52 @@ def cmd_check(args) -> int:
     return 1 if problems else 0
 
 
+class RunCancelled(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM: unwinds the run like Ctrl-C (Prefect records it as crashed)."""
+
+
 def _reconcile(month: str, *, config, inputs, out, db) -> int:
-    from flows.reconcile import monthly_reconciliation
+    import signal
+
     from flows.errors import RunStepError
+    from flows.faults import RunFault, explain
+    from flows.lifetime import start_prefect_server
+    from flows.reconcile import monthly_reconciliation
     from flows.rules import RULES
     from flows.sources.readers import SourceFileError
     from flows.warehouse import SqlError, WarehouseBusyError
 
     print("正在启动工作流（Prefect 嵌入式模式）……", file=sys.stderr, flush=True)
+    received: list[int] = []
+
+    def cancel(signum, frame):
+        received.append(signum)
+        raise RunCancelled
+
+    previous = {sig: signal.signal(sig, cancel) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        try:
+            start_prefect_server()     # tied to this process: it ends when dibao ends, however
+        except RuntimeError as exc:    # Prefect's "Timed out while attempting to connect ..."
+            raise RunFault("Prefect 临时服务器没有按时启动（机器可能过忙），本次比对没有开始。请稍后重试，"
+                           "或调大环境变量 PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS（秒）。") from exc
         result = monthly_reconciliation(
             month=month, config=str(config) if config else None, inputs=inputs,
             out=str(out) if out else None, db=str(db) if db else None)
-    except (SourceFileError, WarehouseBusyError, SqlError, ConfigError, RunStepError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        print("本次比对未完成，数据库和输出目录保持运行前的状态。", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        how = "收到终止信号（SIGTERM）" if received and received[0] == signal.SIGTERM else "按下了 Ctrl-C"
+        print(f"已取消：{how}，本次比对已停止，数据库和输出目录保持运行前的状态，没有任何改动。", file=sys.stderr)
+        return 128 + (received[0] if received else signal.SIGINT)
+    except (SourceFileError, WarehouseBusyError, SqlError, ConfigError, RunStepError, RunFault) as exc:
+        return _run_failed(exc)
+    except (OSError, MemoryError) as exc:
+        fault = explain(exc)
+        if fault is None:
+            raise
+        return _run_failed(fault)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     print_summary(result, RULES)
     return 0
 
@@ -311,6 +350,61 @@ def print_suspect_matching(matching: dict) -> None:
         print(f"疑似死亡：匹配概率阈值 {matching['threshold']:g}，预计偶然误报 "
               f"{matching['expected_chance_suspicions']:.1f} 人（每万名保障对象 "
               f"{matching['expected_chance_per_10000_recipients']:.2f} 人）")
+
+
+def _run_failed(exc: Exception) -> int:
+    print(f"错误：{exc}", file=sys.stderr)
+    print("本次比对未完成，数据库和输出目录保持运行前的状态。", file=sys.stderr)
+    return 1
+
+
+def _backups_place(args) -> tuple[Path, Path, int]:
+    from flows.config import load_settings
+    from flows.generations import default_folder
+
+    settings = load_settings(args.config)
+    db = Path(args.db or settings.warehouse)
+    return db, settings.backups_dir or default_folder(db), settings.backups_keep
+
+
+def cmd_backups_list(args) -> int:
+    from flows.generations import inspect, list_generations
+
+    db, folder, keep = _backups_place(args)
+    current = inspect(db) if db.exists() else None
+    state = "不存在" if current is None else ("完好" if current.ok else current.problem)
+    print(f"当前数据库：{db}（{state}）")
+    found = list_generations(folder)
+    if not found:
+        print(f"备份目录 {folder} 中没有备份（每次成功运行后保留上一版数据库，最多 {keep} 个）。")
+        return 0
+    print(f"备份目录：{folder}（保留最近 {keep} 个）")
+    rows = []
+    for number, generation in enumerate(found, 1):
+        finished = f"{generation.finished:%Y-%m-%d %H:%M:%S}" if generation.finished else "-"
+        state = "完好" if generation.ok else f"损坏（{generation.problem}）"
+        rows.append((number, state, generation.month or "-", finished, generation.runs,
+                     f"{generation.size / 1e6:.1f} MB", generation.path.name))
+    for line in console.table(["编号", "状态", "最近一次运行", "完成时间", "运行次数", "大小", "文件"], rows,
+                              right=(0, 4, 5)):
+        print(line)
+    print("恢复：dibao backups restore N（当前数据库会先保留为备份）")
+    return 0
+
+
+def cmd_backups_restore(args) -> int:
+    from flows.faults import RunFault
+    from flows.generations import restore
+    from flows.warehouse import WarehouseBusyError
+
+    db, folder, keep = _backups_place(args)
+    try:
+        chosen = restore(db, folder, args.number, keep)
+    except (RunFault, WarehouseBusyError) as exc:
+        raise UserFacingError(str(exc)) from None
+    print(f"已恢复：{db} 现为备份 {chosen.path.name}（最近一次运行 {chosen.month}，"
+          f"完成于 {chosen.finished:%Y-%m-%d %H:%M:%S}）。此后各月份需要时请重新运行。")
+    return 0
 
 
 def print_summary(result: dict, rules) -> None:

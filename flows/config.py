@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,15 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class EngineSettings:
+    """[engine]: DuckDB's limits for every connection of a run (empty = DuckDB's default)."""
+
+    memory_limit: str = ""       # e.g. "4GB"; DuckDB's default is 80% of RAM
+    temp_directory: str = ""     # where DuckDB spills when a query exceeds memory_limit
+    threads: int = 0             # 0 = one per core
+
+
+@dataclass(frozen=True)
 class Settings:
     config_path: Path
     config_sha256: str
@@ -85,6 +95,9 @@ class Settings:
     cron: str
     timezone: str
     sources: dict[str, SourceConfig] = field(default_factory=dict)
+    engine: EngineSettings = EngineSettings()
+    backups_keep: int = 3        # verified previous warehouses kept ([backups] keep; 0 = none)
+    backups_dir: Path | None = None   # [backups] folder; default <warehouse>.backups/ beside it
 
     def out_dir(self, month: str) -> Path:
         return resolve(self.out_dir_pattern.format(month=month))
@@ -108,6 +121,8 @@ def load_settings(path: Path | None = None) -> Settings:
     report = raw.get("report", {})
     thresholds = raw.get("thresholds", {})
     schedule = raw.get("schedule", {})
+    engine = raw.get("engine", {})
+    backups = raw.get("backups", {})
     sources = {name: _source(name, spec, path) for name, spec in raw.get("sources", {}).items()}
     for kind in REQUIRED_KINDS:
         if not any(s.kind == kind for s in sources.values()):
@@ -129,7 +144,25 @@ def load_settings(path: Path | None = None) -> Settings:
         cron=schedule.get("cron", "0 6 1 * *"),
         timezone=schedule.get("timezone", "Asia/Shanghai"),
         sources=sources,
+        engine=_engine(engine, path),
+        backups_keep=_count(backups.get("keep", 3), "[backups] keep", path),
+        backups_dir=resolve(backups["folder"]) if backups.get("folder") else None,
     )
+
+
+def _engine(spec: dict, path: Path) -> EngineSettings:
+    memory_limit = str(spec.get("memory_limit", "")).strip()
+    if memory_limit and not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)?", memory_limit, re.I):
+        raise ConfigError(f"配置文件 {path} 中 [engine] memory_limit 应写作 \"4GB\"、\"512MB\" 之类，实为 {memory_limit!r}")
+    temp = str(spec.get("temp_directory", "")).strip()
+    return EngineSettings(memory_limit=memory_limit, temp_directory=str(resolve(temp)) if temp else "",
+                          threads=_count(spec.get("threads", 0), "[engine] threads", path))
+
+
+def _count(value, key: str, path: Path) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"配置文件 {path} 中 {key} 应为不小于 0 的整数，实为 {value!r}")
+    return value
 
 
 def _read_toml(path: Path, depth: int = 0) -> tuple[dict, bytes]:

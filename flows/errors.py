@@ -13,6 +13,7 @@ import os
 import traceback
 from pathlib import Path
 
+from flows import faults
 from flows.config import PROJECT_ROOT
 
 def log_dir() -> Path:
@@ -21,7 +22,9 @@ def log_dir() -> Path:
 
 
 class RunStepError(RuntimeError):
-    pass
+    """An unexpected error in a step; `transient` when a retry may succeed (a busy share)."""
+
+    transient = False
 
 
 class SourceFileError(Exception):
@@ -39,7 +42,12 @@ def sanitized(step: str, *, passthrough: tuple[type[BaseException], ...] = ()):
                 raise
             except Exception as exc:  # noqa: BLE001 - every other error is re-raised, sanitised
                 detail = write_traceback(step)
-                raise RunStepError(f"步骤「{step}」失败：{type(exc).__name__}（详细信息见 {detail}）") from None
+                fault = faults.explain(exc)     # disk full, no permission, out of memory, ...
+                if fault is not None:
+                    raise fault from None
+                error = RunStepError(f"步骤「{step}」失败：{type(exc).__name__}（详细信息见 {detail}）")
+                error.transient = faults.is_transient(exc)
+                raise error from None
         return wrapper
     return decorate
 

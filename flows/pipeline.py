@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows import health, warehouse
+from flows import faults, generations, health, warehouse
 from flows.errors import sanitized
 from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, SOURCE_KINDS, ConfigError, Settings
 from flows.matching.deceased import score_candidates
@@ -45,6 +45,8 @@ class RunPlan:
     db_path: Path
     out_dir: Path
     inputs: dict[str, list[Path]] = field(default_factory=dict)  # source name -> files
+    backups_dir: Path | None = None     # where replaced warehouses are kept (None: not kept)
+    backups_keep: int = 0
 
 
 def expand_paths(patterns: list[str | Path], base: Path) -> list[Path]:
@@ -87,25 +89,45 @@ def plan_run(settings: Settings, month: str, *, overrides: dict[str, list[str]] 
                 probe_source_file(path, source.columns, REQUIRED_FIELDS[source.kind])
         inputs[name] = files
     run_id = f"{month}-{dt.datetime.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
-    return RunPlan(month, run_id, Path(db_path or settings.warehouse), Path(out_dir or settings.out_dir(month)), inputs)
+    db = Path(db_path or settings.warehouse)
+    return RunPlan(month, run_id, db, Path(out_dir or settings.out_dir(month)), inputs,
+                   backups_dir=settings.backups_dir or generations.default_folder(db),
+                   backups_keep=settings.backups_keep)
 
 
 @contextlib.contextmanager
 def exclusive_run(plan: RunPlan):
-    """Lock the warehouse, work on copies, and swap them in only if the body succeeds."""
-    with warehouse.run_lock(plan.db_path):
-        warehouse.clear_stale_copies(plan.db_path)
-        # Folders left by a killed run are garbage; we hold the lock, so nobody uses them.
-        for stale in plan.out_dir.parent.glob(f".{plan.out_dir.name}.*-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        staging_out = plan.out_dir.with_name(f".{plan.out_dir.name}.run-{os.getpid()}")
-        staging_out.mkdir(parents=True)
+    """Lock the warehouse, work on copies, and swap them in only if the body succeeds.
+
+    Before anything is copied: the live warehouse must open, and the disks must have room
+    for the copies.  A machine fault (disk full, no permission, read-only) anywhere in the
+    run becomes a RunFault naming the path."""
+    def keep_previous():
+        if plan.backups_dir is not None:
+            generations.keep(plan.db_path, plan.backups_dir, plan.backups_keep)
+
+    with faults.run_locations(warehouse=plan.db_path.parent, out=plan.out_dir.parent):
         try:
-            with warehouse.working_copy(plan.db_path) as work_db:
-                yield work_db, staging_out
-            _swap_folder(staging_out, plan.out_dir)
-        finally:
-            shutil.rmtree(staging_out, ignore_errors=True)
+            with warehouse.run_lock(plan.db_path):
+                warehouse.clear_stale_copies(plan.db_path)
+                # Folders left by a killed run are garbage; we hold the lock, so nobody uses them.
+                for stale in plan.out_dir.parent.glob(f".{plan.out_dir.name}.*-*"):
+                    shutil.rmtree(stale, ignore_errors=True)
+                generations.check_opens(plan.db_path)
+                faults.check_space(plan.db_path, plan.out_dir, [f for fs in plan.inputs.values() for f in fs])
+                staging_out = plan.out_dir.with_name(f".{plan.out_dir.name}.run-{os.getpid()}")
+                try:
+                    staging_out.mkdir(parents=True)
+                    with warehouse.working_copy(plan.db_path, before_swap=keep_previous) as work_db:
+                        yield work_db, staging_out
+                    _swap_folder(staging_out, plan.out_dir)
+                finally:
+                    shutil.rmtree(staging_out, ignore_errors=True)
+        except OSError as exc:
+            fault = faults.explain(exc)
+            if fault is None:
+                raise
+            raise fault from None
 
 
 def _swap_folder(new: Path, target: Path) -> None:
@@ -118,7 +140,7 @@ def _swap_folder(new: Path, target: Path) -> None:
 
 # ---------------------------------------------------------------- load
 
-EXPECTED_ERRORS = (SourceFileError, warehouse.SqlError, warehouse.WarehouseBusyError, ConfigError)
+EXPECTED_ERRORS = (SourceFileError, warehouse.SqlError, warehouse.WarehouseBusyError, ConfigError, faults.RunFault)
 
 
 @sanitized("读取数据", passthrough=EXPECTED_ERRORS)

@@ -2,7 +2,9 @@
 
 Prefect keeps its state (the embedded server's SQLite, logs) under the project's data/
 folder, stays quiet, sends nothing out, and waits long enough for its embedded server on
-a busy 2-core machine.  Values already in the environment win.
+a busy 2-core machine.  Prefect's console handler shows only CRITICAL records: a failed run
+is explained by the CLI's Chinese message, and Prefect's tracebacks of it stay in Prefect's
+own run history (its API log handler is untouched).  Values already in the environment win.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
     "PREFECT_LOGGING_LOG_PRINTS": "false",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
 }
 
 

@@ -15,12 +15,20 @@ configure()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from flows import console, pipeline  # noqa: E402
+from flows import console, pipeline, warehouse  # noqa: E402
 from flows.reports import month as month_reports  # noqa: E402
 from flows.config import load_settings  # noqa: E402
 
 
-@task(name="load sources", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def only_transient(task, task_run, state) -> bool:
+    """Retry a step only when its error may go away by itself (a busy or briefly unreachable
+    share); a file that is missing, corrupt or in a wrong format fails at once."""
+    error = state.result(raise_on_failure=False)
+    return bool(getattr(error, "transient", False))
+
+
+@task(name="load sources", retries=2, retry_delay_seconds=5, retry_condition_fn=only_transient,
+      cache_policy=NO_CACHE)
 def load_sources(work_db: Path, plan: pipeline.RunPlan, settings) -> list[dict]:
     with console.step("读取数据"):
         return pipeline.load_sources(work_db, plan, settings)
@@ -44,7 +52,8 @@ def match(work_db: Path, plan: pipeline.RunPlan, settings) -> dict[str, int]:
         return pipeline.match(work_db, plan, settings)
 
 
-@task(name="write reports", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="write reports", retries=1, retry_delay_seconds=5, retry_condition_fn=only_transient,
+      cache_policy=NO_CACHE)
 def write_reports(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings, run_facts: dict) -> dict:
     with console.step("生成报表"):
         return month_reports.write_all(work_db, out_dir, plan, settings, run_facts)
@@ -57,6 +66,7 @@ def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[s
     logger = get_run_logger()
     started_at = dt.datetime.now()
     settings = load_settings(Path(config) if config else None)
+    warehouse.use_engine(settings)
     plan = pipeline.plan_run(settings, month, overrides=inputs,
                              out_dir=Path(out) if out else None, db_path=Path(db) if db else None)
     with pipeline.exclusive_run(plan) as (work_db, work_out):

@@ -32,6 +32,7 @@ configure()
 from prefect import flow, get_run_logger  # noqa: E402
 
 from flows.config import Settings, load_settings  # noqa: E402
+from flows.lifetime import SERVE_PID_VARIABLE, die_with_parent, end_with_serving_process  # noqa: E402
 from flows.normalize.dates import month_bounds  # noqa: E402
 from flows.reconcile import monthly_reconciliation  # noqa: E402
 
@@ -64,6 +65,7 @@ def scheduled_reconciliation(month: str | None = None, config: str | None = None
     """
     from prefect.runtime import flow_run
 
+    end_with_serving_process()
     settings = load_settings(Path(config) if config else None)
     if month is None:
         scheduled = flow_run.scheduled_start_time or dt.datetime.now(dt.timezone.utc)
@@ -132,6 +134,7 @@ def _serve(settings: Settings, config_param: str | None, api_url: str) -> int:
 
     # Flow runs are started in child processes: they read the URL from the environment.
     os.environ["PREFECT_API_URL"] = api_url
+    os.environ[SERVE_PID_VARIABLE] = str(os.getpid())
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         # limit=1: a second run waits for the first instead of failing on the warehouse lock.
         runner = Runner(name="dibao-serve", pause_on_shutdown=True, limit=1)
@@ -194,7 +197,7 @@ def _start_local_server(port: int, api_url: str) -> subprocess.Popen:
         log.write(f"\n==== dibao serve {dt.datetime.now():%Y-%m-%d %H:%M:%S}: {' '.join(command[1:])}\n".encode())
         log.flush()
         server = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True, preexec_fn=_die_with_parent())
+                                  start_new_session=True, preexec_fn=die_with_parent(signal.SIGTERM))
     print(f"本地 Prefect 服务器进程号 {server.pid}", flush=True)
     return server
 
@@ -203,24 +206,6 @@ def _port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(2)
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _die_with_parent():
-    """On Linux, have the server get SIGTERM if this process dies without stopping it."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def set_pdeathsig():
-        prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
-
-    return set_pdeathsig
 
 
 def _wait_healthy(api_url: str, *, timeout: float, process: subprocess.Popen | None,

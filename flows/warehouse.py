@@ -11,13 +11,13 @@ import fcntl
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from flows import engine
+from flows import engine, faults
 from flows.config import SQL_DIR
 from flows.errors import write_traceback
 
@@ -31,7 +31,32 @@ class WarehouseBusyError(RuntimeError):
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    return engine.prepare(duckdb.connect(str(path), read_only=read_only))
+    return apply_engine_settings(engine.prepare(duckdb.connect(str(path), read_only=read_only)))
+
+
+_engine_settings = None   # flows.config.EngineSettings of this process's run, see use_engine
+
+
+def use_engine(settings) -> None:
+    """Apply `settings.engine` ([engine] memory_limit, temp_directory, threads) to every
+    connection from now on; a run calls this once with its settings."""
+    global _engine_settings
+    _engine_settings = settings.engine
+    faults.use_engine(settings.engine, settings.config_path)
+
+
+def apply_engine_settings(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    chosen = _engine_settings
+    if chosen is None:
+        return con
+    if chosen.memory_limit:
+        con.execute(f"set memory_limit = '{chosen.memory_limit}'")
+    if chosen.temp_directory:
+        Path(chosen.temp_directory).mkdir(parents=True, exist_ok=True)
+        con.execute("set temp_directory = $dir", {"dir": chosen.temp_directory})
+    if chosen.threads:
+        con.execute(f"set threads = {int(chosen.threads)}")
+    return con
 
 
 def sql_text(name: str) -> str:
@@ -63,10 +88,13 @@ def query_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = N
         raise _sql_error(name, exc) from None
 
 
-def _sql_error(name: str, exc: duckdb.Error) -> SqlError:
+def _sql_error(name: str, exc: duckdb.Error) -> Exception:
     # DuckDB quotes offending values (a name that failed a cast, say): the message goes
     # to a private log file, the error names only the statement.
     detail = write_traceback(f"sql/{name}.sql")
+    fault = faults.explain(exc)   # out of memory, disk full: the cause, not the statement
+    if fault is not None:
+        return fault
     return SqlError(f"sql/{name}.sql 执行失败：{type(exc).__name__}（详细信息见 {detail}）")
 
 
@@ -118,8 +146,9 @@ def run_lock(db_path: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def working_copy(db_path: Path) -> Iterator[Path]:
-    """Yield a private copy of the warehouse; on success it atomically replaces the original."""
+def working_copy(db_path: Path, before_swap: Callable[[], None] | None = None) -> Iterator[Path]:
+    """Yield a private copy of the warehouse; on success it atomically replaces the original
+    (after `before_swap`, which keeps the original as a generation)."""
     work = db_path.with_name(f".{db_path.name}.run-{os.getpid()}")
     _remove(work)
     if db_path.exists():
@@ -129,6 +158,8 @@ def working_copy(db_path: Path) -> Iterator[Path]:
             shutil.copy2(wal, work.with_name(work.name + ".wal"))
     try:
         yield work
+        if before_swap is not None:
+            before_swap()
         os.replace(work, db_path)
         _remove(db_path.with_name(db_path.name + ".wal"))
     finally:

@@ -1,0 +1,101 @@
+"""Nothing a run starts outlives it.
+
+Prefect's embedded mode starts its temporary API server (`uvicorn`, ≈ 200 MB) as a
+child process and stops it at interpreter exit; a `dibao` killed with SIGKILL (an
+operator, the OOM killer, a scheduler's timeout) never gets there and the server used to
+keep running.  Here the CLI starts that server itself, from the main thread, before the
+flow: the child gets PR_SET_PDEATHSIG, so the kernel kills it the moment `dibao` dies
+however it dies, and it runs in a session of its own, so a Ctrl-C in the terminal reaches
+only `dibao` (which then still has a server to report the cancelled run to).
+
+PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, hence the main
+thread.  It is Linux-only; elsewhere the server is Prefect's, unchanged.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import types
+
+PR_SET_PDEATHSIG = 1
+SERVE_PID_VARIABLE = "DIBAO_SERVE_PID"   # set by `dibao serve` for the flow runs it starts
+
+
+def die_with_parent(sig: int = signal.SIGKILL):
+    """A preexec_fn that has the child receive `sig` when its parent dies (None off Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def set_pdeathsig():
+        prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        if os.getppid() != parent:   # the parent died before prctl took effect
+            os.kill(os.getpid(), sig)
+
+    return set_pdeathsig
+
+
+def end_with_serving_process() -> None:
+    """In a flow run that `dibao serve` started (Prefect's runner spawns one process per
+    run, in a session of its own): get SIGTERM when the serving process dies, so a killed
+    `dibao serve` leaves no run behind.  SIGTERM unwinds the run like a failure: its
+    working copies are removed, nothing is swapped in."""
+    serving = os.environ.get(SERVE_PID_VARIABLE)
+    if not serving or os.getppid() != int(serving) or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != int(serving):     # it died meanwhile
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+class _TiedPopen(subprocess.Popen):
+    """Popen whose child dies with this process and ignores the terminal's Ctrl-C."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("preexec_fn", die_with_parent())
+        kwargs.setdefault("start_new_session", True)
+        super().__init__(*args, **kwargs)
+
+
+def start_prefect_server() -> None:
+    """Start Prefect's temporary server now, tied to this process; no-op when a server is
+    configured (PREFECT_API_URL or a profile) or off Linux."""
+    if die_with_parent() is None or _configured_api_url():
+        return
+    from prefect.server.api import server as prefect_server
+
+    class TiedServer(prefect_server.SubprocessASGIServer):
+        def _run_uvicorn_command(self):
+            # Prefect's own command line, launched through _TiedPopen.
+            real = prefect_server.subprocess
+            prefect_server.subprocess = types.SimpleNamespace(Popen=_TiedPopen)
+            try:
+                return super()._run_uvicorn_command()
+            finally:
+                prefect_server.subprocess = real
+
+    # Prefect's client uses the instance registered under port None; Prefect's own test
+    # harness substitutes its server the same way.
+    instances = prefect_server.SubprocessASGIServer._instances
+    if instances.get(None) is None or not instances[None].running:
+        instances.pop(None, None)
+        server = TiedServer()
+        server.start()
+
+
+def _configured_api_url() -> str | None:
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
