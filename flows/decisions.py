@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
-from flows import warehouse
+from flows import audit, warehouse
 from flows.reports.ledgers import KIND_POVERTY_LEDGER, ReturnedLedger, read_returned_ledger
 from flows.reports.returns import ReturnError, read_returned_workbook
 
@@ -41,6 +41,7 @@ def record_returns(db_path: Path, month: str, paths: list[Path]) -> list[ReturnO
             warehouse.ensure_schema(con)
             for path in paths:
                 outcomes.append(_record_one(con, month, Path(path)))
+            audit.record_returns(con, month, outcomes, paths)
         finally:
             con.close()
     return outcomes

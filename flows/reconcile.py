@@ -15,7 +15,7 @@ configure()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from flows import pipeline, report  # noqa: E402
+from flows import audit, pipeline, report, retention  # noqa: E402
 from flows.config import load_settings  # noqa: E402
 
 
@@ -44,6 +44,11 @@ def write_reports(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings
     return report.write_all(work_db, out_dir, plan, settings, run_facts)
 
 
+@task(name="keep less", cache_policy=NO_CACHE)
+def forget_input_rows(work_db: Path) -> int:
+    return len(retention.forget_input_rows(work_db))
+
+
 @flow(name="monthly-reconciliation", flow_run_name="reconcile {month}", log_prints=False)
 def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[str, list[str]] | None = None,
                            out: str | None = None, db: str | None = None) -> dict:
@@ -62,6 +67,8 @@ def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[s
             "started_at": started_at, "lineage": lineage, "rejects_by_file": rejects_by_file, "counts": counts,
             "source_health": source_health,
         })
+        audit.record_run(work_db, plan, work_out, lineage)
+        forget_input_rows(work_db)
     logger.info("month %s reconciled: %d files, %d exceptions, %d rejected values, %d warnings",
                 month, len(lineage), sum(counts.values()), record["rows_rejected"], len(record["warnings"]))
     return {**record, "out_dir": str(plan.out_dir), "db": str(plan.db_path)}

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from flows import warehouse
 from flows.evaluate import evaluate_files
 from flows.generate import generate
 
@@ -113,7 +113,7 @@ def test_annex4_summary_matches_the_warehouse(township):
     assert {"A3:A4", "B3:D3", "E3:G3", "H3:H4"} <= merged
     assert [ws.cell(4, c).value for c in range(2, 8)][0].startswith("低保户数")
     row = next(r for r in ws.iter_rows(min_row=5, values_only=True) if r[0] == "回龙镇")
-    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    con = warehouse.connect(root / "warehouse.duckdb", read_only=True)
     try:
         households, persons = con.execute(
             "select count(distinct household_id), count(*) from stg_roster where benefit_type like '%低保%'").fetchone()
@@ -131,7 +131,7 @@ def test_ledgers_follow_the_notice_and_know_current_assistance(township):
     root, raw, out, _ = township
     from flows.reports.ledgers import LEDGER_HEADERS, LEDGER_TITLES
 
-    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    con = warehouse.connect(root / "warehouse.duckdb", read_only=True)
     try:
         expected = con.execute(
             """select p.village, p.household_type, e.ledger_id,
@@ -168,7 +168,7 @@ def test_uncovered_vulnerable_lists_truth_and_no_covered_person(township):
     csv = pd.read_csv(out / "exceptions.csv", dtype=str)
     flagged = set(csv.loc[csv["rule"] == "UNCOVERED_VULNERABLE", "id_number"])
     assert flagged == set(truth.loc[truth["rule"] == "UNCOVERED_VULNERABLE", "id_number"])
-    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    con = warehouse.connect(root / "warehouse.duckdb", read_only=True)
     try:
         covered = {r[0] for r in con.execute(
             "select id_number from stg_roster union select id_number from norm_assistance").fetchall()}

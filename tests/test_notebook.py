@@ -11,14 +11,13 @@ import os
 import shutil
 from pathlib import Path
 
-import duckdb
 import matplotlib
 import nbformat
 import pytest
 
 matplotlib.use("Agg")
 
-from flows import review  # noqa: E402
+from flows import review, warehouse  # noqa: E402
 from flows.config import PROJECT_ROOT  # noqa: E402
 from flows.normalize.ids import mask_id  # noqa: E402
 from helpers import (  # noqa: E402
@@ -74,7 +73,7 @@ def db(world) -> Path:
 
 
 def _direct(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = warehouse.connect(db, read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
