@@ -63,6 +63,7 @@ class Settings:
     prefect_home: Path
     mask_ids: bool
     no_exception_sheet: bool
+    protect_workbooks: bool
     reporting_unit: str
     suspect_min_score: float
     suspect_name_similarity: float
@@ -108,6 +109,7 @@ def load_settings(path: Path | None = None) -> Settings:
         prefect_home=resolve(project.get("prefect_home", "data/prefect")),
         mask_ids=bool(report.get("mask_ids", True)),
         no_exception_sheet=bool(report.get("no_exception_sheet", True)),
+        protect_workbooks=bool(report.get("protect_workbooks", False)),
         reporting_unit=report.get("reporting_unit", "{township}民政和社会事务办"),
         suspect_min_score=float(thresholds.get("suspect_min_score", 0.8)),
         suspect_name_similarity=float(thresholds.get("suspect_name_similarity", 0.5)),
