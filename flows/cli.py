@@ -130,6 +130,7 @@ def cmd_returns(args) -> int:
     db = args.db or settings.warehouse
     if not Path(db).exists():
         raise UserFacingError(f"数据库 {db} 不存在：请先运行 dibao run --month {args.month}")
+    check_warehouse_key(Path(db))
     files = [p for p in expand_paths(args.paths, Path.cwd()) if p.suffix.lower() == ".xlsx"]
     if not files:
         raise UserFacingError("没有找到要导入的 .xlsx 核实表")
@@ -239,13 +240,25 @@ def cmd_run(args) -> int:
     return _reconcile(args.month, config=args.config, inputs=inputs or None, out=args.out, db=args.db)
 
 
+def check_warehouse_key(db: Path) -> None:
+    """Stop before any work (and before Prefect starts) when the key is missing or wrong."""
+    from flows import warehouse
+    from flows.keys import warehouse_key
+
+    warehouse_key()
+    if db.exists():
+        warehouse.connect(db, read_only=True).close()
+
+
 def _reconcile(month: str, *, config, inputs, out, db) -> int:
+    from flows.config import load_settings
     from flows.reconcile import monthly_reconciliation
     from flows.errors import RunStepError
     from flows.rules import RULES
     from flows.sources.readers import SourceFileError
     from flows.warehouse import SqlError, WarehouseBusyError
 
+    check_warehouse_key(Path(db) if db else load_settings(config).warehouse)
     try:
         result = monthly_reconciliation(
             month=month, config=str(config) if config else None, inputs=inputs,
