@@ -30,6 +30,10 @@ class WarehouseKeyError(ConfigError):
     A ConfigError, so every place that stops a run cleanly on a bad setting stops on it too."""
 
 
+class PlaintextWarehouseError(WarehouseKeyError):
+    """The warehouse file is not encrypted (written by an earlier version): migrate it."""
+
+
 def key_file() -> Path:
     return Path(os.environ.get(KEY_FILE_ENV) or DEFAULT_KEY_FILE).expanduser()
 

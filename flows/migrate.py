@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from flows import warehouse
-from flows.keys import WarehouseKeyError
+from flows.keys import PlaintextWarehouseError, WarehouseKeyError
 
 
 def is_encrypted(db_path: Path) -> bool:
@@ -19,10 +19,8 @@ def is_encrypted(db_path: Path) -> bool:
     try:
         warehouse.connect(db_path, read_only=True).close()
         return True
-    except WarehouseKeyError as exc:
-        if "尚未加密" in str(exc):
-            return False
-        raise
+    except PlaintextWarehouseError:
+        return False
 
 
 def fingerprint(con) -> dict[str, tuple[int, int]]:

@@ -72,7 +72,7 @@ def _open_error(path: Path, message: str, with_key: bool) -> Exception:
     if "without a key" in message:
         return keys.WarehouseKeyError(f"数据库 {path} 已加密，需要密钥才能打开。")
     if "is not encrypted" in message and with_key:
-        return keys.WarehouseKeyError(
+        return keys.PlaintextWarehouseError(
             f"数据库 {path} 尚未加密：请先运行 dibao key migrate --db {path} 将其转为加密数据库。")
     return keys.WarehouseKeyError(f"无法打开数据库 {path}：{message.splitlines()[0][:200]}")
 
