@@ -252,13 +252,15 @@ def check_warehouse_key(db: Path) -> None:
 
 def _reconcile(month: str, *, config, inputs, out, db) -> int:
     from flows.config import load_settings
+
+    # Before Prefect is even imported: a missing or wrong key fails in a second.
+    check_warehouse_key(Path(db) if db else load_settings(config).warehouse)
     from flows.reconcile import monthly_reconciliation
     from flows.errors import RunStepError
     from flows.rules import RULES
     from flows.sources.readers import SourceFileError
     from flows.warehouse import SqlError, WarehouseBusyError
 
-    check_warehouse_key(Path(db) if db else load_settings(config).warehouse)
     try:
         result = monthly_reconciliation(
             month=month, config=str(config) if config else None, inputs=inputs,
