@@ -69,7 +69,8 @@ def county_reconciliation(month: str, county: str, city_config: str, step: str =
     settings = county_steps.county_settings(this)
     result = monthly_reconciliation(
         month=month, config=str(this.config) if this.config else None,
-        inputs=county_steps.run_inputs(this, settings, month), out=str(this.out_dir(month)), db=str(this.warehouse))
+        inputs=county_steps.run_inputs(this, settings, month), out=str(this.out_dir(month)), db=str(this.warehouse),
+        keep_inputs=True)   # the apply step needs the staged roster; it forgets the inputs afterwards
     keys = export_keys(city, county, month, result["run_id"])
     return {"county": county, "run_id": result["run_id"], "counts": result["counts"], **keys}
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ DEMO_RAW = PROJECT_ROOT / "data" / "raw" / "demo"
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    os.umask(0o077)  # every file and folder this command creates is its owner's only
     configure()
     console.enable_progress()
     try:
@@ -99,6 +101,15 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("--config", type=Path)
         action.add_argument("--db", type=Path)
         action.set_defaults(handler=handler)
+    key = commands.add_parser("key", help="数据库密钥：创建密钥文件，或把未加密的数据库转为加密")
+    key_commands = key.add_subparsers(required=True, metavar="ACTION")
+    key_init = key_commands.add_parser("init", help="创建只有本人可读的密钥文件（默认 ~/.config/dibao/warehouse.key）")
+    key_init.add_argument("--file", type=Path, help="密钥文件位置（默认 $DIBAO_KEY_FILE 或 ~/.config/dibao/warehouse.key）")
+    key_init.set_defaults(handler=cmd_key_init)
+    key_migrate = key_commands.add_parser("migrate", help="把未加密的数据库转为加密数据库，核对无误后删除原文件")
+    key_migrate.add_argument("--db", type=Path)
+    key_migrate.add_argument("--config", type=Path)
+    key_migrate.set_defaults(handler=cmd_key_migrate)
 
     evaluate = commands.add_parser("evaluate", help="对照 truth.csv 计算各规则的召回率和精确率")
     evaluate.add_argument("--truth", type=Path, required=True)
@@ -156,6 +167,7 @@ def cmd_returns(args) -> int:
     db = args.db or settings.warehouse
     if not Path(db).exists():
         raise UserFacingError(f"数据库 {db} 不存在：请先运行 dibao run --month {args.month}")
+    check_warehouse_key(Path(db))
     files = [p for p in expand_paths(args.paths, Path.cwd()) if p.suffix.lower() == ".xlsx"]
     if not files:
         raise UserFacingError("没有找到要导入的 .xlsx 核实表")
@@ -208,6 +220,33 @@ def cmd_city(args) -> int:
     return 1 if result["missing"] else 0
 
 
+def cmd_key_init(args) -> int:
+    from flows.keys import create_key_file
+
+    path = create_key_file(args.file)
+    print(f"已创建密钥文件 {path}（权限 600，仅本人可读）。")
+    print("请另行备份此文件（不要与数据库放在一起）：丢失密钥后加密的数据库将无法打开。")
+    return 0
+
+
+def cmd_key_migrate(args) -> int:
+    from flows.config import load_settings
+    from flows.keys import warehouse_key
+    from flows.migrate import is_encrypted, migrate_to_encrypted
+
+    db = Path(args.db or load_settings(args.config).warehouse)
+    if not db.exists():
+        raise UserFacingError(f"数据库 {db} 不存在，无需转换。")
+    key = warehouse_key()
+    if is_encrypted(db):
+        print(f"数据库 {db} 已经加密，未做改动。")
+        return 0
+    tables = migrate_to_encrypted(db, key)
+    rows = sum(count for count, _ in tables.values())
+    print(f"数据库 {db} 已加密：{len(tables)} 张表、{rows} 行，逐表核对行数和内容校验和一致，原未加密文件已删除。")
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from flows.evaluate import evaluate_files
 
@@ -219,10 +258,26 @@ def cmd_evaluate(args) -> int:
 def cmd_demo(args) -> int:
     from flows.generate import generate
 
+    from flows.keys import use_demo_key
+
+    key_file = use_demo_key()
+    _demo_warehouse_encrypted()
     _clear_generated(DEMO_RAW)
     generate("township", DEMO_SEED, DEMO_MONTH, DEMO_RAW)
+    print(f"示例数据库使用示例密钥 {key_file}（仅用于示例，真实数据请用 dibao key init 创建自己的密钥）")
     print(f"示例数据已生成：{DEMO_RAW}")
     return _reconcile(DEMO_MONTH, config=DEMO_CONFIG, inputs=None, out=args.out, db=None)
+
+
+def _demo_warehouse_encrypted() -> None:
+    """A demo warehouse left plaintext by an earlier version is encrypted with the demo key."""
+    from flows.config import load_settings
+    from flows.keys import warehouse_key
+    from flows.migrate import is_encrypted, migrate_to_encrypted
+
+    db = load_settings(DEMO_CONFIG).warehouse
+    if db.exists() and not is_encrypted(db):
+        migrate_to_encrypted(db, warehouse_key())
 
 
 def _path_overrides(args, settings) -> dict[str, list[str]] | None:
@@ -299,9 +354,23 @@ class RunCancelled(KeyboardInterrupt):
     """Ctrl-C or SIGTERM: unwinds the run like Ctrl-C (Prefect records it as crashed)."""
 
 
+def check_warehouse_key(db: Path) -> None:
+    """Stop before any work (and before Prefect starts) when the key is missing or wrong."""
+    from flows import warehouse
+    from flows.keys import warehouse_key
+
+    warehouse_key()
+    if db.exists():
+        warehouse.connect(db, read_only=True).close()
+
+
 def _reconcile(month: str, *, config, inputs, out, db) -> int:
     import signal
 
+    from flows.config import load_settings
+
+    # Before Prefect is even imported: a missing or wrong key fails in a second.
+    check_warehouse_key(Path(db) if db else load_settings(config).warehouse)
     from flows.errors import RunStepError
     from flows.faults import RunFault, explain
     from flows.lifetime import start_prefect_server

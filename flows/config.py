@@ -88,6 +88,7 @@ class Settings:
     prefect_home: Path
     mask_ids: bool
     no_exception_sheet: bool
+    protect_workbooks: bool
     reporting_unit: str
     suspect_min_probability: float
     gradual_exit_months: int
@@ -137,6 +138,7 @@ def load_settings(path: Path | None = None) -> Settings:
         prefect_home=resolve(project.get("prefect_home", "data/prefect")),
         mask_ids=bool(report.get("mask_ids", True)),
         no_exception_sheet=bool(report.get("no_exception_sheet", True)),
+        protect_workbooks=bool(report.get("protect_workbooks", False)),
         reporting_unit=report.get("reporting_unit", "{township}民政和社会事务办"),
         suspect_min_probability=float(thresholds.get("suspect_min_probability", 0.95)),
         gradual_exit_months=int(thresholds.get("gradual_exit_months", 6)),

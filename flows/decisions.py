@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
-from flows import warehouse
+from flows import audit, warehouse
 from flows.reports.ledger_returns import ReturnedLedger, read_returned_ledger
 from flows.reports.ledgers import KIND_POVERTY_LEDGER
+from flows.reports.protection import decrypted, is_protected, village_passwords
 from flows.reports.returns import ReturnError, read_returned_workbook
 
 STATUS_OF_RESULT = {"属实": "confirmed", "不属实": "false_positive", "已处理": "resolved"}
@@ -40,18 +42,21 @@ def record_returns(db_path: Path, month: str, paths: list[Path]) -> list[ReturnO
         con = warehouse.connect(work)
         try:
             warehouse.ensure_schema(con)
+            passwords = village_passwords(con)
             for path in paths:
-                outcomes.append(_record_one(con, month, Path(path)))
+                outcomes.append(_record_one(con, month, Path(path), passwords))
+            audit.record_returns(con, month, outcomes, paths)
         finally:
             con.close()
     return outcomes
 
 
-def _record_one(con, month: str, path: Path) -> ReturnOutcome:
+def _record_one(con, month: str, path: Path, passwords: dict[str, str]) -> ReturnOutcome:
     try:
-        if workbook_kind(path) == KIND_POVERTY_LEDGER:
-            return _record_ledger(con, month, path, read_returned_ledger(path, expected_month=month))
-        sheet = read_returned_workbook(path, expected_month=month)
+        if workbook_kind(path, passwords) == KIND_POVERTY_LEDGER:
+            return _record_ledger(con, month, path,
+                                  read_returned_ledger(path, expected_month=month, passwords=passwords))
+        sheet = read_returned_workbook(path, expected_month=month, passwords=passwords)
     except ReturnError as exc:
         return ReturnOutcome(path.name, None, 0, str(exc))
     decisions = sheet.decisions
@@ -76,12 +81,15 @@ def _stamped(rows: pd.DataFrame, month: str, village: str, path: Path, sha256: s
                        source_file=path.name, file_sha256=sha256)
 
 
-def workbook_kind(path: Path) -> str | None:
+def workbook_kind(path: Path, passwords: dict[str, str] | None = None) -> str | None:
     """The `kind` our hidden _meta sheet declares, or None for any other file."""
     try:
+        content = Path(path).read_bytes()
+        if is_protected(content):
+            content = decrypted(path, content, passwords or {})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book = load_workbook(path, read_only=True)
+            book = load_workbook(io.BytesIO(content), read_only=True)
     except Exception:  # noqa: BLE001 - the full reader reports unreadable files in Chinese
         return None
     try:

@@ -117,9 +117,11 @@ def exclusive_run(plan: RunPlan):
                 faults.check_space(plan.db_path, plan.out_dir, [f for fs in plan.inputs.values() for f in fs])
                 staging_out = plan.out_dir.with_name(f".{plan.out_dir.name}.run-{os.getpid()}")
                 try:
-                    staging_out.mkdir(parents=True)
+                    staging_out.mkdir(parents=True, mode=0o700)
                     with warehouse.working_copy(plan.db_path, before_swap=keep_previous) as work_db:
                         yield work_db, staging_out
+                        owner_only(work_db)
+                    owner_only(staging_out)
                     _swap_folder(staging_out, plan.out_dir)
                 finally:
                     shutil.rmtree(staging_out, ignore_errors=True)
@@ -128,6 +130,18 @@ def exclusive_run(plan: RunPlan):
             if fault is None:
                 raise
             raise fault from None
+
+
+def owner_only(path: Path) -> None:
+    """Files 600 and folders 700, whatever the umask of the process that made them."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        for child in path.rglob("*"):
+            os.chmod(child, 0o700 if child.is_dir() else 0o600)
+        os.chmod(path, 0o700)
+    else:
+        os.chmod(path, 0o600)
 
 
 def _swap_folder(new: Path, target: Path) -> None:

@@ -15,7 +15,7 @@ configure()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from flows import console, pipeline, warehouse  # noqa: E402
+from flows import audit, console, pipeline, retention, warehouse  # noqa: E402
 from flows.reports import month as month_reports  # noqa: E402
 from flows.config import load_settings  # noqa: E402
 
@@ -59,10 +59,17 @@ def write_reports(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings
         return month_reports.write_all(work_db, out_dir, plan, settings, run_facts)
 
 
+@task(name="keep less", cache_policy=NO_CACHE)
+def forget_input_rows(work_db: Path) -> int:
+    return len(retention.forget_input_rows(work_db))
+
+
 @flow(name="monthly-reconciliation", flow_run_name="reconcile {month}", log_prints=False)
 def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[str, list[str]] | None = None,
-                           out: str | None = None, db: str | None = None) -> dict:
-    """Reconcile the roster of `month` against every configured registry."""
+                           out: str | None = None, db: str | None = None, keep_inputs: bool = False) -> dict:
+    """Reconcile the roster of `month` against every configured registry.  `keep_inputs`
+    keeps the month's staged rows for a step that follows (a county's cross-county apply
+    step, which forgets them itself)."""
     logger = get_run_logger()
     started_at = dt.datetime.now()
     settings = load_settings(Path(config) if config else None)
@@ -78,6 +85,9 @@ def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[s
             "started_at": started_at, "lineage": lineage, "rejects_by_file": rejects_by_file, "counts": counts,
             "source_health": source_health,
         })
+        audit.record_run(work_db, plan, work_out, lineage)
+        if not keep_inputs:
+            forget_input_rows(work_db)
     logger.info("month %s reconciled: %d files, %d exceptions, %d rejected values, %d warnings",
                 month, len(lineage), sum(counts.values()), record["rows_rejected"], len(record["warnings"]))
     return {**record, "out_dir": str(plan.out_dir), "db": str(plan.db_path)}

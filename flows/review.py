@@ -58,6 +58,8 @@ COLUMN_ZH = {
     "source": "数据源", "kind": "类别", "file": "文件", "sheets": "工作表数", "rows_read": "读入行数",
     "rows_rejected": "问题值数", "encoding": "编码", "sha256": "SHA-256",
     "column": "列", "reason": "原因", "values": "个数",
+    "recorded_at": "记录时间", "event": "事项", "os_user": "系统用户", "run_id": "运行编号", "path": "路径",
+    "outcome": "结果",
 }
 
 
@@ -73,6 +75,12 @@ def _query(db: Path | str, name: str, params: dict | None = None) -> pd.DataFram
         return warehouse.query_sql(con, f"review/{name}", params)
     finally:
         con.close()
+
+
+def audit_trail(db: Path | str, month: str | None = None) -> pd.DataFrame:
+    """Who ran, exported or imported which files, when (newest first); every month when
+    `month` is None."""
+    return _query(db, "audit_trail", {"month": month})
 
 
 # ---------------------------------------------------------------- paths and months

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from flows import engine, faults
+from flows import engine, faults, keys
 from flows.config import SQL_DIR
 from flows.errors import write_traceback
 
@@ -30,8 +30,54 @@ class WarehouseBusyError(RuntimeError):
     pass
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    return apply_engine_settings(engine.prepare(duckdb.connect(str(path), read_only=read_only)))
+WAREHOUSE_KEY = object()  # connect()'s default: the key from flows.keys
+CATALOG = "warehouse"
+
+
+def connect(path: Path | str, *, read_only: bool = False,
+            key: str | None | object = WAREHOUSE_KEY) -> duckdb.DuckDBPyConnection:
+    """A connection whose default database is the warehouse at `path`, encrypted with the
+    warehouse key (`key=None` opens a plaintext file: only `dibao key migrate` does)."""
+    if str(path) == ":memory:":            # a scratch database (unit tests): nothing at rest
+        return apply_engine_settings(engine.prepare(duckdb.connect(":memory:")))
+    path = Path(path)
+    if key is WAREHOUSE_KEY:
+        key = keys.warehouse_key()
+    con = engine.prepare(duckdb.connect(":memory:"))
+    options = ["read_only"] if read_only else []
+    if key is not None:
+        engine.load(con, "httpfs")  # DuckDB writes encrypted files securely only with httpfs loaded
+        options.append(f"encryption_key {sql_literal(key)}")
+        # Spilled intermediate results are rows of people too: encrypted, beside the warehouse.
+        con.execute("set temp_file_encryption = true")
+    con.execute(f"set temp_directory = {sql_literal(str(path.with_name('.' + path.name + '.tmp')))}")
+    try:
+        con.execute(f"attach {sql_literal(str(path))} as {CATALOG} ({', '.join(options)})" if options
+                    else f"attach {sql_literal(str(path))} as {CATALOG}")
+        con.execute(f"use {CATALOG}")
+    except duckdb.Error as exc:
+        con.close()
+        raise _open_error(path, str(exc), key is not None) from None
+    return apply_engine_settings(con)
+
+
+def sql_literal(text: str) -> str:
+    """A quoted SQL string, for the few statements that take no parameters (ATTACH)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _open_error(path: Path, message: str, with_key: bool) -> Exception:
+    """DuckDB's reason, in Chinese, saying what to do; never the key."""
+    if "Wrong encryption key" in message:
+        return keys.WarehouseKeyError(
+            f"数据库 {path} 的密钥不正确：请使用创建该数据库时的密钥（环境变量 {keys.KEY_ENV} "
+            f"或密钥文件 {keys.key_file()}）。数据库未做任何改动。")
+    if "without a key" in message:
+        return keys.WarehouseKeyError(f"数据库 {path} 已加密，需要密钥才能打开。")
+    if "is not encrypted" in message and with_key:
+        return keys.PlaintextWarehouseError(
+            f"数据库 {path} 尚未加密：请先运行 dibao key migrate --db {path} 将其转为加密数据库。")
+    return keys.WarehouseKeyError(f"无法打开数据库 {path}：{message.splitlines()[0][:200]}")
 
 
 _engine_settings = None   # flows.config.EngineSettings of this process's run, see use_engine

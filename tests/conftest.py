@@ -27,6 +27,9 @@ TEST_CONFIG.write_text(
 os.environ["DIBAO_CONFIG"] = str(TEST_CONFIG)
 os.environ["DIBAO_LOG_DIR"] = str(_WORLD / "logs")
 os.environ["PREFECT_HOME"] = str(_WORLD / "prefect")
+# The test world's warehouses are encrypted with a test key of their own, never a real one.
+os.environ["DIBAO_WAREHOUSE_KEY"] = "dibao-test-key-" + os.urandom(8).hex()
+os.environ["DIBAO_KEY_FILE"] = str(_WORLD / "no-key-file")
 
 
 @pytest.fixture(scope="session")

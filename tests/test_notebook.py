@@ -6,19 +6,19 @@
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 
-import duckdb
 import matplotlib
 import nbformat
 import pytest
 
 matplotlib.use("Agg")
 
-from flows import review  # noqa: E402
+from flows import review, warehouse  # noqa: E402
 from flows.config import PROJECT_ROOT  # noqa: E402
 from flows.normalize.ids import mask_id  # noqa: E402
 from helpers import (  # noqa: E402
@@ -74,7 +74,7 @@ def db(world) -> Path:
 
 
 def _direct(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = warehouse.connect(db, read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
@@ -266,3 +266,19 @@ def test_a_decision_from_the_notebook_dismisses_the_suspect(db, tmp_path):
     assert review.case_decisions(copy, case_id)[["result", "decided_by"]].values.tolist() == [["不属实", "analyst"]]
     shown = review.zh(review.top_suspects(copy, "2020-05", include_dismissed=True))
     assert shown["案件状态"].iloc[0] == "已核实不属实"
+
+
+def test_the_audit_trail_lists_every_file_each_run_read_and_wrote(db, world):
+    import getpass
+
+    trail = review.audit_trail(db)
+    assert set(trail["event"]) == {"run", "export"}
+    assert set(trail["month"]) == {"2020-04", "2020-05"} and set(trail["os_user"]) == {getpass.getuser()}
+    may = trail[trail["month"] == "2020-05"]
+    assert set(may.loc[may["event"] == "run", "file"]) == {"roster.csv", "deaths.csv", "population.csv"}
+    exported = may[may["event"] == "export"].set_index("file")
+    assert {"exceptions.csv", "run.json", "rejects.csv"} <= set(exported.index)
+    assert exported.loc["exceptions.csv", "sha256"] == hashlib.sha256(
+        (world / "out" / "2020-05" / "exceptions.csv").read_bytes()).hexdigest()
+    assert review.audit_trail(db, "2020-04")["month"].eq("2020-04").all()
+    assert "系统用户" in review.zh(trail).columns

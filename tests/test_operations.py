@@ -41,7 +41,7 @@ def run_month(tmp: Path, month: str, inputs: dict) -> dict:
 
 
 def cases(tmp: Path) -> dict:
-    con = duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True)
+    con = warehouse.connect(tmp / "warehouse.duckdb", read_only=True)
     try:
         rows = con.execute("select rule, person_key, status, first_seen_month, last_seen_month from cases").fetchall()
     finally:
@@ -68,7 +68,7 @@ def three_months(tmp_path_factory, prefect_harness):
     roster_4 = [r if r["姓名"] != "王伟" else member("王伟", C, household="H3") for r in roster_3]
     inputs_4 = write_month(tmp / "in4", roster_4, deaths, POPULATION)
     run_month(tmp, "2020-04", inputs_4)
-    suspect = next(case_id for case_id, in duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True).execute(
+    suspect = next(case_id for case_id, in warehouse.connect(tmp / "warehouse.duckdb", read_only=True).execute(
         "select case_id from cases where rule = 'DECEASED_SUSPECT'").fetchall())
     record_decision(tmp / "warehouse.duckdb", suspect, "不属实", "入户核实本人健在", month="2020-04", reviewer="analyst")
     history["2020-04"] = cases(tmp)
@@ -106,7 +106,7 @@ def test_rerunning_a_month_gives_identical_exceptions_and_case_states(three_mont
     after = pd.read_csv(tmp / "out" / "2020-05" / "exceptions.csv")
     pd.testing.assert_frame_equal(before, after)
     assert cases(tmp) == history["2020-05"]
-    con = duckdb.connect(str(tmp / "warehouse.duckdb"), read_only=True)
+    con = warehouse.connect(tmp / "warehouse.duckdb", read_only=True)
     try:
         per_month = dict(con.execute("select month, count(*) from exceptions group by month").fetchall())
         changes = con.execute("select sum(new_cases), sum(still_open), sum(resolved) from v_month_changes "

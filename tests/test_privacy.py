@@ -77,3 +77,45 @@ def test_no_id_or_name_in_prefect_state_or_console(run):
         leaked_names = [n for n in names if n in text]
         assert not leaked_ids, f"{len(leaked_ids)} ID numbers found in {where}"
         assert not leaked_names, f"{len(leaked_names)} names found in {where}: e.g. {leaked_names[:3]}"
+
+
+# Out-folder files that carry people by design (the office's own lists); everything else
+# in the out folder, and the warehouse, the logs and Prefect, must not show one in plain bytes.
+PEOPLE_LISTS = {"exceptions.csv", "exceptions.parquet", "rejects.csv"}
+
+
+def found_in(content: bytes, ids: set[str], names: set[str]) -> tuple[set[str], set[str]]:
+    """IDs and names readable in `content` (as UTF-8), found without one scan per person."""
+    import re
+
+    text = content.decode("utf-8", errors="ignore")
+    digits = {m.upper() for m in re.findall(r"(?=([0-9]{17}[0-9Xx]))", text)}
+    runs = re.findall(r"[\u3400-\u9fff·]{2,}", text)
+    pieces = {run[i:i + n] for run in runs for n in (2, 3, 4) for i in range(len(run) - n + 1)}
+    return digits & ids, pieces & names
+
+
+def test_no_id_or_name_in_the_warehouse_logs_or_other_out_files(run):
+    tmp, raw, ok, _, _ = run
+    ids, names = people_in(raw)
+    searched = [tmp / "w.duckdb", *(p for p in Path(os.environ["DIBAO_LOG_DIR"]).rglob("*") if p.is_file())]
+    searched += [p for p in (tmp / "out").rglob("*")
+                 if p.is_file() and p.suffix != ".xlsx" and p.name not in PEOPLE_LISTS]
+    assert any(p.name == "run.json" for p in searched)
+    for path in searched:
+        leaked_ids, leaked_names = found_in(path.read_bytes(), ids, names)
+        assert not leaked_ids, f"{len(leaked_ids)} ID numbers found in {path}"
+        assert not leaked_names, f"{len(leaked_names)} names found in {path}: e.g. {sorted(leaked_names)[:3]}"
+    # the search does find people where they are meant to be
+    assert found_in((tmp / "out" / "exceptions.csv").read_bytes(), ids, names) != (set(), set())
+
+
+def test_the_out_folder_and_the_warehouse_are_their_owners_only(run):
+    import stat
+
+    tmp = run[0]
+    assert stat.S_IMODE((tmp / "w.duckdb").stat().st_mode) == 0o600
+    out = tmp / "out"
+    for path in [out, *out.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+    assert not [p for p in tmp.iterdir() if p.name.startswith(".")]      # no working copy or temp folder left

@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 from openpyxl import load_workbook
 
+from flows import warehouse
 from helpers import POVERTY_HEADER, death, make_id, member, person, poor, write_csv
 from test_operations import run_month, write_month
 
@@ -44,7 +44,7 @@ def returns(db: Path, *paths: Path, month: str = MONTH) -> subprocess.CompletedP
 
 
 def decisions(db: Path) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = warehouse.connect(db, read_only=True)
     try:
         return con.execute("select case_id, result, decided_by, source_file from decisions order by case_id").fetchall()
     finally:
@@ -66,7 +66,7 @@ def returned(tmp_path_factory, prefect_harness):
     inputs["assistance"] = []
     run_month(tmp, MONTH, inputs)
     db = tmp / "warehouse.duckdb"
-    con = duckdb.connect(str(db), read_only=True)
+    con = warehouse.connect(db, read_only=True)
     case_of = dict(con.execute("select rule, case_id from exceptions where village = '天竺村'").fetchall())
     con.close()
     sheet = next((tmp / "out" / MONTH / "villages").glob("回龙镇_天竺村_异常核实表_*.xlsx"))
@@ -92,7 +92,7 @@ def test_rerun_keeps_decisions_and_does_not_resend_a_dismissed_case(returned):
     tmp, db, inputs, case_of, _, _, _ = returned
     run_month(tmp, MONTH, inputs)
     assert len(decisions(db)) == 2
-    con = duckdb.connect(str(db), read_only=True)
+    con = warehouse.connect(db, read_only=True)
     status = dict(con.execute("select case_id, status from cases").fetchall())
     con.close()
     assert status[case_of["DECEASED_PAID"]] == "confirmed"

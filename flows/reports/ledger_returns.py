@@ -48,7 +48,7 @@ class _Meta:
     ledgers: dict[str, str] = field(default_factory=dict)  # ledger_id → row sha256
 
 
-def read_returned_ledger(path: Path, *, expected_month: str) -> ReturnedLedger:
+def read_returned_ledger(path: Path, *, expected_month: str, passwords: dict[str, str] | None = None) -> ReturnedLedger:
     """Read one returned village ledger; raise ReturnError if any part of it cannot be used."""
     path = Path(path)
     parse_month(expected_month)
@@ -56,7 +56,7 @@ def read_returned_ledger(path: Path, *, expected_month: str) -> ReturnedLedger:
         content = path.read_bytes()
     except OSError:
         raise ReturnError(path, ["文件无法读取"]) from None
-    wb = open_workbook(path, content)
+    wb = open_workbook(path, content, passwords)
     meta = _read_meta(path, wb, expected_month)
     answers = _read_answers(path, wb, meta)
     return ReturnedLedger(

@@ -17,6 +17,7 @@ from flows import health, pipeline, warehouse
 from flows.config import Settings
 from flows.errors import sanitized
 from flows.reports.ledgers import write_poverty_ledgers
+from flows.reports.protection import protect_village_files
 from flows.reports.summary import write_township_summary
 from flows.reports.workbooks import write_village_workbooks
 from flows.rules import EXCEPTION_COLUMNS
@@ -48,6 +49,8 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
             warehouse.query_sql(con, "reports/township_summary", params),
             warehouse.query_sql(con, "reports/village_rule_counts", params),
             out_dir / "summary", plan.month, filled_on=today, warnings=warnings)
+        if settings.protect_workbooks:
+            protect_village_files(con, out_dir, plan.month)
         record = write_run_record(
             con, plan, out_dir, started_at=facts["started_at"], lineage=facts["lineage"],
             rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,

@@ -28,6 +28,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.reports.excel_style import month_label, parse_month
+from flows.reports.protection import decrypted, is_protected
 from flows.reports.workbooks import (
     CASE_ID_HEADER, FORMAT_VERSION, ID_HEADER, KIND_EXCEPTIONS, KIND_NO_EXCEPTIONS,
     META_SHEET, NAME_HEADER, REMARK_HEADER, RESULT_CHOICES, RESULT_HEADER, RULE_FAMILIES,
@@ -71,7 +72,7 @@ class _Meta:
     cases: dict[str, tuple[str, str]] = field(default_factory=dict)  # case_id → (family, sha)
 
 
-def read_returned_workbook(path: Path, *, expected_month: str) -> ReturnedSheet:
+def read_returned_workbook(path: Path, *, expected_month: str, passwords: dict[str, str] | None = None) -> ReturnedSheet:
     """Read one returned workbook; raise ReturnError if any part of it cannot be used."""
     path = Path(path)
     parse_month(expected_month)
@@ -79,7 +80,7 @@ def read_returned_workbook(path: Path, *, expected_month: str) -> ReturnedSheet:
         content = path.read_bytes()
     except OSError:
         raise ReturnError(path, ["文件无法读取"]) from None
-    wb = open_workbook(path, content)
+    wb = open_workbook(path, content, passwords)
     meta = _read_meta(path, wb, expected_month)
     decisions = pd.DataFrame(columns=list(DECISION_COLUMNS))
     if meta.values["kind"] == KIND_EXCEPTIONS:
@@ -94,7 +95,13 @@ def read_returned_workbook(path: Path, *, expected_month: str) -> ReturnedSheet:
     )
 
 
-def open_workbook(path: Path, content: bytes) -> Workbook:
+def open_workbook(path: Path, content: bytes, passwords: dict[str, str] | None = None) -> Workbook:
+    """The workbook in `content`; a password-protected one is opened with its village's password."""
+    if is_protected(content):
+        content = decrypted(path, content, passwords or {})
+        if content is None:
+            raise ReturnError(path, ["文件设有密码，但不是本乡镇下发的村（社区）密码能打开的，"
+                                     "请使用下发时的密码保存后重新报送"])
     try:
         with warnings.catch_warnings():
             # "Data Validation extension is not supported" etc. after Excel/WPS saves.

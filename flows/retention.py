@@ -1,0 +1,78 @@
+"""Keep less: after a successful run the warehouse forgets the month's copies of input rows.
+
+A run reads every roster, death and population row into raw_*, norm_* and stg_* tables;
+the rules need them, later months do not (each run rebuilds them from its own files).
+What stays is listed in KEPT_TABLES, with the reason.  The warehouse is then rewritten
+into a fresh file, so that the dropped rows do not linger in its free blocks.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from flows import keys, warehouse
+
+# Tables a run builds that later months, `dibao returns`, the notebook and the reports do
+# not read.  Each run rebuilds them from its own input files.
+INTERMEDIATE_PREFIXES = ("raw_", "norm_", "stg_", "suspect_")
+INTERMEDIATE_TABLES = ("rule_hits",)
+# Kept, and why (the README lists the same):
+KEPT_TABLES = {
+    "runs": "every run: lineage of the reconciliation itself",
+    "run_inputs": "file names and sha256 of every input, for audit",
+    "audit_trail": "who ran, imported or exported which files, when",
+    "source_deliveries": "rows per source and township: next month's source-health check compares with it",
+    "rejects": "the month's unreadable values, listed in rejects.csv and the notebook",
+    "exceptions": "every finding of every month: cases, returns, the notebook and the next month's sheets",
+    "cases": "a finding across months and its status, so a decision is not lost",
+    "decisions": "核实结果 from returned sheets and the notebook",
+    "ledger_entries": "stable 台账编号 of poverty-registry people",
+    "ledger_answers": "villages' answers on returned ledgers",
+    "stg_poverty": "narrowed to person_key, township, village, household_type: returned ledgers are checked against it",
+    "rule_catalogue": "rule names and order (no personal data)",
+}
+
+
+def forget_input_rows(db_path: Path) -> list[str]:
+    """Drop the run's intermediate tables and compact the file; returns the tables dropped."""
+    con = warehouse.connect(db_path)
+    try:
+        tables = warehouse.query_sql(con, "retention/warehouse_tables",
+                                     {"catalog": warehouse.CATALOG})["table_name"].tolist()
+        if "stg_poverty" in tables:
+            warehouse.run_sql(con, "retention/ledger_scope")
+        dropped = [t for t in tables if t != "stg_poverty"
+                   and (t.startswith(INTERMEDIATE_PREFIXES) or t in INTERMEDIATE_TABLES)]
+        for table in dropped:
+            con.execute(f'drop table "{table}"')
+    finally:
+        con.close()
+    compact(db_path)
+    return dropped
+
+
+def compact(db_path: Path) -> None:
+    """Rewrite the warehouse into a new file (same key) and put it in the old one's place:
+    DuckDB reuses freed blocks but does not wipe them."""
+    fresh = db_path.with_name(f".{db_path.name}.compact-{os.getpid()}")
+    _remove(fresh)
+    con = warehouse.connect(db_path)
+    try:
+        con.execute(f"attach {warehouse.sql_literal(str(fresh))} as fresh "
+                    f"(encryption_key {warehouse.sql_literal(keys.warehouse_key())})")
+        con.execute(f"copy from database {warehouse.CATALOG} to fresh")
+        con.execute("detach fresh")
+    except BaseException:
+        _remove(fresh)
+        raise
+    finally:
+        con.close()
+    os.replace(fresh, db_path)
+    _remove(db_path.with_name(db_path.name + ".wal"))
+
+
+def _remove(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()
