@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     returns.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     returns.set_defaults(handler=cmd_returns)
 
+    actions = commands.add_parser("actions", help="导入核实结果后，生成停发调整清单、告知书和督办清单")
+    actions.add_argument("--month", required=True, type=_month)
+    actions.add_argument("--db", type=Path)
+    actions.add_argument("--out", type=Path, help="输出目录（默认为该月的输出目录）")
+    actions.add_argument("--config", type=Path)
+    actions.set_defaults(handler=cmd_actions)
+
     serve = commands.add_parser("serve", help="按配置中的 cron 定时运行月度比对（Prefect serve）")
     serve.add_argument("--config", type=Path)
     serve.add_argument("--port", type=int, default=4200, help="未设置 PREFECT_API_URL 时本地 Prefect 服务器的端口")
@@ -134,6 +141,25 @@ def cmd_returns(args) -> int:
             print(f"已导入：{outcome.file}（{outcome.village}）核实结果 {outcome.recorded} 条")
     print(f"共 {len(outcomes)} 个文件，成功 {len(outcomes) - failed} 个，失败 {failed} 个")
     return 1 if failed else 0
+
+
+def cmd_actions(args) -> int:
+    from flows.config import load_settings
+    from flows.followup import refresh_after_returns
+    from flows.warehouse import WarehouseBusyError
+
+    settings = load_settings(args.config)
+    db = Path(args.db or settings.warehouse)
+    out = Path(args.out or settings.out_dir(args.month))
+    if not db.exists() or not out.is_dir():
+        raise UserFacingError(f"找不到{args.month}的比对结果（{db}、{out}）：请先运行 dibao run --month {args.month}")
+    try:
+        counts = refresh_after_returns(db, args.month, out, settings)
+    except WarehouseBusyError as exc:
+        raise UserFacingError(str(exc)) from None
+    print(f"停发调整清单 {counts['actions']} 个文件（{out / 'actions'}，仅限镇民政办使用），"
+          f"告知书 {counts['notices']} 个（{out / 'notices'}），督办清单 {counts['supervision']} 个（{out / 'summary'}）")
+    return 0
 
 
 def cmd_serve(args) -> int:

@@ -53,6 +53,16 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class FollowUpConfig:
+    """[follow_up]: escalation, and the office named on 告知书 (notices)."""
+    overdue_months: int = 2            # unanswered this many months → 逾期未核实
+    office_name: str = "{township}民政和社会事务办"
+    office_address: str = ""
+    office_phone: str = ""
+    review_days: int = 30              # 申请复核 within this many days of receiving the notice
+
+
+@dataclass(frozen=True)
 class Settings:
     config_path: Path
     config_sha256: str
@@ -71,6 +81,7 @@ class Settings:
     cron: str
     timezone: str
     sources: dict[str, SourceConfig] = field(default_factory=dict)
+    follow_up: FollowUpConfig = field(default_factory=lambda: FollowUpConfig())
 
     def out_dir(self, month: str) -> Path:
         return resolve(self.out_dir_pattern.format(month=month))
@@ -116,7 +127,24 @@ def load_settings(path: Path | None = None) -> Settings:
         cron=schedule.get("cron", "0 6 1 * *"),
         timezone=schedule.get("timezone", "Asia/Shanghai"),
         sources=sources,
+        follow_up=_follow_up(raw.get("follow_up", {}), path),
     )
+
+
+def _follow_up(spec: dict, path: Path) -> FollowUpConfig:
+    try:
+        config = FollowUpConfig(
+            overdue_months=int(spec.get("overdue_months", 2)),
+            office_name=str(spec.get("office_name", "{township}民政和社会事务办")),
+            office_address=str(spec.get("office_address", "")),
+            office_phone=str(spec.get("office_phone", "")),
+            review_days=int(spec.get("review_days", 30)),
+        )
+    except (TypeError, ValueError):
+        raise ConfigError(f"配置文件 {path} 的 [follow_up] 中 overdue_months、review_days 应为整数") from None
+    if config.overdue_months < 1 or config.review_days < 1:
+        raise ConfigError(f"配置文件 {path} 的 [follow_up] 中 overdue_months、review_days 应大于0")
+    return config
 
 
 def _read_toml(path: Path, depth: int = 0) -> tuple[dict, bytes]:

@@ -5,7 +5,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from flows import health, pipeline, warehouse
+from flows import followup, health, pipeline, warehouse
 from flows.config import Settings
 from flows.errors import sanitized
 from flows.reports.ledgers import write_poverty_ledgers
@@ -18,8 +18,10 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
     params = pipeline.rule_params(plan.month, settings, plan.run_id)
     con = warehouse.connect(work_db)
     try:
+        followup.follow_up_month(con, plan.month, settings)   # escalation raises severity: before the CSV
         exceptions = pipeline.write_machine_outputs(con, plan, out_dir)
         exceptions = exceptions.astype(object).where(exceptions.notna(), None)
+        exceptions["escalation"] = exceptions["case_id"].map(followup.escalation_notes(con, plan.month))
         for folder in ("villages", "summary", "ledgers"):      # a retried attempt starts clean
             shutil.rmtree(out_dir / folder, ignore_errors=True)
         villages = con.execute("select distinct township, village from stg_roster order by 1, 2").df()
@@ -39,11 +41,12 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
             warehouse.query_sql(con, "reports/township_summary", params),
             warehouse.query_sql(con, "reports/village_rule_counts", params),
             out_dir / "summary", plan.month, filled_on=today, warnings=warnings)
+        follow_up_files = followup.write_follow_up_files(con, out_dir, plan.month, settings)
         record = pipeline.write_run_record(
             con, plan, out_dir, started_at=facts["started_at"], lineage=facts["lineage"],
             rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,
             extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files),
-                               "ledgers": len(ledger_files)},
+                               "ledgers": len(ledger_files), **follow_up_files},
                    "source_health": facts["source_health"]["sources"], "warnings": warnings})
     finally:
         con.close()

@@ -44,6 +44,7 @@ RESULT_CHOICES = ("属实", "不属实", "已处理")
 RESULT_HEADER = "核实结果"
 REMARK_HEADER = "备注"
 PREVIOUS_HEADER = "上次核实"
+ESCALATION_HEADER = "督办"  # 已核实仍在发放 / 逾期未核实, with the earlier answer's month and source
 CASE_ID_HEADER = "核查编号"
 NAME_HEADER = "姓名"
 ID_HEADER = "身份证号"
@@ -91,7 +92,7 @@ FAMILY_COLUMNS: dict[str, tuple[str, ...]] = {
     "应保未保": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", ID_HEADER, "疑点类型", "疑点说明"),
 }
 _CENTERED = {"序号", CASE_ID_HEADER, ID_HEADER, "救助类型", "死亡日期", "已多发月数", RESULT_HEADER}
-_MIN_WIDTH = {"疑点说明": 30, REMARK_HEADER: 20, RESULT_HEADER: 10, PREVIOUS_HEADER: 10}
+_MIN_WIDTH = {"疑点说明": 30, ESCALATION_HEADER: 30, REMARK_HEADER: 20, RESULT_HEADER: 10, PREVIOUS_HEADER: 10}
 
 REQUIRED_COLUMNS = (
     "rule", "severity", "township", "village", "household_id", "name", "id_number",
@@ -250,7 +251,8 @@ def _write_family_sheet(ws: Worksheet, family: str, records: list[dict[str, Any]
                         header: _Header, mask_ids: bool) -> list[tuple[str, str, str]]:
     """One family's table; returns (case_id, family, row fingerprint) per row written."""
     has_previous = any(text_or_none(r["previous_result"]) for r in records)
-    columns = FAMILY_COLUMNS[family] + (RESULT_HEADER, REMARK_HEADER)
+    has_escalation = any(text_or_none(r.get("escalation")) for r in records)
+    columns = FAMILY_COLUMNS[family] + ((ESCALATION_HEADER,) if has_escalation else ()) + (RESULT_HEADER, REMARK_HEADER)
     if has_previous:
         columns += (PREVIOUS_HEADER,)
     n_columns = len(columns)
@@ -325,6 +327,7 @@ def _row_values(record: dict[str, Any], number: int, village: str, mask_ids: boo
         "多发金额（元）": _as_amount(record["amount_overpaid"]),
         "疑点说明": text_or_none(record["detail"]),
         PREVIOUS_HEADER: text_or_none(record["previous_result"]),
+        ESCALATION_HEADER: text_or_none(record.get("escalation")),
         # 核实结果 is left empty on purpose, even when last month's answer is known:
         # the village must look again, not confirm by default.
     }
