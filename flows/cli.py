@@ -71,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_argument("--config", type=Path)
     actions.set_defaults(handler=cmd_actions)
 
+    settle = commands.add_parser("settle", help="处理同一疑点的两个不同核实结果（核实结果冲突）")
+    settle.add_argument("--case", required=True, metavar="核查编号")
+    settle.add_argument("--result", required=True, choices=("属实", "不属实", "已处理"))
+    settle.add_argument("--remark")
+    settle.add_argument("--db", type=Path)
+    settle.add_argument("--config", type=Path)
+    settle.set_defaults(handler=cmd_settle)
+
     serve = commands.add_parser("serve", help="按配置中的 cron 定时运行月度比对（Prefect serve）")
     serve.add_argument("--config", type=Path)
     serve.add_argument("--port", type=int, default=4200, help="未设置 PREFECT_API_URL 时本地 Prefect 服务器的端口")
@@ -138,8 +146,14 @@ def cmd_returns(args) -> int:
             failed += 1
             print(f"未导入：{outcome.error}", file=sys.stderr)
         else:
-            print(f"已导入：{outcome.file}（{outcome.village}）核实结果 {outcome.recorded} 条")
-    print(f"共 {len(outcomes)} 个文件，成功 {len(outcomes) - failed} 个，失败 {failed} 个")
+            repeated = f"（另有 {outcome.repeated} 条此前已从该文件导入，未重复计入）" if outcome.repeated else ""
+            print(f"已导入：{outcome.file}（{outcome.village}）核实结果 {outcome.recorded} 条{repeated}")
+            _print_return_notes(outcome)
+    pending = sum(len(o.remarks_only) for o in outcomes)
+    conflicts = sum(len(o.conflicts) for o in outcomes)
+    print(f"共 {len(outcomes)} 个文件，成功 {len(outcomes) - failed} 个，失败 {failed} 个"
+          + (f"；待补核实结果 {pending} 条" if pending else "")
+          + (f"；核实结果冲突 {conflicts} 条（用 dibao settle 处理）" if conflicts else ""))
     return 1 if failed else 0
 
 
@@ -159,6 +173,34 @@ def cmd_actions(args) -> int:
         raise UserFacingError(str(exc)) from None
     print(f"停发调整清单 {counts['actions']} 个文件（{out / 'actions'}，仅限镇民政办使用），"
           f"告知书 {counts['notices']} 个（{out / 'notices'}），督办清单 {counts['supervision']} 个（{out / 'summary'}）")
+    return 0
+
+
+def _print_return_notes(outcome) -> None:
+    """Remarks without a result and conflicting answers: the office must see both."""
+    if outcome.remarks_only:
+        print(f"  填写了备注但未选择核实结果（已保存备注，下月表中显示，计为待补核实结果）："
+              f"核查编号 {'、'.join(outcome.remarks_only)}")
+    for line in outcome.conflicts:
+        print(f"  核实结果冲突，两个结果均未采用，请核实后用 dibao settle 确定：{line}")
+
+
+def cmd_settle(args) -> int:
+    from flows.config import load_settings
+    from flows.decisions import settle_conflict
+    from flows.warehouse import WarehouseBusyError
+
+    settings = load_settings(args.config)
+    db = Path(args.db or settings.warehouse)
+    if not db.exists():
+        raise UserFacingError(f"数据库 {db} 不存在")
+    try:
+        month = settle_conflict(db, args.case, args.result, args.remark or "")
+    except ValueError as exc:
+        raise UserFacingError(str(exc)) from None
+    except WarehouseBusyError as exc:
+        raise UserFacingError(str(exc)) from None
+    print(f"已确定核查编号 {args.case} 的核实结果为“{args.result}”（{month}核实表），冲突已处理")
     return 0
 
 

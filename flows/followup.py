@@ -50,6 +50,12 @@ def escalation_notes(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, st
     return {row.case_id: escalation_text(row._asdict()) for row in rows.itertuples(index=False)}
 
 
+def pending_remark_notes(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
+    """case_id → the text shown in 上次核实 for a case last answered with a 备注 only."""
+    rows = warehouse.query_sql(con, "reports/pending_remarks", {"month": month})
+    return {r.case_id: f"未选核实结果，备注：{r.remark}（待补核实结果）" for r in rows.itertuples(index=False)}
+
+
 def escalation_text(row: dict) -> str:
     if row["kind"] == "逾期未核实":
         return f"逾期未核实：已下发{row['months_since']}个月仍未填写核实结果，请立即核实"
@@ -73,14 +79,18 @@ def write_follow_up_files(con: duckdb.DuckDBPyConnection, out_dir: Path, month: 
     shutil.rmtree(out_dir / "actions", ignore_errors=True)
     shutil.rmtree(out_dir / "notices", ignore_errors=True)
     supervision = _plain(warehouse.query_sql(con, "reports/supervision_list", {"month": month}))
+    pending = _plain(warehouse.query_sql(con, "reports/pending_remarks", {"month": month}))
+    conflicts = _plain(warehouse.query_sql(con, "reports/open_conflicts"))
     actions = _plain(warehouse.query_sql(con, "actions/month_actions", {"month": month}))
     files = {
-        "supervision": write_supervision_lists(supervision, out_dir / "summary", month, mask_ids=settings.mask_ids),
+        "supervision": write_supervision_lists(supervision, out_dir / "summary", month, mask_ids=settings.mask_ids,
+                                               pending=pending, conflicts=conflicts),
         "actions": write_action_lists(actions, out_dir / "actions", month),
         "notices": write_notices(_plain(warehouse.query_sql(con, "actions/notice_households", {"month": month})),
                                  out_dir / "notices", month, settings.follow_up),
     }
-    return {name: len(paths) for name, paths in files.items()}
+    return {**{name: len(paths) for name, paths in files.items()},
+            "pending_results": len(pending), "open_conflicts": len(conflicts)}
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

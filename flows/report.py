@@ -22,6 +22,9 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
         exceptions = pipeline.write_machine_outputs(con, plan, out_dir)
         exceptions = exceptions.astype(object).where(exceptions.notna(), None)
         exceptions["escalation"] = exceptions["case_id"].map(followup.escalation_notes(con, plan.month))
+        remarks = followup.pending_remark_notes(con, plan.month)   # a 备注 without 核实结果 is shown again
+        exceptions["previous_result"] = [previous if previous is not None else remarks.get(case_id)
+                                         for previous, case_id in zip(exceptions["previous_result"], exceptions["case_id"])]
         for folder in ("villages", "summary", "ledgers"):      # a retried attempt starts clean
             shutil.rmtree(out_dir / folder, ignore_errors=True)
         villages = con.execute("select distinct township, village from stg_roster order by 1, 2").df()

@@ -45,16 +45,25 @@ def action_list_name(township: str, month: str, suffix: str = ".xlsx") -> str:
     return f"{safe_file_part(township)}_停发调整清单_{month}{suffix}"
 
 
-def write_supervision_lists(rows: pd.DataFrame, out_dir: Path, month: str, *, mask_ids: bool = True) -> list[Path]:
-    """One 督办清单 workbook per township with escalated cases, most months paid first."""
+PENDING_COLUMNS = ("序号", "村（社区）", "核查编号", "户编号", "姓名", "身份证号", "核实表月份", "备注（未选核实结果）", "报送文件")
+CONFLICT_COLUMNS = ("序号", "村（社区）", "核查编号", "核实表月份", "先录入的结果", "先录入的文件", "后报送的结果",
+                    "后报送的文件")
+
+
+def write_supervision_lists(rows: pd.DataFrame, out_dir: Path, month: str, *, mask_ids: bool = True,
+                            pending: pd.DataFrame | None = None, conflicts: pd.DataFrame | None = None) -> list[Path]:
+    """One 督办清单 workbook per township with escalated cases (most months paid first), and
+    sheets for 待补核实结果 (a 备注 without 核实结果) and unsettled 核实结果冲突 when there are any."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    pending = pending if pending is not None else pd.DataFrame(columns=["township"])
+    conflicts = conflicts if conflicts is not None else pd.DataFrame(columns=["township"])
+    townships = sorted(set(rows["township"]) | set(pending["township"]) | set(conflicts["township"]))
     written = []
-    for township, group in rows.groupby("township", sort=True):
+    for township in townships:
+        group = rows[rows["township"] == township]
         values = [{
             "村（社区）": r["village"], "核查编号": r["case_id"], "户编号": r["household_id"],
-            "户主姓名": r["head_name"], "姓名": r["name"],
-            "身份证号": mask_id(text_or_none(r["id_number"]), text_or_none(r["id_number_raw"])) if mask_ids
-            else (text_or_none(r["id_number"]) or text_or_none(r["id_number_raw"])),
+            "户主姓名": r["head_name"], "姓名": r["name"], "身份证号": _shown_id(r, mask_ids),
             "疑点类型": r["rule_name"], "督办类型": r["kind"],
             "核实表月份": month_label(r["confirmed_month"]) if text_or_none(r["confirmed_month"]) else None,
             "核实单位": r["confirmed_by"],
@@ -69,10 +78,34 @@ def write_supervision_lists(rows: pd.DataFrame, out_dir: Path, month: str, *, ma
         write_table(ws, f"{township}{month_label(month)}低保特困核查督办清单",
                     f"已核实仍在发放、逾期未核实的疑点，共{len(values)}条，按核实后发放月数从多到少排列，请逐条督办",
                     SUPERVISION_COLUMNS, values)
+        waiting = pending[pending["township"] == township]
+        if len(waiting):
+            write_table(wb.create_sheet("待补核实结果"), f"{township}{month_label(month)}待补核实结果",
+                        f"村（社区）只填写了备注、未选择核实结果的疑点，共{len(waiting)}条，请督促补填核实结果",
+                        PENDING_COLUMNS, [{
+                            "村（社区）": r["village"], "核查编号": r["case_id"], "户编号": r["household_id"],
+                            "姓名": r["name"], "身份证号": _shown_id(r, mask_ids),
+                            "核实表月份": month_label(r["remark_month"]), "备注（未选核实结果）": r["remark"],
+                            "报送文件": r["source_file"]} for r in waiting.to_dict("records")])
+        clashing = conflicts[conflicts["township"] == township]
+        if len(clashing):
+            write_table(wb.create_sheet("核实结果冲突"), f"{township}核实结果冲突（待处理）",
+                        f"同一疑点报送了不同的核实结果，共{len(clashing)}条，两个结果均未采用；"
+                        "请核实后用 dibao settle --case 核查编号 --result 结果 确定",
+                        CONFLICT_COLUMNS, [{
+                            "村（社区）": r["village"], "核查编号": r["case_id"], "核实表月份": month_label(r["month"]),
+                            "先录入的结果": r["result_a"], "先录入的文件": r["file_a"] or "系统录入",
+                            "后报送的结果": r["result_b"], "后报送的文件": r["file_b"]}
+                            for r in clashing.to_dict("records")])
         path = out_dir / supervision_list_name(township, month)
         wb.save(path)
         written.append(path)
     return written
+
+
+def _shown_id(r: dict[str, Any], mask_ids: bool) -> str | None:
+    id_number, raw = text_or_none(r["id_number"]), text_or_none(r["id_number_raw"])
+    return mask_id(id_number, raw) if mask_ids else (id_number or raw)
 
 
 def write_action_lists(actions: pd.DataFrame, out_dir: Path, month: str) -> list[Path]:

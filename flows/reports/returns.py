@@ -63,6 +63,8 @@ class ReturnedSheet:
     file_sha256: str
     decisions: pd.DataFrame
     kind: str = KIND_EXCEPTIONS  # KIND_NO_EXCEPTIONS for a signed 无异常确认表
+    remarks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(DECISION_COLUMNS)))
+    """Rows with a 备注 but no 核实结果 (same columns, result empty)."""
 
 
 @dataclass
@@ -84,13 +86,15 @@ def read_returned_workbook(path: Path, *, expected_month: str) -> ReturnedSheet:
     decisions = pd.DataFrame(columns=list(DECISION_COLUMNS))
     if meta.values["kind"] == KIND_EXCEPTIONS:
         decisions = _read_decisions(path, wb, meta)
+    answered = decisions["result"].notna()
     return ReturnedSheet(
         township=meta.values.get("township", ""),
         village=meta.values.get("village", ""),
         month=meta.values["month"],
         file_sha256=hashlib.sha256(content).hexdigest(),
-        decisions=decisions,
+        decisions=decisions[answered].reset_index(drop=True),
         kind=meta.values["kind"],
+        remarks=decisions[~answered].reset_index(drop=True),
     )
 
 
@@ -175,8 +179,11 @@ def _read_row(ws: Worksheet, family: str, row: int, col: dict[str, int], meta: _
     if row_fingerprint(case_id, shown_id, name) != meta.cases[case_id][1]:
         problems.append(f"{where}（核查编号{case_id}）的姓名或身份证号与下发时不一致，请勿修改这两列")
         return None
+    remark = cell_text(ws.cell(row, col[REMARK_HEADER]).value) or None
     if not result:
-        return None
+        # A remark without a result (此人已于3月去世) is not a decision, but it must not be lost.
+        return None if remark is None else {"case_id": case_id, "rule_family": family, "row": row,
+                                            "masked_id": shown_id, "result": None, "remark": remark}
     if result not in RESULT_CHOICES:
         problems.append(f"{where}（核查编号{case_id}）的核实结果不是“属实”“不属实”“已处理”之一")
         return None
@@ -186,7 +193,7 @@ def _read_row(ws: Worksheet, family: str, row: int, col: dict[str, int], meta: _
         "row": row,
         "masked_id": shown_id,
         "result": result,
-        "remark": cell_text(ws.cell(row, col[REMARK_HEADER]).value) or None,
+        "remark": remark,
     }
 
 
