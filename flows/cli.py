@@ -79,6 +79,16 @@ def _parser() -> argparse.ArgumentParser:
     settle.add_argument("--config", type=Path)
     settle.set_defaults(handler=cmd_settle)
 
+    recover = commands.add_parser("recover", help="登记多发资金追回金额，或说明原因后核销")
+    recover.add_argument("--case", required=True, metavar="核查编号")
+    recover.add_argument("--amount", required=True)
+    recover.add_argument("--date", type=_date, help="追回日期 YYYY-MM-DD（默认今天）")
+    recover.add_argument("--write-off", action="store_true", help="核销（须同时给出 --reason）")
+    recover.add_argument("--reason", default="")
+    recover.add_argument("--db", type=Path)
+    recover.add_argument("--config", type=Path)
+    recover.set_defaults(handler=cmd_recover)
+
     serve = commands.add_parser("serve", help="按配置中的 cron 定时运行月度比对（Prefect serve）")
     serve.add_argument("--config", type=Path)
     serve.add_argument("--port", type=int, default=4200, help="未设置 PREFECT_API_URL 时本地 Prefect 服务器的端口")
@@ -99,6 +109,15 @@ def _month(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为YYYY-MM-DD格式：{text!r}") from None
 
 
 def _clear_generated(folder: Path) -> None:
@@ -147,7 +166,8 @@ def cmd_returns(args) -> int:
             print(f"未导入：{outcome.error}", file=sys.stderr)
         else:
             repeated = f"（另有 {outcome.repeated} 条此前已从该文件导入，未重复计入）" if outcome.repeated else ""
-            print(f"已导入：{outcome.file}（{outcome.village}）核实结果 {outcome.recorded} 条{repeated}")
+            money = f"，追回金额 {outcome.recovered} 条" if outcome.recovered else ""
+            print(f"已导入：{outcome.file}（{outcome.village}）核实结果 {outcome.recorded} 条{money}{repeated}")
             _print_return_notes(outcome)
     pending = sum(len(o.remarks_only) for o in outcomes)
     conflicts = sum(len(o.conflicts) for o in outcomes)
@@ -201,6 +221,25 @@ def cmd_settle(args) -> int:
     except WarehouseBusyError as exc:
         raise UserFacingError(str(exc)) from None
     print(f"已确定核查编号 {args.case} 的核实结果为“{args.result}”（{month}核实表），冲突已处理")
+    return 0
+
+
+def cmd_recover(args) -> int:
+    from flows.config import load_settings
+    from flows.recovery import RecoveryError, record_recovery
+    from flows.warehouse import WarehouseBusyError
+
+    settings = load_settings(args.config)
+    db = Path(args.db or settings.warehouse)
+    if not db.exists():
+        raise UserFacingError(f"数据库 {db} 不存在")
+    try:
+        balance = record_recovery(db, args.case, args.amount, on=args.date, write_off=args.write_off,
+                                  reason=args.reason)
+    except (RecoveryError, WarehouseBusyError) as exc:
+        raise UserFacingError(str(exc)) from None
+    print(f"已登记核查编号 {args.case} 的{'核销' if args.write_off else '追回'} {args.amount} 元，未追回余额 {balance} 元"
+          "（追缴台账在下次运行或 dibao actions 时更新）")
     return 0
 
 

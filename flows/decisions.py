@@ -18,6 +18,7 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from flows import warehouse
+from flows.recovery import KIND_RECOVERED, append_events
 from flows.reports.ledgers import KIND_POVERTY_LEDGER, ReturnedLedger, read_returned_ledger
 from flows.reports.returns import ReturnError, read_returned_workbook
 
@@ -33,6 +34,7 @@ class ReturnOutcome:
     remarks_only: list[str] = field(default_factory=list)   # case_ids with a 备注 but no 核实结果
     conflicts: list[str] = field(default_factory=list)      # Chinese lines: case, both answers, both files
     repeated: int = 0                                        # answers already imported from this file
+    recovered: int = 0                                       # new 已追回金额 entries recorded
 
 
 def record_returns(db_path: Path, month: str, paths: list[Path]) -> list[ReturnOutcome]:
@@ -66,6 +68,10 @@ def _record_one(con, month: str, path: Path) -> ReturnOutcome:
                              f"{path.name}：核查编号 {'、'.join(unknown[:5])} 不属于{sheet.village}{month}的核实表，未导入任何结果")
     outcome = ReturnOutcome(path.name, sheet.village, 0, remarks_only=sorted(sheet.remarks["case_id"]))
     con.execute("begin transaction")
+    if not sheet.recoveries.empty:
+        outcome.recovered = append_events(con, sheet.recoveries.assign(
+            kind=KIND_RECOVERED, reason=None, recorded_by=sheet.village, recorded_at=dt.datetime.now(),
+            source_file=path.name, file_sha256=sheet.file_sha256))
     if not sheet.remarks.empty:
         remarks = _stamped(sheet.remarks[["case_id", "remark"]], month, sheet.village, path, sheet.file_sha256)
         _with_frame(con, "_remarks", remarks, "returns/record_remarks")

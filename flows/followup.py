@@ -39,7 +39,7 @@ def follow_up_month(con: duckdb.DuckDBPyConnection, month: str, settings: Settin
     params = follow_up_params(month, settings)
     steps = ["followup/clear_roster_month", "followup/snapshot_roster"] if snapshot_roster else []
     steps += ["followup/clear_escalations", "followup/escalate", "followup/escalate_severity",
-              "actions/open_actions", "actions/mark_done"]
+              "actions/open_actions", "actions/mark_done", "recovery/open_entries"]
     for name in steps:
         warehouse.run_sql(con, name, params)
 
@@ -74,7 +74,9 @@ def _month_zh(month: str | None) -> str:
 def write_follow_up_files(con: duckdb.DuckDBPyConnection, out_dir: Path, month: str, settings: Settings) -> dict:
     """督办清单 into summary/, the 停发/调整 lists into actions/, 告知书 into notices/."""
     from flows.reports.followup import write_action_lists, write_supervision_lists
+    from flows.recovery import balances
     from flows.reports.notices import write_notices
+    from flows.reports.recovery import write_recovery_ledgers
 
     shutil.rmtree(out_dir / "actions", ignore_errors=True)
     shutil.rmtree(out_dir / "notices", ignore_errors=True)
@@ -88,6 +90,7 @@ def write_follow_up_files(con: duckdb.DuckDBPyConnection, out_dir: Path, month: 
         "actions": write_action_lists(actions, out_dir / "actions", month),
         "notices": write_notices(_plain(warehouse.query_sql(con, "actions/notice_households", {"month": month})),
                                  out_dir / "notices", month, settings.follow_up),
+        "recovery": write_recovery_ledgers(_plain(balances(con, month)), out_dir / "summary", month),
     }
     return {**{name: len(paths) for name, paths in files.items()},
             "pending_results": len(pending), "open_conflicts": len(conflicts)}

@@ -8,6 +8,7 @@ from pathlib import Path
 from flows import followup, health, pipeline, warehouse
 from flows.config import Settings
 from flows.errors import sanitized
+from flows.recovery import balances
 from flows.reports.ledgers import write_poverty_ledgers
 from flows.reports.summary import write_township_summary
 from flows.reports.workbooks import write_village_workbooks
@@ -22,6 +23,8 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
         exceptions = pipeline.write_machine_outputs(con, plan, out_dir)
         exceptions = exceptions.astype(object).where(exceptions.notna(), None)
         exceptions["escalation"] = exceptions["case_id"].map(followup.escalation_notes(con, plan.month))
+        owed = balances(con, plan.month)   # a case with a recovery entry gets 已追回金额 columns
+        exceptions["recovery_balance"] = exceptions["case_id"].map(dict(zip(owed["case_id"], owed["balance"])))
         remarks = followup.pending_remark_notes(con, plan.month)   # a 备注 without 核实结果 is shown again
         exceptions["previous_result"] = [previous if previous is not None else remarks.get(case_id)
                                          for previous, case_id in zip(exceptions["previous_result"], exceptions["case_id"])]

@@ -218,3 +218,55 @@ def test_july_closes_the_loop_and_escalates_the_unanswered(months):
     assert [(r["姓名"], r["落实情况"]) for r in rows] == [("张三", "已落实（2020年7月起）")]
     longjing = sheet_rows(july / "villages" / "回龙镇_龙井村_异常核实表_2020-07.xlsx", "身份信息")
     assert longjing[0]["督办"].startswith("逾期未核实：已下发2个月")
+
+
+def test_recovery_balance_follows_recorded_recoveries_exactly(months):
+    from flows.recovery import RecoveryError, record_recovery
+
+    tmp, db, case, may, june, july, *_ = months
+    zhang = case["DECEASED_PAID", "张三"]
+    # overpaid up to the May confirmation: April and May (2 × 400); paid after it: June (1 × 400)
+    assert query(db, "select months_before, amount_before from recovery_entries where case_id = ?", [zhang]) == [
+        (2, 800)]
+    june_sheet = june / "villages" / "回龙镇_天竺村_异常核实表_2020-06.xlsx"
+    row = {r["核查编号"]: r for r in sheet_rows(june_sheet, "死亡疑点")}[zhang]
+    assert row["应追缴余额（元）"] == 1200
+    back = tmp / "back" / "天竺村6月.xlsx"
+    shutil.copy(june_sheet, back)
+    book = load_workbook(back)
+    ws = book["死亡疑点"]
+    header = [c.value for c in ws[3]]
+    line = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, header.index("核查编号") + 1).value == zhang)
+    ws.cell(line, header.index("已追回金额") + 1).value = 500
+    ws.cell(line, header.index("追回日期") + 1).value = "2020/6/20"
+    ws.cell(line, header.index("核实结果") + 1).value = "属实"
+    book.save(back)
+    first, second = record_returns(db, "2020-06", [back]), record_returns(db, "2020-06", [back])
+    assert (first[0].recovered, second[0].recovered) == (1, 0)      # the same file twice counts once
+
+    def balance() -> float:
+        from flows import warehouse
+        from flows.recovery import balances
+
+        con = warehouse.connect(db)
+        try:
+            owed = balances(con, "2020-07")
+        finally:
+            con.close()
+        return float(owed.set_index("case_id").loc[zhang, "balance"])
+
+    assert balance() == 700
+    with pytest.raises(RecoveryError, match="核销必须说明原因"):
+        record_recovery(db, zhang, 100, write_off=True)
+    with pytest.raises(RecoveryError, match="超过未追回余额"):
+        record_recovery(db, zhang, 701)
+    assert record_recovery(db, zhang, 300, write_off=True, reason="家属无力偿还，经镇政府研究同意") == 400
+    assert balance() == 400
+    refresh_after_returns(db, "2020-07", july, load_settings())
+    ledger = _rows(load_workbook(july / "summary" / "回龙镇_追缴台账_2020-07.xlsx").active)
+    by_case = {r["核查编号"]: r for r in ledger if r["核查编号"]}
+    entry = by_case[zhang]
+    assert (entry["核实前多发金额（元）"], entry["核实后仍发放月数"], entry["核实后多发金额（元）"]) == (800, 1, 400)
+    assert (entry["已追回（元）"], entry["已核销（元）"], entry["未追回余额（元）"]) == (500, 300, 400)
+    assert "追回500.00元（2020-06-20）" in entry["追缴记录"] and "核销300.00元" in entry["追缴记录"]
+    assert by_case[case["DECEASED_PAID", "李四"]]["未追回余额（元）"] == 350
