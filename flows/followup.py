@@ -86,7 +86,9 @@ def write_follow_up_files(con: duckdb.DuckDBPyConnection, out_dir: Path, month: 
     actions = _plain(warehouse.query_sql(con, "actions/month_actions", {"month": month}))
     files = {
         "supervision": write_supervision_lists(supervision, out_dir / "summary", month, mask_ids=settings.mask_ids,
-                                               pending=pending, conflicts=conflicts),
+                                               pending=pending, conflicts=conflicts,
+                                               timing=_plain(warehouse.query_sql(con, "reports/time_to_act",
+                                                                                 {"month": month}))),
         "actions": write_action_lists(actions, out_dir / "actions", month),
         "notices": write_notices(_plain(warehouse.query_sql(con, "actions/notice_households", {"month": month})),
                                  out_dir / "notices", month, settings.follow_up),

@@ -270,3 +270,16 @@ def test_recovery_balance_follows_recorded_recoveries_exactly(months):
     assert (entry["已追回（元）"], entry["已核销（元）"], entry["未追回余额（元）"]) == (500, 300, 400)
     assert "追回500.00元（2020-06-20）" in entry["追缴记录"] and "核销300.00元" in entry["追缴记录"]
     assert by_case[case["DECEASED_PAID", "李四"]]["未追回余额（元）"] == 350
+
+
+def test_time_to_act_per_village_and_township(months):
+    tmp, db, case, may, june, july, *_ = months
+    book = load_workbook(july / "summary" / "回龙镇_督办清单_2020-07.xlsx")
+    rows = {r["村（社区）"]: r for r in _rows(book["处理时效"])}
+    # 张三 died in March, found May (2), confirmed on the May sheet (0), stopped July (2);
+    # 李四 died in April, found May (1), confirmed May (0), stopped June (1); 王五 was denied.
+    for place in ("天竺村", "全镇合计"):
+        row = rows[place]
+        assert (row["发现的死亡（人）"], row["死亡→首次发现（月）"], row["发现→核实属实（月）"], row["核实→停发（月）"]) == \
+            (2, 1.5, 0, 1.5)
+        assert (row["待核实（人）"], row["已核实待停发（人）"]) == (0, 0)

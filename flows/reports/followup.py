@@ -46,18 +46,23 @@ def action_list_name(township: str, month: str, suffix: str = ".xlsx") -> str:
 
 
 PENDING_COLUMNS = ("序号", "村（社区）", "核查编号", "户编号", "姓名", "身份证号", "核实表月份", "备注（未选核实结果）", "报送文件")
+TIMING_COLUMNS = ("序号", "村（社区）", "发现的死亡（人）", "死亡→首次发现（月）", "发现→核实属实（月）",
+                  "核实→停发（月）", "待核实（人）", "已核实待停发（人）")
 CONFLICT_COLUMNS = ("序号", "村（社区）", "核查编号", "核实表月份", "先录入的结果", "先录入的文件", "后报送的结果",
                     "后报送的文件")
 
 
 def write_supervision_lists(rows: pd.DataFrame, out_dir: Path, month: str, *, mask_ids: bool = True,
-                            pending: pd.DataFrame | None = None, conflicts: pd.DataFrame | None = None) -> list[Path]:
+                            pending: pd.DataFrame | None = None, conflicts: pd.DataFrame | None = None,
+                            timing: pd.DataFrame | None = None) -> list[Path]:
     """One 督办清单 workbook per township with escalated cases (most months paid first), and
     sheets for 待补核实结果 (a 备注 without 核实结果) and unsettled 核实结果冲突 when there are any."""
     out_dir.mkdir(parents=True, exist_ok=True)
     pending = pending if pending is not None else pd.DataFrame(columns=["township"])
     conflicts = conflicts if conflicts is not None else pd.DataFrame(columns=["township"])
-    townships = sorted(set(rows["township"]) | set(pending["township"]) | set(conflicts["township"]))
+    timing = timing if timing is not None else pd.DataFrame(columns=["township"])
+    townships = sorted(set(rows["township"]) | set(pending["township"]) | set(conflicts["township"])
+                       | set(timing["township"]))
     written = []
     for township in townships:
         group = rows[rows["township"] == township]
@@ -97,10 +102,28 @@ def write_supervision_lists(rows: pd.DataFrame, out_dir: Path, month: str, *, ma
                             "先录入的结果": r["result_a"], "先录入的文件": r["file_a"] or "系统录入",
                             "后报送的结果": r["result_b"], "后报送的文件": r["file_b"]}
                             for r in clashing.to_dict("records")])
+        took = timing[timing["township"] == township]
+        if len(took):
+            write_table(wb.create_sheet("处理时效"), f"{township}截至{month_label(month)}死亡仍在保处理时效",
+                        "每名发现的死亡对象：从死亡到首次比对发现、从发现到村（社区）核实属实、从核实到停止发放"
+                        "各经过的月数（平均）；尚未走到的环节不计入平均，单列人数", TIMING_COLUMNS,
+                        [timing_row(r) for r in took.to_dict("records")])
         path = out_dir / supervision_list_name(township, month)
         wb.save(path)
         written.append(path)
     return written
+
+
+def timing_row(r: dict[str, Any]) -> dict[str, Any]:
+    """One village's (or, with village empty, the township's) months from death to stop."""
+    return {"村（社区）": r["village"] or "全镇合计", "发现的死亡（人）": int(r["deaths"]),
+            "死亡→首次发现（月）": _float(r["death_to_finding"]), "发现→核实属实（月）": _float(r["finding_to_confirmation"]),
+            "核实→停发（月）": _float(r["confirmation_to_stop"]), "待核实（人）": int(r["awaiting_confirmation"]),
+            "已核实待停发（人）": int(r["awaiting_stop"])}
+
+
+def _float(value: Any) -> float | None:
+    return None if text_or_none(value) is None else float(value)
 
 
 def _shown_id(r: dict[str, Any], mask_ids: bool) -> str | None:

@@ -5,7 +5,7 @@
 -- 逾期未核实: no effective 核实结果 at all, first issued $overdue_months or more months ago;
 --   months_since = months since first issued.
 -- Policy: 坚决防止低保对象去世后仍长时间发放救助金.
--- Inputs: exceptions, cases, v_effective_decisions, payment_rules.
+-- Inputs: exceptions, cases, v_effective_decisions, v_first_confirmations, payment_rules.
 -- Parameters: $month, $month_index, $overdue_months.
 insert into escalations
 with found as (
@@ -13,8 +13,14 @@ with found as (
     from exceptions e join cases c using (case_id)
     where e.month = $month
 ),
-decided as (
-    select * from v_effective_decisions where decided_month < $month
+decided as (   -- the effective answer; for a 属实, dated from its first confirmation
+    select v.case_id, v.result,
+           coalesce(f.confirmed_month, v.decided_month) as decided_month,
+           coalesce(f.confirmed_by, v.decided_by) as decided_by,
+           coalesce(f.confirmed_at, v.decided_at) as decided_at,
+           coalesce(f.confirmed_file, v.source_file) as source_file
+    from v_effective_decisions v left join v_first_confirmations f using (case_id)
+    where v.decided_month < $month
 ),
 final as (
     select $month as month, f.case_id,
