@@ -56,6 +56,15 @@ def pending_remark_notes(con: duckdb.DuckDBPyConnection, month: str) -> dict[str
     return {r.case_id: f"未选核实结果，备注：{r.remark}（待补核实结果）" for r in rows.itertuples(index=False)}
 
 
+def recovery_remarks(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
+    """township → the 追缴 totals stated in 附件4's 备注."""
+    totals = warehouse.query_sql(con, "recovery/township_totals", {"month": month})
+    return {r.township: (f"追缴{r.entries}户：应追缴{float(r.amount_before + r.amount_after):,.2f}元"
+                         f"（其中核实后仍发放{float(r.amount_after):,.2f}元），已追回{float(r.recovered):,.2f}元，"
+                         f"核销{float(r.written_off):,.2f}元，未追回{float(r.balance):,.2f}元")
+            for r in totals.itertuples(index=False)}
+
+
 def escalation_text(row: dict) -> str:
     if row["kind"] == "逾期未核实":
         return f"逾期未核实：已下发{row['months_since']}个月仍未填写核实结果，请立即核实"

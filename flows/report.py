@@ -43,8 +43,11 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
             ledger.astype(object).where(ledger.notna(), None), out_dir / "ledgers", plan.month,
             filled_on=today, mask_ids=settings.mask_ids) if len(ledger) else []
         warnings = facts["source_health"]["warnings"] + health.check_death_rates(con, plan.month)
+        stats = warehouse.query_sql(con, "reports/township_summary", params)
+        recovery = followup.recovery_remarks(con, plan.month)       # 附件4 备注 states the 追缴 totals
+        stats["remark"] = [recovery.get(t) for t in stats["township"]]
         summary_files = write_township_summary(
-            warehouse.query_sql(con, "reports/township_summary", params),
+            stats,
             warehouse.query_sql(con, "reports/village_rule_counts", params),
             out_dir / "summary", plan.month, filled_on=today, warnings=warnings)
         follow_up_files = followup.write_follow_up_files(con, out_dir, plan.month, settings)

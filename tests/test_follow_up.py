@@ -283,3 +283,11 @@ def test_time_to_act_per_village_and_township(months):
         assert (row["发现的死亡（人）"], row["死亡→首次发现（月）"], row["发现→核实属实（月）"], row["核实→停发（月）"]) == \
             (2, 1.5, 0, 1.5)
         assert (row["待核实（人）"], row["已核实待停发（人）"]) == (0, 0)
+
+
+def test_annex4_remark_states_the_recovery_totals(months):
+    tmp, db, case, may, june, *_ = months
+    ws = load_workbook(next((june / "summary").glob("回龙镇_城乡低保摸排处理汇总表_*.xlsx")))["附件4"]
+    remarks = [row[-1] for row in ws.iter_rows(min_row=5, values_only=True) if row[0] == "回龙镇"]
+    # June: 张三 800 before + 400 after, 李四 350; nothing recovered yet
+    assert remarks and remarks[0].startswith("追缴2户：应追缴1,550.00元（其中核实后仍发放400.00元），已追回0.00元")
