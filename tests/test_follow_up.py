@@ -291,3 +291,17 @@ def test_annex4_remark_states_the_recovery_totals(months):
     remarks = [row[-1] for row in ws.iter_rows(min_row=5, values_only=True) if row[0] == "回龙镇"]
     # June: 张三 800 before + 400 after, 李四 350; nothing recovered yet
     assert remarks and remarks[0].startswith("追缴2户：应追缴1,550.00元（其中核实后仍发放400.00元），已追回0.00元")
+
+
+def test_review_shows_recovery_totals_and_time_to_act(months):
+    import matplotlib
+
+    from flows import review
+
+    matplotlib.use("Agg")
+    tmp, db, *_ = months
+    totals = review.recovery_totals(db, "2020-06").iloc[0]
+    assert (totals["entries"], float(totals["amount_before"]), float(totals["amount_after"])) == (2, 1150, 400)
+    took = review.time_to_act(db, "2020-07")
+    assert took[took["village"].isna()]["deaths"].tolist() == [2]
+    assert review.plot_time_to_act(db, "2020-07").get_title()
