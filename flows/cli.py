@@ -79,6 +79,31 @@ def _parser() -> argparse.ArgumentParser:
     returns.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     returns.set_defaults(handler=cmd_returns)
 
+    actions = commands.add_parser("actions", help="导入核实结果后，生成停发调整清单、告知书和督办清单")
+    actions.add_argument("--month", required=True, type=_month)
+    actions.add_argument("--db", type=Path)
+    actions.add_argument("--out", type=Path, help="输出目录（默认为该月的输出目录）")
+    actions.add_argument("--config", type=Path)
+    actions.set_defaults(handler=cmd_actions)
+
+    settle = commands.add_parser("settle", help="处理同一疑点的两个不同核实结果（核实结果冲突）")
+    settle.add_argument("--case", required=True, metavar="核查编号")
+    settle.add_argument("--result", required=True, choices=("属实", "不属实", "已处理"))
+    settle.add_argument("--remark")
+    settle.add_argument("--db", type=Path)
+    settle.add_argument("--config", type=Path)
+    settle.set_defaults(handler=cmd_settle)
+
+    recover = commands.add_parser("recover", help="登记多发资金追回金额，或说明原因后核销")
+    recover.add_argument("--case", required=True, metavar="核查编号")
+    recover.add_argument("--amount", required=True)
+    recover.add_argument("--date", type=_date, help="追回日期 YYYY-MM-DD（默认今天）")
+    recover.add_argument("--write-off", action="store_true", help="核销（须同时给出 --reason）")
+    recover.add_argument("--reason", default="")
+    recover.add_argument("--db", type=Path)
+    recover.add_argument("--config", type=Path)
+    recover.set_defaults(handler=cmd_recover)
+
     serve = commands.add_parser("serve", help="按配置中的 cron 定时运行月度比对（Prefect serve）")
     serve.add_argument("--config", type=Path)
     serve.add_argument("--port", type=int, default=4200, help="未设置 PREFECT_API_URL 时本地 Prefect 服务器的端口")
@@ -135,6 +160,15 @@ def _month(text: str) -> str:
     return text
 
 
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为YYYY-MM-DD格式：{text!r}") from None
+
+
 def _clear_generated(folder: Path) -> None:
     """A second generation into the same folder must not leave the first one's files
     where the config's globs would pick them up."""
@@ -181,9 +215,82 @@ def cmd_returns(args) -> int:
             failed += 1
             print(f"未导入：{outcome.error}", file=sys.stderr)
         else:
-            print(f"已导入：{outcome.file}（{outcome.village}）核实结果 {outcome.recorded} 条")
-    print(f"共 {len(outcomes)} 个文件，成功 {len(outcomes) - failed} 个，失败 {failed} 个")
+            repeated = f"（另有 {outcome.repeated} 条此前已从该文件导入，未重复计入）" if outcome.repeated else ""
+            money = f"，追回金额 {outcome.recovered} 条" if outcome.recovered else ""
+            print(f"已导入：{outcome.file}（{outcome.village}）核实结果 {outcome.recorded} 条{money}{repeated}")
+            _print_return_notes(outcome)
+    pending = sum(len(o.remarks_only) for o in outcomes)
+    conflicts = sum(len(o.conflicts) for o in outcomes)
+    print(f"共 {len(outcomes)} 个文件，成功 {len(outcomes) - failed} 个，失败 {failed} 个"
+          + (f"；待补核实结果 {pending} 条" if pending else "")
+          + (f"；核实结果冲突 {conflicts} 条（用 dibao settle 处理）" if conflicts else ""))
     return 1 if failed else 0
+
+
+def cmd_actions(args) -> int:
+    from flows.config import load_settings
+    from flows.followup import refresh_after_returns
+    from flows.warehouse import WarehouseBusyError
+
+    settings = load_settings(args.config)
+    db = Path(args.db or settings.warehouse)
+    out = Path(args.out or settings.out_dir(args.month))
+    if not db.exists() or not out.is_dir():
+        raise UserFacingError(f"找不到{args.month}的比对结果（{db}、{out}）：请先运行 dibao run --month {args.month}")
+    try:
+        counts = refresh_after_returns(db, args.month, out, settings)
+    except WarehouseBusyError as exc:
+        raise UserFacingError(str(exc)) from None
+    print(f"停发调整清单 {counts['actions']} 个文件（{out / 'actions'}，仅限镇民政办使用），"
+          f"告知书 {counts['notices']} 个（{out / 'notices'}），督办清单 {counts['supervision']} 个（{out / 'summary'}）")
+    return 0
+
+
+def _print_return_notes(outcome) -> None:
+    """Remarks without a result and conflicting answers: the office must see both."""
+    if outcome.remarks_only:
+        print(f"  填写了备注但未选择核实结果（已保存备注，下月表中显示，计为待补核实结果）："
+              f"核查编号 {'、'.join(outcome.remarks_only)}")
+    for line in outcome.conflicts:
+        print(f"  核实结果冲突，两个结果均未采用，请核实后用 dibao settle 确定：{line}")
+
+
+def cmd_settle(args) -> int:
+    from flows.config import load_settings
+    from flows.decisions import settle_conflict
+    from flows.warehouse import WarehouseBusyError
+
+    settings = load_settings(args.config)
+    db = Path(args.db or settings.warehouse)
+    if not db.exists():
+        raise UserFacingError(f"数据库 {db} 不存在")
+    try:
+        month = settle_conflict(db, args.case, args.result, args.remark or "")
+    except ValueError as exc:
+        raise UserFacingError(str(exc)) from None
+    except WarehouseBusyError as exc:
+        raise UserFacingError(str(exc)) from None
+    print(f"已确定核查编号 {args.case} 的核实结果为“{args.result}”（{month}核实表），冲突已处理")
+    return 0
+
+
+def cmd_recover(args) -> int:
+    from flows.config import load_settings
+    from flows.recovery import RecoveryError, record_recovery
+    from flows.warehouse import WarehouseBusyError
+
+    settings = load_settings(args.config)
+    db = Path(args.db or settings.warehouse)
+    if not db.exists():
+        raise UserFacingError(f"数据库 {db} 不存在")
+    try:
+        balance = record_recovery(db, args.case, args.amount, on=args.date, write_off=args.write_off,
+                                  reason=args.reason)
+    except (RecoveryError, WarehouseBusyError) as exc:
+        raise UserFacingError(str(exc)) from None
+    print(f"已登记核查编号 {args.case} 的{'核销' if args.write_off else '追回'} {args.amount} 元，未追回余额 {balance} 元"
+          "（追缴台账在下次运行或 dibao actions 时更新）")
+    return 0
 
 
 def cmd_serve(args) -> int:

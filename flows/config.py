@@ -78,6 +78,16 @@ class EngineSettings:
 
 
 @dataclass(frozen=True)
+class FollowUpConfig:
+    """[follow_up]: escalation, and the office named on 告知书 (notices)."""
+    overdue_months: int = 2            # unanswered this many months → 逾期未核实
+    office_name: str = "{township}民政和社会事务办"
+    office_address: str = ""
+    office_phone: str = ""
+    review_days: int = 30              # 申请复核 within this many days of receiving the notice
+
+
+@dataclass(frozen=True)
 class Settings:
     config_path: Path
     config_sha256: str
@@ -99,6 +109,7 @@ class Settings:
     engine: EngineSettings = EngineSettings()
     backups_keep: int = 3        # verified previous warehouses kept ([backups] keep; 0 = none)
     backups_dir: Path | None = None   # [backups] folder; default <warehouse>.backups/ beside it
+    follow_up: FollowUpConfig = field(default_factory=lambda: FollowUpConfig())
 
     def out_dir(self, month: str) -> Path:
         return resolve(self.out_dir_pattern.format(month=month))
@@ -149,6 +160,7 @@ def load_settings(path: Path | None = None) -> Settings:
         engine=_engine(engine, path),
         backups_keep=_count(backups.get("keep", 3), "[backups] keep", path),
         backups_dir=resolve(backups["folder"]) if backups.get("folder") else None,
+        follow_up=_follow_up(raw.get("follow_up", {}), path),
     )
 
 
@@ -165,6 +177,22 @@ def _count(value, key: str, path: Path) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ConfigError(f"配置文件 {path} 中 {key} 应为不小于 0 的整数，实为 {value!r}")
     return value
+
+
+def _follow_up(spec: dict, path: Path) -> FollowUpConfig:
+    try:
+        config = FollowUpConfig(
+            overdue_months=int(spec.get("overdue_months", 2)),
+            office_name=str(spec.get("office_name", "{township}民政和社会事务办")),
+            office_address=str(spec.get("office_address", "")),
+            office_phone=str(spec.get("office_phone", "")),
+            review_days=int(spec.get("review_days", 30)),
+        )
+    except (TypeError, ValueError):
+        raise ConfigError(f"配置文件 {path} 的 [follow_up] 中 overdue_months、review_days 应为整数") from None
+    if config.overdue_months < 1 or config.review_days < 1:
+        raise ConfigError(f"配置文件 {path} 的 [follow_up] 中 overdue_months、review_days 应大于0")
+    return config
 
 
 def _read_toml(path: Path, depth: int = 0) -> tuple[dict, bytes]:

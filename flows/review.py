@@ -60,19 +60,23 @@ COLUMN_ZH = {
     "column": "列", "reason": "原因", "values": "个数",
     "recorded_at": "记录时间", "event": "事项", "os_user": "系统用户", "run_id": "运行编号", "path": "路径",
     "outcome": "结果",
+    "entries": "追缴户数", "amount_before": "核实前多发（元）", "amount_after": "核实后仍发放（元）",
+    "recovered": "已追回（元）", "written_off": "已核销（元）", "balance": "未追回余额（元）",
+    "deaths": "发现的死亡（人）", "death_to_finding": "死亡→发现（月）", "finding_to_confirmation": "发现→核实（月）",
+    "confirmation_to_stop": "核实→停发（月）", "awaiting_confirmation": "待核实（人）", "awaiting_stop": "已核实待停发（人）",
 }
 
 
 # ---------------------------------------------------------------- SQL
 
-def _query(db: Path | str, name: str, params: dict | None = None) -> pd.DataFrame:
-    """Run sql/review/<name>.sql on a read-only connection, closed afterwards."""
+def _query(db: Path | str, name: str, params: dict | None = None, *, folder: str = "review") -> pd.DataFrame:
+    """Run sql/<folder>/<name>.sql on a read-only connection, closed afterwards."""
     path = Path(db)
     if not path.exists():
         raise FileNotFoundError(f"找不到数据库 {path}，请先运行 dibao run 完成至少一个月的对账")
     con = warehouse.connect(path, read_only=True)
     try:
-        return warehouse.query_sql(con, f"review/{name}", params)
+        return warehouse.query_sql(con, f"{folder}/{name}", params)
     finally:
         con.close()
 
@@ -397,6 +401,42 @@ def plot_village_counts(db: Path | str, month: str, ax=None, *, top: int = 20):
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_title(f"{month} 各村异常" if chinese else f"Findings per village, {month}")
     ax.set_xlabel("人数" if chinese else "findings")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    return ax
+
+
+# ---------------------------------------------------------------- follow-up: recovery and time to act
+
+def recovery_totals(db: Path | str, month: str) -> pd.DataFrame:
+    """追缴 per township as of the month: owed before and after confirmation, recovered,
+    written off, outstanding (the figures in 附件4's 备注)."""
+    return _query(db, "township_totals", {"month": month}, folder="recovery")
+
+
+def time_to_act(db: Path | str, month: str) -> pd.DataFrame:
+    """Average months death → first finding → first confirmation → payment stopped, per
+    village and per township (village empty), deaths found up to the month."""
+    return _query(db, "time_to_act", {"month": month}, folder="reports")
+
+
+def plot_time_to_act(db: Path | str, month: str, ax=None):
+    """Horizontal stacked bars per village: the three waits, in months, end to end."""
+    chinese = _chinese_labels()
+    table = time_to_act(db, month)
+    villages = table[table["village"].notna()].iloc[::-1]
+    ax = _axes(ax, (8, max(2.5, 0.4 * len(villages) + 1.5)))
+    labels = [_place_label(v, chinese) for v in villages["village"]]
+    left = pd.Series(0.0, index=villages.index)
+    parts = (("death_to_finding", "死亡→发现", "#9e9e9e"), ("finding_to_confirmation", "发现→核实", "#ff7f0e"),
+             ("confirmation_to_stop", "核实→停发", "#d62728"))
+    for column, name_zh, colour in parts:
+        values = villages[column].astype(float).fillna(0)
+        ax.barh(labels, values, left=left, color=colour, label=name_zh if chinese else column.replace("_", " "))
+        left = left + values
+    ax.set_title(f"截至{month}死亡仍在保处理时效（月）" if chinese else f"Months from death to stop, to {month}")
+    ax.set_xlabel("月" if chinese else "months")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)

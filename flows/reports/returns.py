@@ -27,15 +27,18 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from flows.normalize.dates import parse_date
 from flows.reports.excel_style import month_label, parse_month
 from flows.reports.protection import decrypted, is_protected
 from flows.reports.workbooks import (
     CASE_ID_HEADER, FORMAT_VERSION, ID_HEADER, KIND_EXCEPTIONS, KIND_NO_EXCEPTIONS,
-    META_SHEET, NAME_HEADER, REMARK_HEADER, RESULT_CHOICES, RESULT_HEADER, RULE_FAMILIES,
+    META_SHEET, NAME_HEADER, RECOVERED_DATE_HEADER, RECOVERED_HEADER, REMARK_HEADER, RESULT_CHOICES,
+    RESULT_HEADER, RULE_FAMILIES,
     case_set_fingerprint, row_fingerprint,
 )
 
 DECISION_COLUMNS = ("case_id", "rule_family", "row", "masked_id", "result", "remark")
+RECOVERY_COLUMNS = ("case_id", "amount", "event_date")
 _HEADER_SEARCH_ROWS = 10  # the header is row 3 as written; allow a few inserted rows
 _MAX_LISTED_PROBLEMS = 20
 
@@ -64,6 +67,10 @@ class ReturnedSheet:
     file_sha256: str
     decisions: pd.DataFrame
     kind: str = KIND_EXCEPTIONS  # KIND_NO_EXCEPTIONS for a signed 无异常确认表
+    remarks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(DECISION_COLUMNS)))
+    """Rows with a 备注 but no 核实结果 (same columns, result empty)."""
+    recoveries: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(RECOVERY_COLUMNS)))
+    """已追回金额 (and 追回日期) filled in on rows that show a 应追缴余额."""
 
 
 @dataclass
@@ -83,15 +90,19 @@ def read_returned_workbook(path: Path, *, expected_month: str, passwords: dict[s
     wb = open_workbook(path, content, passwords)
     meta = _read_meta(path, wb, expected_month)
     decisions = pd.DataFrame(columns=list(DECISION_COLUMNS))
+    recoveries = pd.DataFrame(columns=list(RECOVERY_COLUMNS))
     if meta.values["kind"] == KIND_EXCEPTIONS:
-        decisions = _read_decisions(path, wb, meta)
+        decisions, recoveries = _read_decisions(path, wb, meta)
+    answered = decisions["result"].notna()
     return ReturnedSheet(
         township=meta.values.get("township", ""),
         village=meta.values.get("village", ""),
         month=meta.values["month"],
         file_sha256=hashlib.sha256(content).hexdigest(),
-        decisions=decisions,
+        decisions=decisions[answered].reset_index(drop=True),
         kind=meta.values["kind"],
+        remarks=decisions[~answered].reset_index(drop=True),
+        recoveries=recoveries,
     )
 
 
@@ -136,9 +147,11 @@ def _read_meta(path: Path, wb: Workbook, expected_month: str) -> _Meta:
     return meta
 
 
-def _read_decisions(path: Path, wb: Workbook, meta: _Meta) -> pd.DataFrame:
+def _read_decisions(path: Path, wb: Workbook, meta: _Meta) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Answered and remark-only rows (DECISION_COLUMNS), and 已追回金额 entries (RECOVERY_COLUMNS)."""
     problems: list[str] = []
     decisions: list[dict[str, Any]] = []
+    recoveries: list[dict[str, Any]] = []
     seen: dict[str, str] = {}  # case_id → where it was first seen
     for family in RULE_FAMILIES:
         if family not in wb.sheetnames:
@@ -149,13 +162,43 @@ def _read_decisions(path: Path, wb: Workbook, meta: _Meta) -> pd.DataFrame:
             problems.append(f"“{family}”表的表头被改动，找不到核查编号、姓名、身份证号、核实结果或备注列")
             continue
         header_row, col = columns
+        money = find_columns(ws, (CASE_ID_HEADER, RECOVERED_HEADER, RECOVERED_DATE_HEADER))
         for row in range(header_row + 1, ws.max_row + 1):
             decision = _read_row(ws, family, row, col, meta, seen, problems)
             if decision:
                 decisions.append(decision)
+            case_id = cell_text(ws.cell(row, col[CASE_ID_HEADER]).value)
+            if money and case_id in meta.cases:   # a row with other problems makes the file fail anyway
+                recovery = _read_recovery(ws, family, row, case_id, money[1], problems)
+                if recovery:
+                    recoveries.append(recovery)
     if problems:
         raise ReturnError(path, problems)
-    return pd.DataFrame(decisions, columns=list(DECISION_COLUMNS)).astype({"row": "int64"})
+    return (pd.DataFrame(decisions, columns=list(DECISION_COLUMNS)).astype({"row": "int64"}),
+            pd.DataFrame(recoveries, columns=list(RECOVERY_COLUMNS)))
+
+
+def _read_recovery(ws: Worksheet, family: str, row: int, case_id: str, col: dict[str, int],
+                   problems: list[str]) -> dict[str, Any] | None:
+    """已追回金额/追回日期 of a checked row, or None when the amount is blank."""
+    where = f"“{family}”表第{row}行（核查编号{case_id}）"
+    amount = cell_text(ws.cell(row, col[RECOVERED_HEADER]).value).removesuffix("元").replace(",", "")
+    if not amount:
+        return None
+    try:
+        value = round(float(amount), 2)
+    except ValueError:
+        problems.append(f"{where}的已追回金额不是数字")
+        return None
+    if value <= 0:
+        problems.append(f"{where}的已追回金额应大于0")
+        return None
+    raw_date = ws.cell(row, col[RECOVERED_DATE_HEADER]).value
+    on = raw_date.date() if hasattr(raw_date, "date") else parse_date(raw_date)
+    if cell_text(raw_date) and on is None:
+        problems.append(f"{where}的追回日期无法识别")
+        return None
+    return {"case_id": case_id, "amount": value, "event_date": on}
 
 
 def _read_row(ws: Worksheet, family: str, row: int, col: dict[str, int], meta: _Meta,
@@ -182,8 +225,11 @@ def _read_row(ws: Worksheet, family: str, row: int, col: dict[str, int], meta: _
     if row_fingerprint(case_id, shown_id, name) != meta.cases[case_id][1]:
         problems.append(f"{where}（核查编号{case_id}）的姓名或身份证号与下发时不一致，请勿修改这两列")
         return None
+    remark = cell_text(ws.cell(row, col[REMARK_HEADER]).value) or None
     if not result:
-        return None
+        # A remark without a result (此人已于3月去世) is not a decision, but it must not be lost.
+        return None if remark is None else {"case_id": case_id, "rule_family": family, "row": row,
+                                            "masked_id": shown_id, "result": None, "remark": remark}
     if result not in RESULT_CHOICES:
         problems.append(f"{where}（核查编号{case_id}）的核实结果不是“属实”“不属实”“已处理”之一")
         return None
@@ -193,7 +239,7 @@ def _read_row(ws: Worksheet, family: str, row: int, col: dict[str, int], meta: _
         "row": row,
         "masked_id": shown_id,
         "result": result,
-        "remark": cell_text(ws.cell(row, col[REMARK_HEADER]).value) or None,
+        "remark": remark,
     }
 
 

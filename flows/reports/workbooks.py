@@ -44,6 +44,10 @@ RESULT_CHOICES = ("属实", "不属实", "已处理")
 RESULT_HEADER = "核实结果"
 REMARK_HEADER = "备注"
 PREVIOUS_HEADER = "上次核实"
+BALANCE_HEADER = "应追缴余额（元）"   # shown, with the two input columns after it, once a case has a recovery entry
+RECOVERED_HEADER = "已追回金额"
+RECOVERED_DATE_HEADER = "追回日期"
+ESCALATION_HEADER = "督办"  # 已核实仍在发放 / 逾期未核实, with the earlier answer's month and source
 CASE_ID_HEADER = "核查编号"
 NAME_HEADER = "姓名"
 ID_HEADER = "身份证号"
@@ -68,7 +72,7 @@ FAMILY_COLUMNS: dict[str, tuple[str, ...]] = {
     "应保未保": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", ID_HEADER, "疑点类型", "疑点说明"),
 }
 _CENTERED = {"序号", CASE_ID_HEADER, ID_HEADER, "救助类型", "死亡日期", "已多发月数", RESULT_HEADER}
-_MIN_WIDTH = {"疑点说明": 30, REMARK_HEADER: 20, RESULT_HEADER: 10, PREVIOUS_HEADER: 10}
+_MIN_WIDTH = {"疑点说明": 30, ESCALATION_HEADER: 30, REMARK_HEADER: 20, RESULT_HEADER: 10, PREVIOUS_HEADER: 10}
 
 REQUIRED_COLUMNS = (
     "rule", "severity", "township", "village", "household_id", "name", "id_number",
@@ -227,7 +231,11 @@ def _write_family_sheet(ws: Worksheet, family: str, records: list[dict[str, Any]
                         header: _Header, mask_ids: bool) -> list[tuple[str, str, str]]:
     """One family's table; returns (case_id, family, row fingerprint) per row written."""
     has_previous = any(text_or_none(r["previous_result"]) for r in records)
-    columns = FAMILY_COLUMNS[family] + (RESULT_HEADER, REMARK_HEADER)
+    has_escalation = any(text_or_none(r.get("escalation")) for r in records)
+    has_recovery = any(text_or_none(r.get("recovery_balance")) for r in records)
+    columns = (FAMILY_COLUMNS[family] + ((ESCALATION_HEADER,) if has_escalation else ())
+               + ((BALANCE_HEADER, RECOVERED_HEADER, RECOVERED_DATE_HEADER) if has_recovery else ())
+               + (RESULT_HEADER, REMARK_HEADER))
     if has_previous:
         columns += (PREVIOUS_HEADER,)
     n_columns = len(columns)
@@ -244,7 +252,7 @@ def _write_family_sheet(ws: Worksheet, family: str, records: list[dict[str, Any]
             cell = write_cell(ws, row, col, values.get(name),
                               alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT,
                               number_format=_number_format(name))
-            if name in (RESULT_HEADER, REMARK_HEADER):
+            if name in (RESULT_HEADER, REMARK_HEADER, RECOVERED_HEADER, RECOVERED_DATE_HEADER):
                 cell.fill = INPUT_FILL
         written.append((values[CASE_ID_HEADER], family,
                         row_fingerprint(values[CASE_ID_HEADER], values[ID_HEADER], values[NAME_HEADER])))
@@ -310,13 +318,16 @@ def _row_values(record: dict[str, Any], number: int, village: str, mask_ids: boo
         "多发金额（元）": _as_amount(record["amount_overpaid"]),
         "疑点说明": text_or_none(record["detail"]),
         PREVIOUS_HEADER: text_or_none(record["previous_result"]),
+        ESCALATION_HEADER: text_or_none(record.get("escalation")),
+        BALANCE_HEADER: _as_amount(record.get("recovery_balance")),
         # 核实结果 is left empty on purpose, even when last month's answer is known:
         # the village must look again, not confirm by default.
     }
 
 
 def _number_format(header: str) -> str | None:
-    return {"死亡日期": DATE_FORMAT, "多发金额（元）": AMOUNT_FORMAT}.get(header)
+    return {"死亡日期": DATE_FORMAT, "多发金额（元）": AMOUNT_FORMAT, BALANCE_HEADER: AMOUNT_FORMAT,
+            RECOVERED_HEADER: AMOUNT_FORMAT, RECOVERED_DATE_HEADER: DATE_FORMAT}.get(header)
 
 
 def _as_date(value: Any) -> dt.date | str | None:

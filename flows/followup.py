@@ -1,0 +1,124 @@
+"""From finding to action: what a month's run (or `dibao actions` after the returns are in)
+does once the findings are known.
+
+The roster is kept per month (roster_months) so later months can see whether the office
+acted; confirmed cases still paid, and cases left unanswered too long, are escalated;
+every confirmed finding that changes a payment becomes a 停发/调整 action, marked done by
+the first later roster that shows it.  Case logic is SQL in sql/followup/ and sql/actions/;
+this module only runs it in order.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from flows import warehouse
+from flows.config import Settings
+from flows.normalize.dates import month_bounds
+
+ESCALATION_KINDS = ("已核实仍在发放", "逾期未核实")
+
+
+def follow_up_params(month: str, settings: Settings) -> dict:
+    first, _ = month_bounds(month)
+    return {
+        "month": month,
+        "month_index": first.year * 12 + first.month,
+        "overdue_months": settings.follow_up.overdue_months,
+        "dibao_standard": settings.dibao_standard_monthly,
+    }
+
+
+def follow_up_month(con: duckdb.DuckDBPyConnection, month: str, settings: Settings, *,
+                    snapshot_roster: bool = True) -> None:
+    """After a month's findings are in `exceptions`: keep the roster, escalate, and open and
+    close actions.  `snapshot_roster` is False when called after returns (no new roster)."""
+    params = follow_up_params(month, settings)
+    steps = ["followup/clear_roster_month", "followup/snapshot_roster"] if snapshot_roster else []
+    steps += ["followup/clear_escalations", "followup/escalate", "followup/escalate_severity",
+              "actions/open_actions", "actions/mark_done", "recovery/open_entries"]
+    for name in steps:
+        warehouse.run_sql(con, name, params)
+
+
+def escalation_notes(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
+    """case_id → the text shown in the village sheet's 督办 column."""
+    rows = warehouse.query_sql(con, "reports/supervision_list", {"month": month})
+    return {row.case_id: escalation_text(row._asdict()) for row in rows.itertuples(index=False)}
+
+
+def pending_remark_notes(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
+    """case_id → the text shown in 上次核实 for a case last answered with a 备注 only."""
+    rows = warehouse.query_sql(con, "reports/pending_remarks", {"month": month})
+    return {r.case_id: f"未选核实结果，备注：{r.remark}（待补核实结果）" for r in rows.itertuples(index=False)}
+
+
+def recovery_remarks(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
+    """township → the 追缴 totals stated in 附件4's 备注."""
+    totals = warehouse.query_sql(con, "recovery/township_totals", {"month": month})
+    return {r.township: (f"追缴{r.entries}户：应追缴{float(r.amount_before + r.amount_after):,.2f}元"
+                         f"（其中核实后仍发放{float(r.amount_after):,.2f}元），已追回{float(r.recovered):,.2f}元，"
+                         f"核销{float(r.written_off):,.2f}元，未追回{float(r.balance):,.2f}元")
+            for r in totals.itertuples(index=False)}
+
+
+def escalation_text(row: dict) -> str:
+    if row["kind"] == "逾期未核实":
+        return f"逾期未核实：已下发{row['months_since']}个月仍未填写核实结果，请立即核实"
+    when = pd.Timestamp(row["confirmed_at"]).strftime("%Y-%m-%d") if row["confirmed_at"] is not None else ""
+    source = row["confirmed_file"] or "系统录入"
+    return (f"已核实仍在发放：{_month_zh(row['confirmed_month'])}核实表经{row['confirmed_by']}核实为"
+            f"{row['confirmed_result']}（{source}，{when}录入），核实后又发放{row['months_since']}个月，请立即停发或调整")
+
+
+def _month_zh(month: str | None) -> str:
+    if not month:
+        return ""
+    return f"{int(month[:4])}年{int(month[5:7])}月"
+
+
+def write_follow_up_files(con: duckdb.DuckDBPyConnection, out_dir: Path, month: str, settings: Settings) -> dict:
+    """督办清单 into summary/, the 停发/调整 lists into actions/, 告知书 into notices/."""
+    from flows.reports.followup import write_action_lists, write_supervision_lists
+    from flows.recovery import balances
+    from flows.reports.notices import write_notices
+    from flows.reports.recovery import write_recovery_ledgers
+
+    shutil.rmtree(out_dir / "actions", ignore_errors=True)
+    shutil.rmtree(out_dir / "notices", ignore_errors=True)
+    supervision = _plain(warehouse.query_sql(con, "reports/supervision_list", {"month": month}))
+    pending = _plain(warehouse.query_sql(con, "reports/pending_remarks", {"month": month}))
+    conflicts = _plain(warehouse.query_sql(con, "reports/open_conflicts"))
+    actions = _plain(warehouse.query_sql(con, "actions/month_actions", {"month": month}))
+    files = {
+        "supervision": write_supervision_lists(supervision, out_dir / "summary", month, mask_ids=settings.mask_ids,
+                                               pending=pending, conflicts=conflicts,
+                                               timing=_plain(warehouse.query_sql(con, "reports/time_to_act",
+                                                                                 {"month": month}))),
+        "actions": write_action_lists(actions, out_dir / "actions", month),
+        "notices": write_notices(_plain(warehouse.query_sql(con, "actions/notice_households", {"month": month})),
+                                 out_dir / "notices", month, settings.follow_up),
+        "recovery": write_recovery_ledgers(_plain(balances(con, month)), out_dir / "summary", month),
+    }
+    return {**{name: len(paths) for name, paths in files.items()},
+            "pending_results": len(pending), "open_conflicts": len(conflicts)}
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def refresh_after_returns(db_path: Path, month: str, out_dir: Path, settings: Settings) -> dict:
+    """`dibao actions`: once a month's returns are in, open the actions they imply and write
+    the action lists and notices into that month's out folder."""
+    with warehouse.run_lock(db_path), warehouse.working_copy(db_path) as work:
+        con = warehouse.connect(work)
+        try:
+            warehouse.ensure_schema(con)
+            follow_up_month(con, month, settings, snapshot_roster=False)
+            return write_follow_up_files(con, out_dir, month, settings)
+        finally:
+            con.close()

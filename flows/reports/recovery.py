@@ -1,0 +1,61 @@
+"""The township 追缴台账: every recovery entry with what was overpaid before and after the
+confirmation, what was recovered or written off, the balance, and its history."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+
+from flows.reports.excel_style import HEADER_FONT, month_label, safe_file_part, text_or_none, write_cell
+from flows.reports.followup import write_table
+
+RECOVERY_COLUMNS = ("序号", "核查编号", "村（社区）", "户编号", "姓名", "月发放金额（元）", "核实月份",
+                    "核实前多发月数", "核实前多发金额（元）", "核实后仍发放月数", "核实后多发金额（元）",
+                    "已追回（元）", "已核销（元）", "未追回余额（元）", "追缴记录")
+_TOTALLED = ("核实前多发金额（元）", "核实后多发金额（元）", "已追回（元）", "已核销（元）", "未追回余额（元）")
+
+
+def recovery_ledger_name(township: str, month: str) -> str:
+    return f"{safe_file_part(township)}_追缴台账_{month}.xlsx"
+
+
+def write_recovery_ledgers(entries: pd.DataFrame, out_dir: Path, month: str) -> list[Path]:
+    """One 追缴台账 per township with recovery entries, with a 合计 row."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for township, group in entries.groupby("township", sort=True):
+        rows = [ledger_row(r) for r in group.to_dict("records")]
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "追缴台账"
+        totals = {c: round(sum(r[c] for r in rows), 2) for c in _TOTALLED}
+        write_table(ws, f"{township}{month_label(month)}低保特困多发资金追缴台账",
+                    f"共{len(rows)}户，应追缴{totals['核实前多发金额（元）'] + totals['核实后多发金额（元）']:.2f}元"
+                    f"（其中核实后仍发放{totals['核实后多发金额（元）']:.2f}元），已追回{totals['已追回（元）']:.2f}元，"
+                    f"已核销{totals['已核销（元）']:.2f}元，未追回余额{totals['未追回余额（元）']:.2f}元",
+                    RECOVERY_COLUMNS, rows)
+        total_row = 4 + len(rows)
+        write_cell(ws, total_row, 1, "合计", font=HEADER_FONT)
+        for column in _TOTALLED:
+            write_cell(ws, total_row, RECOVERY_COLUMNS.index(column) + 1, totals[column], font=HEADER_FONT)
+        path = out_dir / recovery_ledger_name(township, month)
+        wb.save(path)
+        written.append(path)
+    return written
+
+
+def ledger_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "核查编号": r["case_id"], "村（社区）": r["village"], "户编号": r["household_id"], "姓名": r["name"],
+        "月发放金额（元）": _money(r["monthly_amount"]), "核实月份": month_label(r["confirmed_month"]),
+        "核实前多发月数": int(r["months_before"]), "核实前多发金额（元）": _money(r["amount_before"]),
+        "核实后仍发放月数": int(r["months_after"]), "核实后多发金额（元）": _money(r["amount_after"]),
+        "已追回（元）": _money(r["recovered"]), "已核销（元）": _money(r["written_off"]),
+        "未追回余额（元）": _money(r["balance"]), "追缴记录": text_or_none(r["history"]),
+    }
+
+
+def _money(value: Any) -> float:
+    return 0.0 if text_or_none(value) is None else round(float(value), 2)
