@@ -102,8 +102,8 @@ def test_formula_payloads_are_written_as_text(tmp_path, payload):
     wb.save(tmp_path / "x.xlsx")
     cell = openpyxl.load_workbook(tmp_path / "x.xlsx").active["A1"]
     assert cell.data_type != "f"
-    # XML turns a bare CR into LF on reading; the text is otherwise untouched.
-    assert cell.value == payload.replace("\r", "\n")
+    # Some XML parsers turn a bare CR into LF on reading; the text is otherwise untouched.
+    assert cell.value in (payload, payload.replace("\r", "\n"))
     assert cell.quotePrefix
 
 
