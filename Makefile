@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-fast install benchmark clean
+.PHONY: demo test test-fast test-system install benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,11 @@ demo: $(STAMP)
 	$(BIN)/dibao demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not system"
+
+# Real Prefect servers and workers for several counties, and the fault battery (minutes each).
+test-system: $(STAMP)
+	$(BIN)/python -m pytest -m system
 
 # The unit layer only (no Prefect, no generated townships): under a minute, for while you work.
 test-fast: $(STAMP)

@@ -70,7 +70,7 @@ def county_reconciliation(month: str, county: str, city_config: str, step: str =
     result = monthly_reconciliation(
         month=month, config=str(this.config) if this.config else None,
         inputs=county_steps.run_inputs(this, settings, month), out=str(this.out_dir(month)), db=str(this.warehouse),
-        keep_inputs=True)   # the apply step needs the staged roster; it forgets the inputs afterwards
+        keep_inputs=True)   # the apply step (again, when another county is re-run) reads the staged roster
     keys = export_keys(city, county, month, result["run_id"])
     return {"county": county, "run_id": result["run_id"], "counts": result["counts"], **keys}
 

@@ -53,7 +53,18 @@ FAST_MODULES = {
 }
 
 
+# The system layer (`make test-system`): real Prefect servers and workers for several
+# counties, and the fault battery that kills and interrupts real CLI runs — each module
+# several minutes on this 2-core machine.  `make test` (CI) leaves them out to stay within
+# its time budget; run them before a release and after touching flows/city.py,
+# flows/counties/, flows/lifetime.py or flows/faults.py.
+SYSTEM_MODULES = {"test_city", "test_fault_battery"}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.module.__name__.rsplit(".", 1)[-1] not in FAST_MODULES:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module not in FAST_MODULES:
             item.add_marker(pytest.mark.slow)
+        if module in SYSTEM_MODULES:
+            item.add_marker(pytest.mark.system)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows import pipeline, retention, warehouse
+from flows import pipeline, warehouse
 from flows.reports import month as month_reports
 from flows.config import Settings, load_settings
 from flows.counties.config import CityConfig, CountyConfig
@@ -132,7 +132,6 @@ def apply_findings(city: CityConfig, county: CountyConfig, month: str) -> dict[s
         cross = {rule: int((findings["rule"] == rule).sum()) for rule in ("DUPLICATE_BENEFIT", "DECEASED_PAID")}
         new_record["cross_county"] = {"findings": cross, "applied_at": dt.datetime.now().isoformat(timespec="seconds")}
         (work_out / "run.json").write_text(json.dumps(new_record, ensure_ascii=False, indent=2), encoding="utf-8")
-        retention.forget_input_rows(work_db)
     townships.insert(0, "county", county.key)
     townships.to_parquet(folder / TOWNSHIPS, index=False)
     return cross
