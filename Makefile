@@ -19,10 +19,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/dibao demo
 
+# Both cores: one worker per core, each test module on one worker (its fixtures built once).
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not system"
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not system"
 
-# Real Prefect servers and workers for several counties, and the fault battery (minutes each).
+# Real Prefect servers and workers for several counties (minutes).
 test-system: $(STAMP)
 	$(BIN)/python -m pytest -m system
 
