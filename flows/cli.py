@@ -311,6 +311,11 @@ def cmd_city(args) -> int:
     if not args.month:
         print("错误：请用 --month YYYY-MM 指定比对月份", file=sys.stderr)
         return 2
+    if not args.pool:
+        # Every county's warehouse on this machine needs the key: say so once, before any county starts.
+        from flows.keys import warehouse_key
+
+        warehouse_key()
     result = run_city(args.month, args.config, counties=args.county or None, pool=args.pool)
     print(f"\n{result['month']} 多区县比对{'完成' if not result['missing'] else '未全部完成'}"
           f"（{'工作池 ' + args.pool + '，部署 ' + DEPLOYMENT if args.pool else '本机并行'}）")
