@@ -25,7 +25,8 @@ from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, SOURC
 from flows.matching.deceased import score_candidates
 from flows.normalize.dates import month_bounds
 from flows.rules import RULES
-from flows.sources.readers import SourceFileError, probe_source_file, read_source_file
+from flows.sources import ingest
+from flows.sources.readers import SourceFileError, probe_source_file
 from flows.sources.stage import REJECT_COLUMNS, empty_staged, raw_table, stage_source, staged_arrow
 
 
@@ -159,22 +160,22 @@ EXPECTED_ERRORS = (SourceFileError, warehouse.SqlError, warehouse.WarehouseBusyE
 
 @sanitized("读取数据", passthrough=EXPECTED_ERRORS)
 def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]:
-    """Read every input file into raw_<source> tables; returns one lineage record per file."""
+    """Read every input file into raw_<source> tables; returns one lineage record per file.
+    CSV goes through DuckDB's reader (a GB18030 file via a UTF-8 scratch copy beside the
+    working warehouse, deleted after), xlsx through python-calamine as Arrow tables."""
     lineage = []
     con = warehouse.connect(db_path)
     try:
         warehouse.ensure_schema(con)
         for name, files in plan.inputs.items():
             source = settings.sources[name]
-            read = [read_source_file(path, source.columns, REQUIRED_FIELDS[source.kind]) for path in files]
-            raw = raw_table(read)
-            warehouse.replace_table(con, f"raw_{name}", raw.astype(object).where(raw.notna(), None)
-                                    if not raw.empty else pd.DataFrame({"_file": pd.Series(dtype=str)}))
+            read = ingest.load_source(con, name, files, source.columns, REQUIRED_FIELDS[source.kind],
+                                      scratch=Path(db_path).parent)
             for file in read:
                 lineage.append({
-                    "source": name, "kind": source.kind, "file": file.path.name, "path": str(file.path),
-                    "sha256": file.sha256, "encoding": file.encoding, "sheets": len(file.sheets),
-                    "rows_read": file.rows,
+                    "source": name, "kind": source.kind, "file": file["path"].name, "path": str(file["path"]),
+                    "sha256": file["sha256"], "encoding": file["encoding"], "sheets": file["sheets"],
+                    "rows_read": file["rows_read"],
                 })
     finally:
         con.close()
