@@ -53,13 +53,13 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def run_template(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, **fragments: str) -> None:
+def run_template(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, /, **fragments: str) -> None:
     """Run sql/<name>.sql with `{fragment}`s filled in (identifiers and column lists that
     depend on a source's mapped fields) and values bound as $parameters."""
     text = warehouse.sql_text(name)
     text = text.format(**fragments) if fragments else text
     try:
-        con.execute(text, params or {})
+        con.execute(text, warehouse._used_params(text, params))
     except duckdb.Error as exc:
         raise warehouse._sql_error(name, exc) from None
 
