@@ -26,8 +26,8 @@ import pyarrow as pa
 
 from flows import warehouse
 from flows.errors import SourceFileError
-from flows.sources.readers import (HEADER_SCAN_ROWS, PROBE_BYTES, _find_header, _no_header, file_sha256,
-                                   header_key, read_source_file)
+from flows.sources.readers import (HEADER_SCAN_ROWS, PROBE_BYTES, _find_header, _no_header, _xlsx_grids,
+                                   cell_text, file_sha256, header_key)
 
 CSV_SUFFIXES = (".csv", ".txt")
 DECODE_BLOCK = 1 << 20
@@ -90,24 +90,48 @@ def _count(con, raw: str) -> int:
 # ---------------------------------------------------------------- xlsx
 
 def _load_xlsx(con, raw: str, path: Path, columns: dict[str, str], required: tuple[str, ...]) -> int:
-    source = read_source_file(path, columns, required)
+    """Every sheet whose header names the required fields, one Arrow table per sheet.
+    Python touches each mapped cell once, in a list comprehension: text cells pass as they
+    are (stripped in SQL by cell_text), only numbers and dates are formatted in Python."""
     fields = list(columns)
-    for sheet in source.sheets:
-        arrays = {f"f{i}": pa.array(sheet.cells[f].tolist(), pa.string()) for i, f in enumerate(fields)}
-        arrays["_row"] = pa.array(sheet.cells["_row"].tolist(), pa.int64())
-        arrays["_is_number"] = pa.array(sheet.numeric_cells["id_number"].tolist(), pa.bool_())
+    wanted = {field: header_key(header) for field, header in columns.items()}
+    sheets = 0
+    for sheet_name, grid in _xlsx_grids(path):
+        found = _find_header(grid, wanted, required)
+        if found is None:
+            continue
+        header_index, positions = found
+        body = grid[header_index + 1:]
+        arrays = {}
+        for i, field in enumerate(fields):
+            values = _column(body, positions.get(field))
+            arrays[f"f{i}"] = pa.array([v if v.__class__ is str or v is None else cell_text(v) for v in values],
+                                       pa.string())
+            if field == "id_number":
+                arrays["_is_number"] = pa.array([v.__class__ in (int, float) for v in values], pa.bool_())
+        first = header_index + 2
+        arrays["_row"] = pa.array(range(first, first + len(body)), pa.int64())
         con.register("_sheet_cells", pa.table(arrays))
         try:
-            _append(con, raw, "_sheet_cells", fields, path.name, sheet.sheet,
-                    row_expr="c._row", is_number="c._is_number")
+            _append(con, raw, "_sheet_cells", fields, path.name, sheet_name,
+                    row_expr="c._row", is_number="c._is_number", strip=True)
         finally:
             con.unregister("_sheet_cells")
-    return len(source.sheets)
+        sheets += 1
+    if not sheets:
+        raise _no_header(path, columns, required)
+    return sheets
+
+
+def _column(body: list[list[object]], index: int | None) -> list[object]:
+    if index is None:
+        return [None] * len(body)
+    return [row[index] if index < len(row) else None for row in body]
 
 
 def _append(con, raw: str, cells_table: str, fields: list[str], file: str, sheet: str, *,
-            row_expr: str, is_number: str = "false", row_join: str = "") -> None:
-    cells = [f"c.f{i}" for i in range(len(fields))]
+            row_expr: str, is_number: str = "false", row_join: str = "", strip: bool = False) -> None:
+    cells = [f"cell_text(c.f{i})" if strip else f"c.f{i}" for i in range(len(fields))]
     run_template(con, "sources/raw_rows", {"file": file, "sheet": sheet}, raw=raw, cells_table=cells_table,
                  fields=", ".join(cells), row_expr=row_expr, row_join=row_join, is_number=is_number,
                  filled=f"coalesce({', '.join(cells)}) is not null")
