@@ -170,7 +170,7 @@ def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]
         for name, files in plan.inputs.items():
             source = settings.sources[name]
             read = ingest.load_source(con, name, files, source.columns, REQUIRED_FIELDS[source.kind],
-                                      scratch=Path(db_path).parent)
+                                      scratch=Path(db_path))
             for file in read:
                 lineage.append({
                     "source": name, "kind": source.kind, "file": file["path"].name, "path": str(file["path"]),

@@ -92,7 +92,7 @@ def stage_all(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig], towns
             kept = _rejects(con, source, stage, index)
             _norm_rows(con, source, stage, kept, township_label)
         finally:
-            con.execute(f"drop table if exists {stage}")
+            con.execute(f"drop table if exists temp.{stage}")
 
 
 # ---------------------------------------------------------------- distinct-value maps
@@ -114,7 +114,8 @@ def _distinct(con, selects: list[str]) -> list:
 
 def _build_nfkc(con, sources: list[SourceConfig], text_fields: dict[str, list[str]]) -> dict[str, set[str]]:
     """_nfkc(raw, nfkc): values holding a character outside the SQL mapping; returns, per
-    source, the fields that have any (only those are joined)."""
+    source, the fields that have any (only those are joined), and as `field:plain` the
+    fields with no full-width character either (used as they are)."""
     import unicodedata
 
     found: dict[str, set[str]] = {s.name: set() for s in sources}
@@ -123,10 +124,13 @@ def _build_nfkc(con, sources: list[SourceConfig], text_fields: dict[str, list[st
         raw = ident(f"raw_{source.name}")
         for field in text_fields[source.name]:
             col = ident(field)
-            hits = _distinct(con, [f"select distinct {col} from {raw} where nfkc_unsafe({col})"])
+            hits, wide = con.execute(f"select list(distinct {col}) filter (where nfkc_unsafe({col})), "
+                                     f"coalesce(bool_or(nfkc_wide({col})), false) from {raw}").fetchone()
             if hits:
                 found[source.name].add(field)
                 values.update(hits)
+            elif not wide:
+                found[source.name].add(f"{field}{PLAIN}")   # nothing to map: the column as it is
     ordered = sorted(values)
     _register(con, "_nfkc", pa.table({"raw": pa.array(ordered, pa.string()),
                                       "nfkc": pa.array([unicodedata.normalize("NFKC", v) for v in ordered],
@@ -163,21 +167,26 @@ def _build_value_maps(con, sources: list[SourceConfig]) -> None:
     _map_table(con, "_sex", values["sex"], lambda v: (SEX_VALUES.get(_clean_text(v) or ""),), {"value": pa.string()})
 
 
+PLAIN = ":plain"
+
+
 def _nfkc_expr(field: str, with_map: set[str]) -> str:
     if field in with_map:
         return f"coalesce(m_{field}.nfkc, nfkc_fast(r.{ident(field)}))"
+    if field + PLAIN in with_map:
+        return f"r.{ident(field)}"
     return f"nfkc_fast(r.{ident(field)})"
 
 
 def _nfkc_joins(fields: set[str]) -> str:
-    return " ".join(f"left join _nfkc m_{f} on m_{f}.raw = r.{ident(f)}" for f in sorted(fields))
+    return " ".join(f"left join _nfkc m_{f} on m_{f}.raw = r.{ident(f)}" for f in sorted(fields) if PLAIN not in f)
 
 
 def _build_id_fallback(con, source: SourceConfig, with_map: set[str]) -> None:
     """_id_py_<source>: IDs whose cleaned text is not ASCII (a digit of another script,
     a letter NFKC/upper() turn into ASCII): normalize_id itself, once per distinct value."""
     table = f"_id_py_{source.name}"
-    rows = []
+    rows: list = []
     if "id_number" in source.columns:
         nfkc = _nfkc_expr("id_number", with_map)
         query = (f"select distinct r.id_number, r._id_number_is_number from {ident('raw_' + source.name)} r "
@@ -201,7 +210,7 @@ def _build_names(con, sources: list[SourceConfig], nfkc_fields: dict[str, set[st
     for source in sources:
         if "name" not in source.columns:
             continue
-        with_map = nfkc_fields[source.name] & {"name"}
+        with_map = nfkc_fields[source.name] & {"name", "name" + PLAIN}
         selects.append(f"select distinct name_clean({_nfkc_expr('name', with_map)}) as name "
                        f"from {ident('raw_' + source.name)} r {_nfkc_joins(with_map)}")
     names = sorted(n for n in _distinct(con, selects) if n is not None)
@@ -230,15 +239,18 @@ def _stage_source(con, source: SourceConfig, stage: str, with_map: set[str]) -> 
             table = {"month": "_month", "number": "_number", "sex": "_sex"}[kind]
             mapped.append(f"j_{f}.value as {value}")
             joins.append(f"left join {table} j_{f} on j_{f}.raw = c.{col}")
+    py = ident(f"_id_py_{source.name}")
+    if con.execute(f"select count(*) from {py}").fetchone()[0]:
+        id_py_join = f"left join {py} p on p.raw = c.id_number and p.from_number = c._id_number_is_number"
+    else:   # the usual case: every ID is ASCII once cleaned, so SQL decides all of them
+        id_py_join = f"left join {py} p on false"
     name = "name_clean(n_name)" if "name" in source.columns else "null::varchar"
     id_text = "id_text(n_id_number)" if "id_number" in source.columns else "null::varchar"
     run_template(
         con, "normalize/stage_source", stage=stage, raw=ident(f"raw_{source.name}"),
         nfkc_columns=", ".join(nfkc) or "null as _none", nfkc_joins=_nfkc_joins(with_map),
         name=name, id_text=id_text, cleaned_columns=", ".join(cleaned) or "null as _none2",
-        mapped_columns=(", " + ", ".join(mapped)) if mapped else "", id_py=ident(f"_id_py_{source.name}"),
-        id_raw="c.id_number" if "id_number" in source.columns else "null::varchar",
-        joins=" ".join(joins))
+        mapped_columns=(", " + ", ".join(mapped)) if mapped else "", id_py_join=id_py_join, joins=" ".join(joins))
 
 
 def _rejects(con, source: SourceConfig, stage: str, index: int) -> str:

@@ -66,7 +66,8 @@ def run_template(con: duckdb.DuckDBPyConnection, name: str, params: dict | None 
 
 def load_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], columns: dict[str, str],
                 required: tuple[str, ...], scratch: Path) -> list[dict]:
-    """Create raw_<name> from `files`; returns per file (path, sha256, encoding, sheets, rows)."""
+    """Create raw_<name> from `files`; returns per file (path, sha256, encoding, sheets, rows).
+    `scratch` is the working warehouse's path: a GB18030 file's UTF-8 copy is written beside it."""
     raw = ident(f"raw_{name}")
     fields = list(columns)
     run_template(con, "sources/cell_macros")
@@ -186,7 +187,9 @@ def _load_csv(con, raw: str, path: Path, columns: dict[str, str], required: tupl
             pass
         # Valid UTF-8 at the start only: the whole file is read as GB18030, as readers does.
         layout = csv_layout(path, columns, required, encoding="gb18030")
-    utf8 = scratch / f".{path.name}.{os.getpid()}.utf8.tmp"
+    # Named after the working warehouse (.<db>.run-<pid>…): a killed run's copy is cleared
+    # with the working copy by warehouse.clear_stale_copies.
+    utf8 = scratch.with_name(f"{scratch.name}.utf8-csv")
     try:
         _reencode(path, utf8, "gb18030")
         _read_csv(con, raw, path, utf8, layout, columns)

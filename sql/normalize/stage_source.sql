@@ -1,13 +1,15 @@
 -- stage_source: one source's raw_<source> rows normalised, raw and normalised side by
 -- side, with what its rejects and norm rows need.  One row per raw row (_pos = its place).
+-- A temporary table: it is read twice and dropped, and the warehouse's encrypted storage
+-- would double its cost (DuckDB spills it, encrypted, under memory_limit).
 -- Inputs: raw_<source>; the distinct-value maps _nfkc, _names, _dated, _month, _number,
 -- _sex, _id_py_<source> (flows/normalize/staging.py); _id_regions (every county code ever
 -- in use, python-stdnum's list with history).  Macros: normalize/macros.sql.
 -- Filled in by flows/normalize/staging.py: {stage}, {raw}, {nfkc_columns} (n_<field>, the
 -- NFKC form of each text field), {nfkc_joins}, {name}, {id_text}, {cleaned_columns}
--- (v_<field> of text fields), {id_py}, {id_raw}, {mapped_columns} and {joins} (v_<field>,
+-- (v_<field> of text fields), {id_py_join} (IDs normalised in Python, when any), {mapped_columns} and {joins} (v_<field>,
 -- p_<field> of dates, months, amounts and sex from their maps).
-create or replace table {stage} as
+create or replace temp table {stage} as
 with base as (
     select r.rowid as _pos, r.*, {nfkc_columns}
     from {raw} r {nfkc_joins}
@@ -23,7 +25,7 @@ statused as (
            p.sex as _py_sex, p.birth_date as _py_birth,
            id_status(c._id_t, c._id18, c._id_number_is_number, g.code is not null) as _sql_status
     from shaped c
-    left join {id_py} p on p.raw = {id_raw} and p.from_number = c._id_number_is_number
+    {id_py_join}
     left join _id_regions g on g.code = substr(c._id18, 1, 6)
 ),
 final as (
