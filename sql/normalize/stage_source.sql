@@ -20,11 +20,16 @@ cleaned as (
 shaped as (
     select *, case when id_shape_ok(_id_t) then id_upgrade(_id_t) end as _id18 from cleaned
 ),
+checked as (
+    select *, id_born(id_born_raw(_id18)) as _id_born, id_check(_id18) = substr(_id18, 18, 1) as _id_check_ok
+    from shaped
+),
 statused as (
     select c.*, p.raw as _py_raw, p.id_clean as _py_clean, p.id_number as _py_number, p.status as _py_status,
            p.sex as _py_sex, p.birth_date as _py_birth,
-           id_status(c._id_t, c._id18, c._id_number_is_number, g.code is not null) as _sql_status
-    from shaped c
+           id_status(c._id_t, c._id18, c._id_born, c._id_check_ok, c._id_number_is_number, g.code is not null)
+               as _sql_status
+    from checked c
     {id_py_join}
     left join _id_regions g on g.code = substr(c._id18, 1, 6)
 ),
@@ -36,7 +41,7 @@ final as (
            case when _py_raw is not null then _py_sex
                 when _sql_status = 'valid' then case when id_digit(_id18, 17) % 2 = 1 then '男' else '女' end end
                as _id_sex,
-           case when _py_raw is not null then _py_birth when _sql_status = 'valid' then id_born(_id18) end
+           case when _py_raw is not null then _py_birth when _sql_status = 'valid' then _id_born end
                as _id_birth_date
            {mapped_columns}
     from statused c
