@@ -246,7 +246,7 @@ def _read_csv(con, raw: str, path: Path, utf8: Path, layout: CsvLayout, columns:
             finally:
                 con.unregister("_csv_rows")
     finally:
-        con.execute("drop table if exists _csv_cells")
+        con.execute("drop table if exists temp._csv_cells")
 
 
 def _record_numbers(utf8: Path, layout: CsvLayout) -> list[int] | None:
