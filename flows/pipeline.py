@@ -23,10 +23,11 @@ from flows import faults, generations, health, warehouse
 from flows.errors import sanitized
 from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, SOURCE_KINDS, ConfigError, Settings
 from flows.matching.deceased import score_candidates
+from flows.normalize import staging
 from flows.normalize.dates import month_bounds
 from flows.rules import RULES
-from flows.sources.readers import SourceFileError, probe_source_file, read_source_file
-from flows.sources.stage import REJECT_COLUMNS, empty_staged, raw_table, stage_source, staged_arrow
+from flows.sources import ingest
+from flows.sources.readers import SourceFileError, probe_source_file
 
 
 def package_version() -> str:
@@ -159,22 +160,22 @@ EXPECTED_ERRORS = (SourceFileError, warehouse.SqlError, warehouse.WarehouseBusyE
 
 @sanitized("读取数据", passthrough=EXPECTED_ERRORS)
 def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]:
-    """Read every input file into raw_<source> tables; returns one lineage record per file."""
+    """Read every input file into raw_<source> tables; returns one lineage record per file.
+    CSV goes through DuckDB's reader (a GB18030 file via a UTF-8 scratch copy beside the
+    working warehouse, deleted after), xlsx through python-calamine as Arrow tables."""
     lineage = []
     con = warehouse.connect(db_path)
     try:
         warehouse.ensure_schema(con)
         for name, files in plan.inputs.items():
             source = settings.sources[name]
-            read = [read_source_file(path, source.columns, REQUIRED_FIELDS[source.kind]) for path in files]
-            raw = raw_table(read)
-            warehouse.replace_table(con, f"raw_{name}", raw.astype(object).where(raw.notna(), None)
-                                    if not raw.empty else pd.DataFrame({"_file": pd.Series(dtype=str)}))
+            read = ingest.load_source(con, name, files, source.columns, REQUIRED_FIELDS[source.kind],
+                                      scratch=Path(db_path))
             for file in read:
                 lineage.append({
-                    "source": name, "kind": source.kind, "file": file.path.name, "path": str(file.path),
-                    "sha256": file.sha256, "encoding": file.encoding, "sheets": len(file.sheets),
-                    "rows_read": file.rows,
+                    "source": name, "kind": source.kind, "file": file["path"].name, "path": str(file["path"]),
+                    "sha256": file["sha256"], "encoding": file["encoding"], "sheets": file["sheets"],
+                    "rows_read": file["rows_read"],
                 })
     finally:
         con.close()
@@ -189,40 +190,22 @@ STAGING_SQL = ("staging/stg_roster", "staging/stg_population", "staging/stg_deat
 
 @sanitized("数据标准化", passthrough=EXPECTED_ERRORS)
 def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int]:
-    """raw_<source> -> norm_<kind> -> stg_* tables, and rejects.  Returns rejects per file."""
+    """raw_<source> -> norm_<kind> -> stg_* tables, and rejects.  Returns rejects per file.
+    Set-wise in DuckDB (flows/normalize/staging.py); Python sees distinct values only."""
     con = warehouse.connect(db_path)
     try:
-        by_kind: dict[str, list[pd.DataFrame]] = {kind: [] for kind in SOURCE_KINDS}
-        rejects = []
-        for name in plan.inputs:
-            source = settings.sources[name]
-            raw = con.execute(f'select * from "raw_{name}"').df()
-            staged, rejected = stage_source(source, raw, township_label=settings.township_label)
-            by_kind[source.kind].append(staged)
-            rejects.append(rejected)
+        sources = [settings.sources[name] for name in plan.inputs]
+        staging.stage_all(con, sources, settings.township_label)
         for kind in (k for k, spec in SOURCE_KIND_SPECS.items() if spec.never_empty):
-            if not any(len(f) for f in by_kind[kind]):
+            if not con.execute(f"select count(*) from norm_{kind}").fetchone()[0]:
                 names = "、".join(p.name for n in plan.inputs if settings.sources[n].kind == kind for p in plan.inputs[n])
                 raise SourceFileError(f"{names} 中没有任何可用的数据行（表头已找到，但各行缺少姓名等必填项），"
                                       "请检查导出的文件是否完整。")
-        for kind, frames in by_kind.items():
-            frames = [f for f in frames if not f.empty] or [empty_staged(kind)]
-            combined = pd.concat(frames, ignore_index=True)
-            con.register("_staged", staged_arrow(combined))
-            con.execute(f"create or replace table norm_{kind} as select * from _staged")
-            con.unregister("_staged")
         for name in STAGING_SQL:
             warehouse.run_sql(con, name)
-        all_rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
-        all_rejects = all_rejects.astype({"row": "int64"}) if not all_rejects.empty else all_rejects
-        all_rejects.insert(0, "month", plan.month)
-        all_rejects.insert(0, "run_id", plan.run_id)
         con.execute("delete from rejects where month = ?", [plan.month])
-        if not all_rejects.empty:
-            con.register("_rejects", all_rejects.astype(object).where(all_rejects.notna(), None))
-            con.execute("insert into rejects by name select * from _rejects")
-            con.unregister("_rejects")
-        return all_rejects.groupby("file").size().to_dict() if not all_rejects.empty else {}
+        warehouse.run_sql(con, "normalize/insert_rejects", {"run_id": plan.run_id, "month": plan.month})
+        return dict(con.execute("select file, count(*) from _stage_rejects group by file").fetchall())
     finally:
         con.close()
 

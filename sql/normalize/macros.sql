@@ -1,0 +1,23 @@
+-- normalize_macros: the set-wise form of flows/normalize (ids.py, names.py, stage._clean_text).
+-- NFKC in SQL covers the characters registry files carry: nfkc_fast maps full-width ASCII
+-- (U+FF01-FF5E) and the ideographic space as NFKC does; every other character in
+-- nfkc_unsafe's complement is its own NFKC form (checked when this file was written).  A
+-- value with any other character is normalised in Python, once per distinct value
+-- (_nfkc, flows/normalize/staging.py).  WS is Python's \s (str.isspace()), spelled out
+-- because RE2's \s is ASCII only.  Each cleaning first asks whether there is anything to
+-- clean (most values have nothing: translate and regexp_replace cost far more than a match).
+-- Temporary macros: nothing is stored in the warehouse.
+create or replace temp macro nfkc_fast(x) as case when regexp_matches(x, '[\x{FF01}-\x{FF5E}\x{3000}]') then translate(x, '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　', '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~ ') else x end;
+create or replace temp macro nfkc_wide(x) as regexp_matches(x, '[\x{FF01}-\x{FF5E}\x{3000}]');
+create or replace temp macro nfkc_unsafe(x) as regexp_matches(x, '[^\x{9}\x{A}\x{D}\x{20}-\x{7E}\x{B7}\x{2014}\x{2022}\x{25A0}-\x{25A1}\x{25CB}\x{3000}-\x{3003}\x{3007}-\x{3011}\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{FF01}-\x{FF5E}]');
+create or replace temp macro text_clean(t) as case when regexp_matches(t, '[\t\n\x0B\f\r\x1C-\x1F \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]') then nullif(regexp_replace(regexp_replace(t, '[\t\n\x0B\f\r\x1C-\x1F \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]+', ' ', 'g'), '^ | $', '', 'g'), '') else nullif(t, '') end;
+create or replace temp macro name_clean(t) as case when regexp_matches(t, '[\t\n\x0B\f\r\x1C-\x1F \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{B7}\x{2022}\x{2027}\x{30FB}\x{FF0E}\x{2219}\x{22C5}\x{B8}\x{387}\x{318D}\x{119E}\x{2E31}\x{A78F}.\x{2022}]') then nullif(regexp_replace(regexp_replace(regexp_replace(t, '[\t\n\x0B\f\r\x1C-\x1F \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]+', '', 'g'), '[\x{B7}\x{2022}\x{2027}\x{30FB}\x{FF0E}\x{2219}\x{22C5}\x{B8}\x{387}\x{318D}\x{119E}\x{2E31}\x{A78F}.\x{2022}]', '·', 'g'), '^·+|·+$', '', 'g'), '') else nullif(t, '') end;
+create or replace temp macro id_text(t) as case when regexp_matches(t, '[a-z\t\n\x0B\f\r\x1C-\x1F \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\-_''"`]') then regexp_replace(upper(t), '[\t\n\x0B\f\r\x1C-\x1F \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\-_''"`]', '', 'g') else t end;
+create or replace temp macro id_non_ascii(t) as regexp_matches(t, '[^\x00-\x7F]');
+create or replace temp macro id_digit(s, i) as cast(substr(s, i, 1) as integer);
+create or replace temp macro id_check(s) as substr('10X98765432', 1 + (id_digit(s, 1) * 7 + id_digit(s, 2) * 9 + id_digit(s, 3) * 10 + id_digit(s, 4) * 5 + id_digit(s, 5) * 8 + id_digit(s, 6) * 4 + id_digit(s, 7) * 2 + id_digit(s, 8) * 1 + id_digit(s, 9) * 6 + id_digit(s, 10) * 3 + id_digit(s, 11) * 7 + id_digit(s, 12) * 9 + id_digit(s, 13) * 10 + id_digit(s, 14) * 5 + id_digit(s, 15) * 8 + id_digit(s, 16) * 4 + id_digit(s, 17) * 2) % 11, 1);
+create or replace temp macro id_shape_ok(t) as regexp_full_match(t, '\d{17}[\dX]|\d{15}');
+create or replace temp macro id_upgrade(t) as case when length(t) = 15 then substr(t, 1, 6) || '19' || substr(t, 7) || id_check(substr(t, 1, 6) || '19' || substr(t, 7)) else t end;
+create or replace temp macro id_born_raw(t18) as try_cast(substr(t18, 7, 4) || '-' || substr(t18, 11, 2) || '-' || substr(t18, 13, 2) as date);
+create or replace temp macro id_born(d) as case when d between date '1880-01-01' and current_date then d end;
+create or replace temp macro id_status(t, t18, born, check_ok, from_number, region_known) as case when t is null or t in ('', 'NAN', 'NONE', 'NULL') then 'empty' when (contains(t, 'E') or contains(t, '.')) and (regexp_full_match(t, '\d(\.\d+)?E\+?\d+') or regexp_full_match(t, '\d{15,18}\.0+')) then 'corrupted' when from_number and length(t) = 18 then 'corrupted' when t18 is null then case when length(t) in (15, 18) then 'bad_chars' else 'bad_length' end when born is null then 'bad_birth_date' when not region_known then 'unknown_region' when not check_ok then case when t18 like '%000' then 'corrupted' else 'bad_check_digit' end else 'valid' end;
