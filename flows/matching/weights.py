@@ -21,8 +21,11 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     "surname": {"same": (0.93, 0.01), "sound": (0.05, 0.003), "differs": (0.02, 0.99), "unknown": (1.0, 1.0)},
     "given": {"same": (0.75, 5e-4), "sound": (0.12, 5e-4), "unknown_syllable": (0.06, 5e-4),
               "one_char": (0.05, 0.005), "differs": (0.02, 0.99), "unknown": (1.0, 1.0)},
-    # A near ID is a typo of this person's; another valid ID is almost always someone else.
-    "id": {"near": (0.30, 1e-7), "conflict": (0.0002, 0.9), "unknown": (1.0, 1.0)},
+    # A near ID is a typo of this person's; another valid ID is someone else: an ID number
+    # never changes, and a typo that keeps the check digit valid yet changes two digits that
+    # are not a transposition is rarer than one in a million (a city's namesakes born the
+    # same day with their own IDs must not add up to a suspicion).
+    "id": {"near": (0.30, 1e-7), "conflict": (1e-6, 0.9), "unknown": (1.0, 1.0)},
     "sex": {"same": (0.98, 0.5), "differs": (0.02, 0.5), "unknown": (1.0, 1.0)},
     # The death record's 户籍地址: a recipient's own death is nearly always recorded at the
     # address the population registry holds for them, or at least in their village.

@@ -4,6 +4,7 @@
 --   surname same (after variant mapping) | sound (same syllable: homophone or pinyin) |
 --           differs | unknown (placeholder or missing)
 --   given   same | sound (same syllables, incl. a character written in pinyin) |
+--           unknown (missing, or placeholders only) |
 --           unknown_syllable (equal but for placeholders, which match any one syllable) |
 --           one_char (same length >= 2, one character and its sound differ) | differs
 --   id      near (one digit or two adjacent digits apart) | conflict (both valid, further
@@ -42,6 +43,9 @@ levels as (
         case when m_given = '' or d_given = '' then 'unknown'
              when m_given = d_given and not contains(m_given, '?') then 'same'
              when m_syl = d_syl and not list_contains(m_syl, '?') then 'sound'
+             -- a given name of placeholders only says nothing but its length
+             when list_bool_and(list_transform(m_syl, s -> s = '?'))
+                  or list_bool_and(list_transform(d_syl, s -> s = '?')) then 'unknown'
              -- both levels below need a syllable in common or a placeholder: a cheap test
              -- first, since most of the random pairs of u_sample_input share neither
              when not (list_has_any(m_syl, d_syl) or list_contains(m_syl, '?') or list_contains(d_syl, '?'))
