@@ -25,6 +25,9 @@ def generate(scale: str, seed: int, month: str, out_dir: Path) -> dict:
     population_rows, cremation_rows, poverty_rows, assistance_rows, truth_rows,
     uncovered_vulnerable_truth, and files (paths written, as str)."""
     out_dir = Path(out_dir)
+    if scale == "city":  # district by district, in worker processes (city.py)
+        from .city import generate_city
+        return generate_city(seed, month, out_dir)
     rng = np.random.default_rng(seed)
     run_month = Month.parse(month)
     world = build_world(scale)

@@ -26,7 +26,8 @@ from . import names
 from .faults import Ctx
 from .people import RECIPIENT, rename
 
-MAX_ROUNDS = 30
+# Crowded birth dates (1 January among the old) converge slowly: a district needs ~31.
+MAX_ROUNDS = 100
 log = logging.getLogger(__name__)
 
 
@@ -59,9 +60,10 @@ def _roster_side(ctx: Ctx) -> pd.DataFrame:
         columns={"birth_stated": "birth"})
     side = pd.concat([true, stated], ignore_index=True).drop_duplicates()
     side["birth"] = pd.to_datetime(side["birth"]).dt.normalize()
-    side["sur_key"] = p["sur_key"].to_numpy()[side["pid"]]
-    side["giv_key"] = p["giv_key"].to_numpy()[side["pid"]]
-    side["name"] = p["name"].to_numpy()[side["pid"]]
+    at = side["pid"].to_numpy()  # take first: converting a whole string column is slow
+    side["sur_key"] = p["sur_key"].iloc[at].to_numpy()
+    side["giv_key"] = p["giv_key"].iloc[at].to_numpy()
+    side["name"] = p["name"].iloc[at].to_numpy()
     return side
 
 
