@@ -113,12 +113,12 @@ def _workbook_content(path):
 def test_worker_processes_write_the_same_workbooks(tmp_path, exceptions, villages, monkeypatch):
     """A city's thousands of villages go to two worker processes; each workbook is the one
     a single process writes (a tiny threshold makes these three villages take that path)."""
-    from flows.reports import workbooks
+    from flows.reports import parallel
 
     one = write_village_workbooks(exceptions, tmp_path / "one", MONTH, villages=villages, filled_on=FILLED_ON,
                                   workers=1)
-    monkeypatch.setattr(workbooks, "PARALLEL_MIN_WORKBOOKS", 1)
-    monkeypatch.setattr(workbooks, "BATCH_VILLAGES", 1)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_WORKBOOKS", 1)
+    monkeypatch.setattr(parallel, "BATCH_SIZE", 1)
     two = write_village_workbooks(exceptions, tmp_path / "two", MONTH, villages=villages, filled_on=FILLED_ON,
                                   workers=2)
     assert [p.name for p in one] == [p.name for p in two] and len(one) == 3

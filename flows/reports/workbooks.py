@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.utils import get_column_letter
 
 from flows.normalize.ids import mask_id
+from flows.reports import parallel
 from flows.rules import RULE_FAMILIES, RULES
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
@@ -122,13 +123,6 @@ class _Header:
         return f"{self.township}{self.village}"
 
 
-# A pool costs ≈ 2-3 s to start (spawned workers import pandas and openpyxl) and a
-# village workbook 20-40 ms, so a township's dozen villages stay in one process.
-REPORT_WORKERS = 2
-PARALLEL_MIN_WORKBOOKS = 300
-BATCH_VILLAGES = 50
-
-
 def write_village_workbooks(
     exceptions: pd.DataFrame,
     out_dir: Path,
@@ -140,16 +134,15 @@ def write_village_workbooks(
     reporting_unit: str = "{township}民政和社会事务办",
     filled_on: dt.date,
     return_by: dt.date | None = None,
-    workers: int = REPORT_WORKERS,
+    workers: int = parallel.REPORT_WORKERS,
 ) -> list[Path]:
     """Write one 异常核实表 per village with exceptions (and, with `villages` and
     `no_exception_sheet`, one 无异常确认表 per village without); return the paths
     sorted by township and village.
 
-    With `workers` > 1 and at least PARALLEL_MIN_WORKBOOKS workbooks to write (a city's
-    thousands of villages), batches of villages go to that many worker processes; each
-    workbook is built exactly as in one process.  The villages' rows travel to the
-    workers through the pool's pipe, never through a file, a log or Prefect.
+    With `workers` > 1 and at least parallel.PARALLEL_MIN_WORKBOOKS workbooks to write
+    (a city's thousands of villages), batches of villages go to that many worker
+    processes (parallel.py); each workbook is built exactly as in one process.
 
     `filled_on` is the date the tables are issued (printed in 说明, kept in _meta);
     `return_by` is the deadline for sending them back, printed in 说明 when given.
@@ -176,10 +169,7 @@ def write_village_workbooks(
                "return_by": return_by}
     places = [(township, village, rows) for (township, village), rows in with_exceptions]
     places += [(township, village, None) for township, village in without]
-    if workers > 1 and len(places) >= PARALLEL_MIN_WORKBOOKS:
-        written = _write_in_processes(places, out_dir, month, options, workers)
-    else:
-        written = dict(_write_places(places, out_dir, month, options))
+    written = dict(parallel.run_batches(_write_places, places, out_dir, month, options, workers=workers))
     return [written[key] for key in sorted(written)]
 
 
@@ -198,20 +188,6 @@ def _write_places(places: list[tuple[str, str, pd.DataFrame | None]], out_dir: P
                                     return_by=options["return_by"]).save(path)
         written.append(((township, village), path))
     return written
-
-
-def _write_in_processes(places: list[tuple[str, str, pd.DataFrame | None]], out_dir: Path, month: str,
-                        options: dict[str, Any], workers: int) -> dict[tuple[str, str], Path]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    batches = [places[i:i + BATCH_VILLAGES] for i in range(0, len(places), BATCH_VILLAGES)]
-    # spawn, not fork: the flow's process holds Prefect's threads and DuckDB's
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        done = pool.map(_write_places, batches, [out_dir] * len(batches), [month] * len(batches),
-                        [options] * len(batches))
-        return {key: path for batch in done for key, path in batch}
 
 
 def with_place_labels(exceptions: pd.DataFrame) -> pd.DataFrame:
