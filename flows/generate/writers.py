@@ -184,7 +184,7 @@ def write_csv(path: Path, frame: pd.DataFrame, encoding: str) -> None:
 
 _ROSTER_STYLES = (
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
     '<fonts count="3"><font><sz val="11"/><name val="宋体"/></font>'
     '<font><b/><sz val="16"/><name val="宋体"/></font><font><b/><sz val="11"/><name val="宋体"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
