@@ -367,7 +367,9 @@ def cmd_demo(args) -> int:
     from flows.generate import generate
 
     from flows.keys import use_demo_key
+    from flows.lifetime import spawn_prefect_server
 
+    spawn_prefect_server()    # starts up while the sample township is generated
     key_file = use_demo_key()
     _demo_warehouse_encrypted()
     _clear_generated(DEMO_RAW)
@@ -414,8 +416,12 @@ def _path_overrides(args, settings) -> dict[str, list[str]] | None:
 
 def cmd_run(args) -> int:
     from flows.config import load_settings
+    from flows.lifetime import spawn_prefect_server
     from flows.pipeline import plan_run
 
+    # Prefect's server starts up (≈ 7 s) while the inputs are checked; a check that fails
+    # exits at once, and the server dies with this process.
+    spawn_prefect_server()
     settings = load_settings(args.config)
     inputs = _path_overrides(args, settings)
     # Paths, files and the month are checked before Prefect starts: a file that cannot be

@@ -67,9 +67,10 @@ class _TiedPopen(subprocess.Popen):
         super().__init__(*args, **kwargs)
 
 
-def start_prefect_server() -> None:
-    """Start Prefect's temporary server now, tied to this process; no-op when a server is
-    configured (PREFECT_API_URL or a profile) or off Linux."""
+def spawn_prefect_server() -> None:
+    """Launch Prefect's temporary server, tied to this process, without waiting for it:
+    its ≈ 7 s of start-up then overlap the CLI's own checks of the inputs.  No-op when a
+    server is configured (PREFECT_API_URL or a profile), when one is running, or off Linux."""
     if die_with_parent() is None or _configured_api_url():
         return
     from prefect.server.api import server as prefect_server
@@ -87,10 +88,51 @@ def start_prefect_server() -> None:
     # Prefect's client uses the instance registered under port None; Prefect's own test
     # harness substitutes its server the same way.
     instances = prefect_server.SubprocessASGIServer._instances
-    if instances.get(None) is None or not instances[None].running:
-        instances.pop(None, None)
-        server = TiedServer()
-        server.start()
+    if instances.get(None) is not None and instances[None].running:
+        return
+    instances.pop(None, None)
+    server = TiedServer()
+    server.port = server.find_available_port()
+    server.server_process = server._run_uvicorn_command()
+    _spawned.append(server)
+
+
+def start_prefect_server() -> None:
+    """Have Prefect's temporary server running (spawned now unless spawn_prefect_server
+    did it already) and answering /health, as Prefect's own SubprocessASGIServer.start()
+    waits for it; RuntimeError when it does not answer in time."""
+    if not _spawned:
+        spawn_prefect_server()
+    if not _spawned:
+        return
+    import atexit
+    import time
+
+    import httpx
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+    server = _spawned.pop()
+    server.running = True
+    atexit.register(server.stop)
+    deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+    with httpx.Client() as client:
+        while time.monotonic() < deadline:
+            if server.server_process.poll() == 3:     # the port was taken meanwhile
+                server.port = server.find_available_port()
+                server.server_process = server._run_uvicorn_command()
+                continue
+            try:
+                if client.get(f"{server.api_url}/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+    server.running = False
+    server.stop()
+    raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server.")
+
+
+_spawned: list = []
 
 
 def _configured_api_url() -> str | None:

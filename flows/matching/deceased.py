@@ -18,7 +18,7 @@ import duckdb
 from flows.matching.weights import PRIOR_WEIGHT, priors_table
 from flows.warehouse import query_sql, replace_table, run_sql
 
-U_SAMPLE_MEMBERS = 2000
+U_SAMPLE_MEMBERS = 1000
 U_SAMPLE_DEATHS = 1000
 SMALL_WORLD = 100
 

@@ -24,8 +24,10 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     # A near ID is a typo of this person's; another valid ID is almost always someone else.
     "id": {"near": (0.30, 1e-7), "conflict": (0.0002, 0.9), "unknown": (1.0, 1.0)},
     "sex": {"same": (0.98, 0.5), "differs": (0.02, 0.5), "unknown": (1.0, 1.0)},
-    # The death record's 户籍地址: a recipient's own death is nearly always at home.
-    "place": {"township": (0.90, 0.1), "district": (0.07, 0.4), "elsewhere": (0.03, 0.5), "unknown": (1.0, 1.0)},
+    # The death record's 户籍地址: a recipient's own death is nearly always recorded at the
+    # address the population registry holds for them, or at least in their village.
+    "place": {"address": (0.60, 0.001), "village": (0.25, 0.01), "township": (0.08, 0.1),
+              "district": (0.05, 0.4), "elsewhere": (0.02, 0.5), "unknown": (1.0, 1.0)},
 }
 PRIOR_WEIGHT = 1000
 

@@ -2,23 +2,33 @@
 -- (side = 'member', key = member_key) or per death record (side = 'death', key = evidence_id).
 -- Names are compared on name_key (traditional/variant characters in one form, placeholders
 -- as '?') and on their syllables (name_pinyin split; '?' is an unknown syllable).
+-- A member's address is the 户籍地址 the population registry holds for their ID (the
+-- same 户籍 system the police write theirs from); a death record's is its own.
 -- Excluded: members already found DECEASED_PAID, deaths after the run month.
--- Inputs: stg_roster, stg_death_evidence, rule_hits.  Parameters: $month_end.
+-- Inputs: stg_roster, stg_population, stg_death_evidence, rule_hits.  Parameters: $month_end.
 create or replace table match_sides as
-with members as (
+with registered as (
+    select id_number, min(address_key) as address_key
+    from (select id_number, regexp_replace(address, '\s', '', 'g') as address_key from stg_population)
+    where id_number is not null and address_key <> ''
+    group by id_number
+),
+members as (
     select 'member' as side, member_key as key, name, name_key,
            string_split(coalesce(name_pinyin, ''), ' ') as syllables,
            id_number, coalesce(id_number, id_clean) as id_text,
            coalesce(id_birth_date, case when birth_date_precision = 'day' then birth_date end) as birth_date,
-           coalesce(id_sex, sex) as sex, township, county, cast(null as varchar) as address
+           coalesce(id_sex, sex) as sex, township, county, village, g.address_key as address
     from stg_roster
+    left join registered g using (id_number)
     where member_key not in (select member_key from rule_hits where rule = 'DECEASED_PAID')
 ),
 deaths as (
     select 'death', evidence_id, name, name_key,
            string_split(coalesce(name_pinyin, ''), ' '),
            id_number, coalesce(id_number, id_clean), birth_date, sex,
-           cast(null as varchar), cast(null as varchar), address
+           cast(null as varchar), cast(null as varchar), cast(null as varchar),
+           regexp_replace(address, '\s', '', 'g')
     from stg_death_evidence
     where coalesce(death_date, $month_end) <= $month_end
 ),

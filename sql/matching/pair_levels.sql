@@ -9,7 +9,8 @@
 --   id      near (one digit or two adjacent digits apart) | conflict (both valid, further
 --           apart: another person's ID) | unknown (an invalid or missing ID: no evidence)
 --   sex     same | differs | unknown
---   place   township | district | elsewhere (the death record's address) | unknown
+--   place   address (the death record's 户籍地址 is the member's own, as the population
+--           registry holds it) | village | township | district | elsewhere | unknown
 -- Inputs: pair_input, match_sides.
 create or replace table pair_levels as
 with pairs as (
@@ -24,7 +25,7 @@ with pairs as (
            m.id_number is not null as m_id_valid, d.id_number is not null as d_id_valid,
            m.birth_date as m_birth, d.birth_date as d_birth,
            m.sex as m_sex, d.sex as d_sex,
-           m.township, m.county, d.address
+           m.township, m.county, m.village, m.address as m_address, d.address
     from pair_input p
     join match_sides m on m.side = 'member' and m.key = p.member_key
     join match_sides d on d.side = 'death' and d.key = p.evidence_id
@@ -41,6 +42,10 @@ levels as (
         case when m_given = '' or d_given = '' then 'unknown'
              when m_given = d_given and not contains(m_given, '?') then 'same'
              when m_syl = d_syl and not list_contains(m_syl, '?') then 'sound'
+             -- both levels below need a syllable in common or a placeholder: a cheap test
+             -- first, since most of the random pairs of u_sample_input share neither
+             when not (list_has_any(m_syl, d_syl) or list_contains(m_syl, '?') or list_contains(d_syl, '?'))
+                 then 'differs'
              when len(m_syl) = len(d_syl)
                   and list_bool_and(list_transform(range(1, len(m_syl) + 1),
                                     i -> m_syl[i] = d_syl[i] or m_syl[i] = '?' or d_syl[i] = '?'))
@@ -54,19 +59,25 @@ levels as (
                  then 'one_char'
              else 'differs' end as given,
         case when m_id is not null and d_id is not null and length(m_id) = 18 and length(d_id) = 18
+                  -- one typo touches at most two of the four parts (region, year, month-day,
+                  -- sequence): a cheap necessary test before the edit distance
+                  and (left(m_id, 6) = left(d_id, 6))::int + (substr(m_id, 7, 4) = substr(d_id, 7, 4))::int
+                      + (substr(m_id, 11, 4) = substr(d_id, 11, 4))::int + (right(m_id, 4) = right(d_id, 4))::int >= 2
                   and damerau_levenshtein(m_id, d_id) = 1 then 'near'
              when m_id_valid and d_id_valid and m_id <> d_id then 'conflict'
              else 'unknown' end as id,
         case when m_sex is null or d_sex is null then 'unknown'
              when m_sex = d_sex then 'same' else 'differs' end as sex,
         case when address is null or township is null then 'unknown'
+             when address = m_address then 'address'
+             when contains(address, township) and contains(address, village) then 'village'
              when contains(address, township) then 'township'
              when county is not null and contains(address, county) then 'district'
              else 'elsewhere' end as place,
         -- for term frequencies and detail
         strftime(m_birth, '%Y-%m-%d') as birth_value,
         m_surname as surname_value, m_surname_syllable as surname_sound_value,
-        m_given as given_value, array_to_string(m_syl, ' ') as given_sound_value,
+        m_given as given_value, array_to_string(m_syl, ' ') as given_sound_value, m_address as address_value,
         written_in_latin, d_name
     from pairs
 )

@@ -12,19 +12,24 @@
 -- $prior_weight, $records (members + death records, the term frequencies' total).
 create or replace table suspect_scores as
 with long as (
-    select member_key, evidence_id, 'birth' as comparison, birth as level, birth_value as value from pair_levels
-    union all select member_key, evidence_id, 'surname', surname, surname_value from pair_levels
-    union all select member_key, evidence_id, 'given', given, given_value from pair_levels
+    -- value: the value agreed on, for the levels whose u is that value's term frequency
+    select member_key, evidence_id, 'birth' as comparison, birth as level,
+           case when birth = 'same' then birth_value end as value from pair_levels
+    union all select member_key, evidence_id, 'surname', surname,
+           case when surname = 'same' then surname_value end from pair_levels
+    union all select member_key, evidence_id, 'given', given,
+           case when given = 'same' then given_value end from pair_levels
     union all select member_key, evidence_id, 'id', id, null from pair_levels
     union all select member_key, evidence_id, 'sex', sex, null from pair_levels
-    union all select member_key, evidence_id, 'place', place, null from pair_levels
+    union all select member_key, evidence_id, 'place', place,
+           case when place = 'address' then address_value end from pair_levels
 ),
 weighed as (
-    -- an exact agreement on a birth date, surname or given name: u is that value's term
-    -- frequency (smoothed like match_u); any other level: match_u
+    -- an exact agreement on a birth date, surname, given name or address: u is that
+    -- value's term frequency (smoothed like match_u); any other level: match_u
     select l.member_key, l.evidence_id, l.comparison, l.level,
            case when l.level = 'unknown' then 0.0
-                when l.level = 'same' and l.comparison in ('birth', 'surname', 'given')
+                when l.value is not null
                     then log2(p.m / ((coalesce(tf.people, 0) + $prior_weight * p.u_prior) / ($records + $prior_weight)))
                 else log2(p.m / u.u) end as weight,
            tf.people
@@ -32,13 +37,15 @@ weighed as (
     join match_priors p using (comparison, level)
     join match_u u using (comparison, level)
     left join term_frequencies tf
-        on l.level = 'same' and tf.comparison = l.comparison and tf.value = l.value
+        on tf.comparison = case l.comparison when 'place' then 'address' else l.comparison end
+       and tf.value = l.value
 ),
 summed as (
     select member_key, evidence_id,
            log2($prior / (1 - $prior)) + sum(weight) as match_weight,
            any_value(people) filter (where comparison = 'birth') as birth_people,
-           any_value(people) filter (where comparison = 'given') as given_people
+           any_value(people) filter (where comparison = 'given') as given_people,
+           any_value(people) filter (where comparison = 'place') as address_people
     from weighed
     group by member_key, evidence_id
 ),
@@ -72,7 +79,9 @@ final as (
             end,
             case p.sex when 'differs' then '性别不同（反证）' end,
             case p.place
-                when 'township' then '户籍地址在本乡镇'
+                when 'address' then '户籍地址与本人户籍登记相同（本次数据中同一地址' || coalesce(s.address_people, 0) || '人）'
+                when 'village' then '户籍地址在本村'
+                when 'township' then '户籍地址在本乡镇其他村'
                 when 'district' then '户籍地址在本区县其他乡镇'
                 when 'elsewhere' then '户籍地址在外区县'
             end

@@ -8,9 +8,19 @@
 -- ID_ATTR_MISMATCH 性别/出生日期与身份证号不符
 -- One row per roster member whose 性别 or 出生日期 disagrees with what the valid ID
 -- encodes (digits 7-14 are the birth date; the 17th digit is odd for 男, even for 女).
+-- A 出生日期 known only to the month (1950年3月) is compared by month.
 -- Policy: 核准身份信息 (notice); a wrong birth date also shifts age-based 特困 eligibility.
 -- Inputs: stg_roster.
-with final as (
+with roster as (
+    select *,
+           case when birth_date_precision = 'month' then 7 else 10 end as birth_chars,
+           birth_date is not null
+               and case when birth_date_precision = 'month'
+                        then date_trunc('month', birth_date) <> date_trunc('month', id_birth_date)
+                        else birth_date <> id_birth_date end as birth_differs
+    from stg_roster
+),
+final as (
     select
         'ID_ATTR_MISMATCH' as rule,
         member_key,
@@ -24,14 +34,13 @@ with final as (
         concat_ws('；',
             case when sex is not null and sex <> id_sex
                  then '名册性别为' || sex || '，身份证号显示为' || id_sex end,
-            case when birth_date is not null and birth_date <> id_birth_date
-                 then '名册出生日期为' || strftime(birth_date, '%Y-%m-%d') || '，身份证号显示为'
-                      || strftime(id_birth_date, '%Y-%m-%d') end
+            case when birth_differs
+                 then '名册出生日期为' || left(strftime(birth_date, '%Y-%m-%d'), birth_chars) || '，身份证号显示为'
+                      || left(strftime(id_birth_date, '%Y-%m-%d'), birth_chars) end
         ) || '，请核对户口簿后更正' as detail,
         concat_ws('|', sex, birth_date) as evidence_key
-    from stg_roster
+    from roster
     where id_number is not null
-      and ((sex is not null and sex <> id_sex)
-           or (birth_date is not null and birth_date <> id_birth_date))
+      and ((sex is not null and sex <> id_sex) or birth_differs)
 )
 select * from final

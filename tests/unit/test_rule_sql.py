@@ -48,6 +48,13 @@ def test_id_attr_mismatch_wrong_sex_and_a_consistent_member():
     assert names(rule_hits("ID_ATTR_MISMATCH", roster=roster, population=POPULATION)) == ["张三"]
 
 
+def test_id_attr_mismatch_compares_a_month_only_birth_date_by_month():
+    roster = [member("张三", A, household="H1", birth="1950年1月"), member("李梅", B, household="H2", birth="1960年3月")]
+    hits = rule_hits("ID_ATTR_MISMATCH", roster=roster, population=POPULATION)
+    assert names(hits) == ["李梅"]
+    assert "名册出生日期为1960-03，身份证号显示为1960-02" in hits["detail"].iloc[0]
+
+
 def test_duplicate_benefit_two_households_and_a_single_listing():
     roster = [member("张三", A, household="H1"), member("张三", A, household="H9", village="龙井村"),
               member("王伟", C, household="H3")]
