@@ -204,6 +204,8 @@ def run_stages(raw: Path, month: str, tmp: Path, rows: list,
             started = time.perf_counter()
             result = function(*a, **kw)
             rows.append((name, time.perf_counter() - started, rss.peak))
+        # progress on stderr, so a run stopped by a timeout still says how far it got
+        print(f"[{name} {rows[-1][1]:.1f} s, peak {rows[-1][2] / 2**20:.0f} MiB]", file=sys.stderr, flush=True)
         return result
 
     settings = load_settings()
