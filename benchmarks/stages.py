@@ -1,11 +1,25 @@
-"""Wall time and peak memory of each stage of a monthly run, on generated data.
+"""Wall time and peak memory of each stage of a monthly run, the floor it is measured
+against (a bare DuckDB scan of the same input files), and the CLI end to end.
 
     .venv/bin/python benchmarks/stages.py --scale township
     .venv/bin/python benchmarks/stages.py --scale district --seed 3
+    .venv/bin/python benchmarks/stages.py --scale city --raw /tmp/city_raw    # reuse inputs
 
-Stages run as the flow runs them (same functions), without Prefect, so the figures are
-the pipeline's own.  Peak memory is the process's resident set size sampled every 20 ms
-during the stage.  Not part of `make test`.
+Printed, in one run:
+  * generate      the generator (skipped when --raw already holds inputs);
+  * bare scan     `select count(*)` over every input file in one DuckDB 1.4.4 connection:
+                  CSV through `read_csv(all_varchar, header=false)` with the file's encoding
+                  (GB18030 through the `encodings` extension), xlsx through the `excel`
+                  extension's `read_xlsx(all_varchar, header=false, stop_at_empty=false)`;
+                  the extensions' load time is printed apart;
+  * stages        load, normalise, check sources, match, report, keep less — the flow's own
+                  functions, without Prefect — and their total; the ratio total ÷ bare scan;
+  * CLI           `dibao run` as a subprocess with an explicit temporary config, twice (a
+                  fresh Prefect home, then a warm one); on by default below city scale;
+  * accuracy      against truth.csv.
+Peak memory is the resident set size of this process and its children (report workers),
+sampled every 20 ms.  A stage that fails is named, and the stages after it are skipped.
+Not part of `make test`.
 """
 from __future__ import annotations
 
@@ -13,41 +27,64 @@ import argparse
 import datetime as dt
 import os
 import secrets
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from flows import pipeline, retention  # noqa: E402
-from flows.reports import month as month_reports  # noqa: E402
-from flows.config import load_settings  # noqa: E402
-from flows.evaluate import evaluate_files  # noqa: E402
-from flows.generate import generate  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 PAGE = 4096
+# generated folder -> config source name
+SOURCE_FOLDERS = {"roster": "roster", "deaths": "police_deaths", "population": "population",
+                  "cremation": "cremation", "poverty": "poverty", "assistance": "assistance"}
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                out += [int(c) for c in handle.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def tree_rss(root: int) -> int:
+    """RSS of `root` and all its descendants, in bytes."""
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/statm") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except OSError:
+            continue
+        todo += _children(pid)
+    return total
 
 
 class PeakRss:
-    """Samples /proc/self/statm in a thread; `peak` is the highest RSS seen since start()."""
+    """Samples the RSS of a process tree in a thread; `peak` is the highest seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: int | None = None) -> None:
+        self.root = root or os.getpid()
         self.peak = 0
         self._running = False
 
-    def _rss(self) -> int:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * PAGE
-
     def _sample(self) -> None:
         while self._running:
-            self.peak = max(self.peak, self._rss())
+            self.peak = max(self.peak, tree_rss(self.root))
             time.sleep(0.02)
 
     def __enter__(self):
-        self.peak, self._running = self._rss(), True
+        self.peak, self._running = tree_rss(self.root), True
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -55,7 +92,153 @@ class PeakRss:
     def __exit__(self, *exc) -> None:
         self._running = False
         self._thread.join()
-        self.peak = max(self.peak, self._rss())
+        self.peak = max(self.peak, tree_rss(self.root))
+
+
+# --- the floor: a bare scan ---------------------------------------------------------
+
+def csv_encoding(path: Path) -> str:
+    """utf-8 (with or without BOM) or gb18030, from the first 64 KiB."""
+    head = _head(path)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut at the end
+            return "gb18030"
+    return "utf-8"
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(65536)
+
+
+def input_files(raw: Path) -> list[Path]:
+    return sorted(p for folder in SOURCE_FOLDERS for p in (raw / folder).glob("*.*")
+                  if p.suffix.lower() in (".csv", ".xlsx"))
+
+
+def bare_scan(raw: Path) -> dict:
+    """Seconds to read every row of every input file, by file kind."""
+    import duckdb
+
+    from flows import engine
+
+    con = duckdb.connect()
+    started = time.perf_counter()
+    engine.load(con, "encodings")
+    engine.load(con, "excel")
+    extensions = time.perf_counter() - started
+    kinds: dict[str, list[float]] = {}  # kind -> [files, rows, seconds]
+    for path in input_files(raw):
+        quoted = str(path).replace("'", "''")
+        if path.suffix.lower() == ".csv":
+            encoding = csv_encoding(path)
+            kind = f"csv {encoding}"
+            sql = (f"select count(*) from read_csv('{quoted}', encoding='{encoding}', all_varchar=true, "
+                   "header=false)")
+        else:
+            kind = "xlsx"
+            sql = f"select count(*) from read_xlsx('{quoted}', all_varchar=true, header=false, stop_at_empty=false)"
+        started = time.perf_counter()
+        (rows,) = con.execute(sql).fetchone()
+        seconds = time.perf_counter() - started
+        files, total_rows, total_seconds = kinds.get(kind, [0, 0, 0.0])
+        kinds[kind] = [files + 1, total_rows + rows, total_seconds + seconds]
+    con.close()
+    return {"extensions": extensions, "kinds": kinds,
+            "seconds": sum(v[2] for v in kinds.values()), "rows": sum(v[1] for v in kinds.values())}
+
+
+# --- the CLI, end to end ------------------------------------------------------------
+
+def write_config(raw: Path, tmp: Path) -> Path:
+    """The default config with every location inside `tmp` and the sources in `raw`."""
+    config = tmp / "bench.toml"
+    default = ROOT / "configs" / "default.toml"
+    config.write_text(
+        f'extends = "{default}"\n[project]\n'
+        f'warehouse = "{tmp / "cli-warehouse.duckdb"}"\n'
+        f'out_dir = "{tmp / "cli-out" / "{month}"}"\n'
+        + "".join(f'[sources.{name}]\npaths = ["{raw / folder / "*.*"}"]\n'
+                  for folder, name in SOURCE_FOLDERS.items()),
+        encoding="utf-8")
+    return config
+
+
+def cli_runs(raw: Path, month: str, tmp: Path, runs: int) -> list[tuple[str, float, int, int]]:
+    """(label, seconds, peak RSS, exit code) of `dibao run`, a fresh Prefect home first."""
+    config = write_config(raw, tmp)
+    env = {**os.environ, "DIBAO_CONFIG": str(config), "PREFECT_HOME": str(tmp / "prefect"),
+           "DIBAO_LOG_DIR": str(tmp / "logs"), "DIBAO_KEY_FILE": str(tmp / "no-key-file")}
+    dibao = Path(sys.executable).with_name("dibao")
+    command = [str(dibao)] if dibao.exists() else [sys.executable, "-m", "flows.cli"]
+    out = []
+    for i in range(runs):
+        for stale in (tmp / "cli-warehouse.duckdb", tmp / "cli-out"):
+            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+        label = "cold Prefect home" if i == 0 else "warm Prefect home"
+        started = time.perf_counter()
+        process = subprocess.Popen([*command, "run", "--month", month, "--config", str(config)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        with PeakRss(process.pid) as rss:
+            _, stderr = process.communicate()
+        out.append((label, time.perf_counter() - started, rss.peak, process.returncode))
+        if process.returncode not in (0,):
+            print(f"CLI run exited {process.returncode}: {stderr.strip().splitlines()[-1:]}")
+    return out
+
+
+# --- the stages ---------------------------------------------------------------------
+
+def run_stages(raw: Path, month: str, tmp: Path, rows: list,
+               rule_seconds: dict[str, float]) -> tuple[dict | None, Path]:
+    from flows import pipeline, retention
+    from flows.config import load_settings
+    from flows.reports import month as month_reports
+
+    def stage(name, function, *a, **kw):
+        with PeakRss() as rss:
+            started = time.perf_counter()
+            result = function(*a, **kw)
+            rows.append((name, time.perf_counter() - started, rss.peak))
+        # progress on stderr, so a run stopped by a timeout still says how far it got
+        print(f"[{name} {rows[-1][1]:.1f} s, peak {rows[-1][2] / 2**20:.0f} MiB]", file=sys.stderr, flush=True)
+        return result
+
+    settings = load_settings()
+    inputs = {"roster": [raw / "roster"], "police_deaths": [raw / "deaths"],
+              "population": [raw / "population"], "cremation": [raw / "cremation"]}
+    plan = pipeline.plan_run(settings, month, overrides={k: [str(p) for p in v] for k, v in inputs.items()},
+                             out_dir=tmp / "out", db_path=tmp / "warehouse.duckdb")
+    for name in ("poverty", "assistance"):  # optional registries, when generated
+        plan.inputs[name] = sorted((raw / name).glob("*.*")) if (raw / name).is_dir() else []
+    work_out = tmp / "work_out"
+    work_out.mkdir(exist_ok=True)
+    started_at = dt.datetime.now()
+    counts = None
+    current = "load"
+    try:
+        lineage = stage("load", pipeline.load_sources, plan.db_path, plan, settings)
+        current = "normalise"
+        rejects = stage("normalise", pipeline.normalise, plan.db_path, plan, settings)
+        current = "check sources"
+        health = stage("check sources", pipeline.check_sources, plan.db_path, plan, settings)
+        current = "match"
+        counts = stage("match", pipeline.match, plan.db_path, plan, settings, seconds=rule_seconds)
+        current = "report"
+        stage("report", month_reports.write_all, plan.db_path, work_out, plan, settings,
+              {"started_at": started_at, "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
+               "source_health": health})
+        current = "keep less"
+        stage("keep less", retention.forget_input_rows, plan.db_path)
+    except Exception:  # a benchmark reports the stage that breaks, and what it said
+        print(f"stage {current!r} failed:")
+        traceback.print_exc(limit=3)
+        return None, work_out
+    return counts, work_out
 
 
 def main() -> None:
@@ -63,57 +246,65 @@ def main() -> None:
     parser.add_argument("--scale", default="township", choices=("township", "district", "city"))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--month", default="2020-05")
+    parser.add_argument("--raw", type=Path, help="inputs folder: reused when it holds truth.csv, else generated there")
+    parser.add_argument("--cli", type=int, default=None, help="CLI runs (default 2 below city scale, 0 at city)")
+    parser.add_argument("--no-stages", action="store_true", help="only the bare scan (and CLI runs)")
     args = parser.parse_args()
     # The benchmark's warehouse is thrown away with its temporary folder: so is its key.
     os.environ.setdefault("DIBAO_WAREHOUSE_KEY", secrets.token_urlsafe(32))
+    cli = args.cli if args.cli is not None else (0 if args.scale == "city" else 2)
 
-    rows = []
-
-    def stage(name, function, *a, **kw):
-        with PeakRss() as rss:
-            started = time.perf_counter()
-            result = function(*a, **kw)
-            rows.append((name, time.perf_counter() - started, rss.peak))
-        return result
-
-    with tempfile.TemporaryDirectory() as tmp:
+    rows: list[tuple[str, float, int]] = []
+    with tempfile.TemporaryDirectory(prefix="dibao-bench-") as tmp:
         tmp = Path(tmp)
-        raw = tmp / "raw"
-        summary = stage("generate", generate, args.scale, args.seed, args.month, raw)
-        settings = load_settings()
-        inputs = {"roster": [raw / "roster"], "police_deaths": [raw / "deaths"],
-                  "population": [raw / "population"], "cremation": [raw / "cremation"]}
-        plan = pipeline.plan_run(settings, args.month, overrides={k: [str(p) for p in v] for k, v in inputs.items()},
-                                 out_dir=tmp / "out", db_path=tmp / "warehouse.duckdb")
-        for name in ("poverty", "assistance"):      # optional registries, when generated
-            plan.inputs[name] = sorted((raw / name).glob("*.*")) if (raw / name).is_dir() else []
-        work_out = tmp / "work_out"
-        work_out.mkdir()
-        started_at = dt.datetime.now()
-        lineage = stage("load", pipeline.load_sources, plan.db_path, plan, settings)
-        rejects = stage("normalise", pipeline.normalise, plan.db_path, plan, settings)
-        health = stage("check sources", pipeline.check_sources, plan.db_path, plan, settings)
-        rule_seconds: dict[str, float] = {}
-        counts = stage("match", pipeline.match, plan.db_path, plan, settings, seconds=rule_seconds)
-        stage("report", month_reports.write_all, plan.db_path, work_out, plan, settings,
-              {"started_at": started_at, "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
-               "source_health": health})
-        stage("keep less", retention.forget_input_rows, plan.db_path)
-        accuracy = evaluate_files(raw / "truth.csv", work_out / "exceptions.csv")
+        raw = args.raw or tmp / "raw"
+        if not (raw / "truth.csv").is_file():
+            from flows.generate import generate
 
-    print(f"scale={args.scale} seed={args.seed} roster={summary['roster_rows']} deaths={summary['deaths_rows']} "
-          f"population={summary['population_rows']} cremation={summary['cremation_rows']}")
-    print(f"{'stage':<16}{'seconds':>10}{'peak RSS MiB':>15}")
-    for name, seconds, peak in rows:
-        print(f"{name:<16}{seconds:>10.2f}{peak / 2**20:>15.0f}")
-    pipeline_seconds = sum(s for n, s, _ in rows if n != "generate")
-    fuzzy = rule_seconds.get("DECEASED_SUSPECT", 0.0)
-    print(f"{'pipeline total':<16}{pipeline_seconds:>10.2f}")
-    print(f"fuzzy DECEASED_SUSPECT (blocking + scoring): {fuzzy:.2f} s = {fuzzy / pipeline_seconds:.1%} of the pipeline")
-    print("slowest rules: " + ", ".join(f"{k} {v:.2f}s" for k, v in sorted(rule_seconds.items(), key=lambda kv: -kv[1])[:4]))
-    print(f"exceptions: {sum(counts.values())}")
-    for line in accuracy.lines():
-        print(line)
+            with PeakRss() as rss:
+                started = time.perf_counter()
+                generate(args.scale, args.seed, args.month, raw)
+                rows.append(("generate", time.perf_counter() - started, rss.peak))
+        files = input_files(raw)
+        print(f"scale={args.scale} seed={args.seed} month={args.month} inputs={len(files)} files, "
+              f"{sum(f.stat().st_size for f in files) / 2**20:.0f} MiB; load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+        scan = bare_scan(raw)
+        rule_seconds: dict[str, float] = {}
+        counts, work_out = ((None, None) if args.no_stages
+                            else run_stages(raw, args.month, tmp, rows, rule_seconds))
+        cli_rows = cli_runs(raw, args.month, tmp, cli) if cli else []
+
+        print(f"\n{'bare scan':<22}{'files':>7}{'rows':>12}{'seconds':>10}{'rows/s':>12}")
+        for kind, (n_files, n_rows, seconds) in sorted(scan["kinds"].items()):
+            print(f"{kind:<22}{n_files:>7}{n_rows:>12}{seconds:>10.2f}{n_rows / max(seconds, 1e-9):>12.0f}")
+        print(f"{'all files':<22}{len(files):>7}{scan['rows']:>12}{scan['seconds']:>10.2f}")
+        print(f"{'extension load':<41}{scan['extensions']:>10.2f}   (encodings + excel, once per connection)")
+
+        print(f"\n{'stage':<22}{'seconds':>10}{'peak RSS MiB':>15}")
+        for name, seconds, peak in rows:
+            print(f"{name:<22}{seconds:>10.2f}{peak / 2**20:>15.0f}")
+        engine_rows = [r for r in rows if r[0] != "generate"]
+        if engine_rows:
+            total = sum(s for _, s, _ in engine_rows)
+            peak = max(p for _, _, p in engine_rows)
+            print(f"{'stages total':<22}{total:>10.2f}{peak / 2**20:>15.0f}")
+            print(f"stages total ÷ bare scan: {total / scan['seconds']:.1f}× "
+                  f"({total / (scan['seconds'] + scan['extensions']):.1f}× counting the extension load)")
+        if rule_seconds:
+            print("slowest rules: " + ", ".join(
+                f"{k} {v:.2f}s" for k, v in sorted(rule_seconds.items(), key=lambda kv: -kv[1])[:4]))
+        for label, seconds, peak, code in cli_rows:
+            print(f"{'CLI dibao run, ' + label:<40}{seconds:>8.2f} s{peak / 2**20:>8.0f} MiB  exit {code}")
+        if cli_rows:
+            print(f"CLI (warmest) ÷ bare scan: {min(s for _, s, _, _ in cli_rows) / scan['seconds']:.1f}×")
+        if counts is not None:
+            from flows.evaluate import evaluate_files
+
+            print(f"\nexceptions: {sum(counts.values())}")
+            for line in evaluate_files(raw / "truth.csv", work_out / "exceptions.csv").lines():
+                print(line)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=DEMO_SEED)
     gen.add_argument("--month", default=DEMO_MONTH, type=_month)
     gen.add_argument("--out", type=Path, required=True)
+    gen.add_argument("--workers", type=int, default=2, help="city 规模按区县并行生成的进程数（默认 2）")
     gen.set_defaults(handler=cmd_generate)
 
     run = commands.add_parser("run", help="月度比对")
@@ -183,7 +184,7 @@ def cmd_generate(args) -> int:
     from flows.generate import generate
 
     _clear_generated(args.out)
-    summary = generate(args.scale, args.seed, args.month, args.out)
+    summary = generate(args.scale, args.seed, args.month, args.out, workers=args.workers)
     print(f"已生成 {args.scale} 规模数据（种子 {args.seed}，月份 {args.month}）到 {args.out}")
     for key, value in summary.items():
         if key != "files":

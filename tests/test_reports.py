@@ -95,6 +95,36 @@ def _data_rows(ws):
 
 # --- excel_safe -----------------------------------------------------------------
 
+
+def _workbook_content(path):
+    """Everything a reader sees in a workbook, minus _meta's generated_at timestamp."""
+    wb = openpyxl.load_workbook(path)
+    out = []
+    for ws in wb.worksheets:
+        stamped = {c.row for c in ws["A"] if c.value == "generated_at"} if ws.title == "_meta" else set()
+        cells = [(c.coordinate, c.value, c.number_format, c.font.b, c.fill.fgColor.rgb, c.alignment.wrap_text,
+                  c.border.left.style) for row in ws.iter_rows() for c in row if c.row not in stamped]
+        out.append((ws.title, ws.sheet_state, str(ws.freeze_panes), sorted(map(str, ws.merged_cells.ranges)),
+                    [(v.sqref, v.formula1) for v in ws.data_validations.dataValidation],
+                    ws.page_setup.orientation, ws.print_title_rows, cells))
+    return out
+
+
+def test_worker_processes_write_the_same_workbooks(tmp_path, exceptions, villages, monkeypatch):
+    """A city's thousands of villages go to two worker processes; each workbook is the one
+    a single process writes (a tiny threshold makes these three villages take that path)."""
+    from flows.reports import parallel
+
+    one = write_village_workbooks(exceptions, tmp_path / "one", MONTH, villages=villages, filled_on=FILLED_ON,
+                                  workers=1)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_WORKBOOKS", 1)
+    monkeypatch.setattr(parallel, "BATCH_SIZE", 1)
+    two = write_village_workbooks(exceptions, tmp_path / "two", MONTH, villages=villages, filled_on=FILLED_ON,
+                                  workers=2)
+    assert [p.name for p in one] == [p.name for p in two] and len(one) == 3
+    for a, b in zip(one, two):
+        assert _workbook_content(a) == _workbook_content(b), a.name
+
 @pytest.mark.parametrize("payload", [HYPERLINK, "+1+1", "-2", "@SUM(A1)", "\t=1+1", "\r=1"])
 def test_formula_payloads_are_written_as_text(tmp_path, payload):
     wb = openpyxl.Workbook()

@@ -17,14 +17,18 @@ HEALTH = np.array(["健康", "慢性病", "重病", "残疾"], dtype=object)
 HEALTH_P = {"低保": [0.58, 0.27, 0.07, 0.08], "特困供养": [0.25, 0.45, 0.12, 0.18]}
 
 
-def generate(scale: str, seed: int, month: str, out_dir: Path) -> dict:
+def generate(scale: str, seed: int, month: str, out_dir: Path, workers: int = 2) -> dict:
     """Synthetic inputs for run month `month` ("YYYY-MM") at `scale` (township |
     district | city) under `out_dir`, plus truth.csv listing every injected fault.
 
     Deterministic for a seed.  Returns counts: roster_rows, deaths_rows,
     population_rows, cremation_rows, poverty_rows, assistance_rows, truth_rows,
-    uncovered_vulnerable_truth, and files (paths written, as str)."""
+    uncovered_vulnerable_truth, and files (paths written, as str).  The city scale is
+    generated district by district in `workers` processes (city.py)."""
     out_dir = Path(out_dir)
+    if scale == "city":  # district by district, in worker processes (city.py)
+        from .city import generate_city
+        return generate_city(seed, month, out_dir, workers=workers)
     rng = np.random.default_rng(seed)
     run_month = Month.parse(month)
     world = build_world(scale)

@@ -28,29 +28,40 @@ import pandas as pd
 
 from . import names
 from .faults import Ctx
+from .idnumbers import issue_one
 from .people import RECIPIENT, rename
 
-MAX_ROUNDS = 30
+MAX_ROUNDS = 100
+# On a crowded birth date (1 January among the old) the roster's people may cover almost
+# every surname sound, so a dead stranger can stay a look-alike however often renamed
+# (district seed 1 needed 31 rounds, a city district more than 100).  After this many
+# rounds such a clean dead person is registered a few days earlier instead (a township
+# converges well before, so its files do not change).
+MOVE_AFTER_ROUNDS = 30
 log = logging.getLogger(__name__)
 
 
 def separate_namesakes(ctx: Ctx) -> int:
     """Rename until no unintended look-alike pairs remain; returns how many pairs
     could not be broken because both sides are pinned (rare: about one per city)."""
-    for _ in range(MAX_ROUNDS):
+    fixed_side = _fixed_death_side(ctx)  # faults' records and pinned people: never renamed
+    for round_ in range(MAX_ROUNDS):
         roster = _roster_side(ctx)
-        to_rename = set(_pairs(_clean_death_side(ctx), roster)["who"])
-        fixed_pairs = _pairs(_fixed_death_side(ctx), roster)
+        clean = set(_pairs(_clean_death_side(ctx), roster)["who"])
+        fixed_pairs = _pairs(fixed_side, roster)
         fixed_pairs = fixed_pairs[fixed_pairs["who"] != fixed_pairs["pid"]]
         renamable = ~fixed_pairs["pid"].isin(ctx.pinned)
-        to_rename |= set(fixed_pairs.loc[renamable, "pid"])
-        to_rename |= _roster_twins(roster, ctx.pinned)
+        to_rename = clean | set(fixed_pairs.loc[renamable, "pid"]) | _roster_twins(roster, ctx.pinned)
         if not to_rename:
             stuck = int((~renamable).sum())
             if stuck:
                 log.info("%d look-alike pair(s) between faulted members left in place", stuck)
             return stuck
-        _rename(ctx, np.array(sorted(to_rename)))
+        if round_ >= MOVE_AFTER_ROUNDS and clean:
+            _move_birth_dates(ctx, sorted(clean))
+            to_rename -= clean
+        if to_rename:
+            _rename(ctx, np.array(sorted(to_rename)))
     raise RuntimeError("namesakes did not separate")
 
 
@@ -63,9 +74,10 @@ def _roster_side(ctx: Ctx) -> pd.DataFrame:
         columns={"birth_stated": "birth"})
     side = pd.concat([true, stated], ignore_index=True).drop_duplicates()
     side["birth"] = pd.to_datetime(side["birth"]).dt.normalize()
-    side["sur_key"] = p["sur_key"].to_numpy()[side["pid"]]
-    side["giv_key"] = p["giv_key"].to_numpy()[side["pid"]]
-    side["name"] = p["name"].to_numpy()[side["pid"]]
+    at = side["pid"].to_numpy()  # take first: converting a whole string column is slow
+    side["sur_key"] = p["sur_key"].iloc[at].to_numpy()
+    side["giv_key"] = p["giv_key"].iloc[at].to_numpy()
+    side["name"] = p["name"].iloc[at].to_numpy()
     return side
 
 
@@ -124,6 +136,17 @@ def _roster_twins(roster: pd.DataFrame, pinned: set[int]) -> set[int]:
     twins = twins.assign(pinned=twins["pid"].isin(pinned)).sort_values(["pinned", "pid"])
     keep = twins.drop_duplicates(["name", "birth"], keep="last")
     return set(twins.loc[~twins.index.isin(keep.index) & ~twins["pinned"], "pid"])
+
+
+def _move_birth_dates(ctx: Ctx, pids: list[int]) -> None:
+    """Clean dead people (a handful) registered 1-27 days earlier, with an ID issued for
+    that day in the same region (earlier, so a death date stays after the birth)."""
+    p = ctx.people
+    for pid in pids:
+        birth = np.datetime64(p.at[pid, "birth"], "D") - np.timedelta64(int(ctx.rng.integers(1, 28)), "D")
+        p.at[pid, "birth"] = pd.Timestamp(birth)
+        p.at[pid, "id18"] = issue_one(ctx.rng, p.at[pid, "id18"][:6], birth, bool(p.at[pid, "male"]),
+                                      ctx.taken_ids)
 
 
 def _rename(ctx: Ctx, pids: np.ndarray) -> None:

@@ -180,11 +180,12 @@ def _number_households(households: pd.DataFrame, world: World) -> pd.DataFrame:
     return households.drop(columns="abbr")
 
 
-def resident_households(rng: np.random.Generator, world: World) -> pd.DataFrame:
+def resident_households(rng: np.random.Generator, world: World,
+                        population_per_township: int = POPULATION_PER_TOWNSHIP) -> pd.DataFrame:
     """Non-recipient households filling each township up to its registered population."""
     frames = []
     for t_i, town in enumerate(world.townships):
-        target = POPULATION_PER_TOWNSHIP - 2600  # recipients make up the rest
+        target = population_per_township - 2600  # recipients make up the rest
         sizes = draw_sizes(rng, int(target / 2.6 * 1.05), RESIDENT_SIZE_P)
         sizes = sizes[: int(np.searchsorted(np.cumsum(sizes), target)) + 1]
         n = len(sizes)
@@ -245,12 +246,16 @@ def phones(rng: np.random.Generator, n: int) -> np.ndarray:
 # --- putting everyone together ----------------------------------------------------
 
 
-def build_people(rng: np.random.Generator, world: World, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_people(rng: np.random.Generator, world: World, month: Month,
+                 population_per_township: int = POPULATION_PER_TOWNSHIP,
+                 police_rows_per_township: int = POLICE_ROWS_PER_TOWNSHIP,
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(people, recipient households).  people is indexed by pid; `hh` is a global
-    household number (recipient households first, so hh == households.index for them)."""
+    household number (recipient households first, so hh == households.index for them).
+    The city scale passes a smaller population and death file per township."""
     households = recipient_households(rng, world)
     recipients = household_members(rng, households, RECIPIENT, month)
-    resident_hh = resident_households(rng, world)
+    resident_hh = resident_households(rng, world, population_per_township)
     residents = household_members(rng, resident_hh, RESIDENT, month)
     residents["hh"] += len(households)
     people = pd.concat([recipients, residents], ignore_index=True)
@@ -258,7 +263,7 @@ def build_people(rng: np.random.Generator, world: World, month: Month) -> tuple[
     people = with_fates(rng, people, month)
     police_by_district = people[people["police"]].groupby("district").size()
     n_towns = pd.Series([t.district for t in world.townships]).value_counts()
-    stranger_counts = {d: int(n * (POLICE_ROWS_PER_TOWNSHIP - FAULT_POLICE_ROWS_PER_TOWNSHIP)
+    stranger_counts = {d: int(n * (police_rows_per_township - FAULT_POLICE_ROWS_PER_TOWNSHIP)
                               - police_by_district.get(d, 0)) for d, n in n_towns.items()}
     others = strangers(rng, world, month, stranger_counts)
     others["hh"] = people["hh"].max() + 1 + np.arange(len(others))  # each on their own

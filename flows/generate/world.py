@@ -98,12 +98,13 @@ ZHONGXIAN = District(
 )
 
 
-def _villages_for(name: str, geo_rng: np.random.Generator) -> tuple[str, ...]:
+def _villages_for(name: str, geo_rng: np.random.Generator,
+                  sizes: tuple[int, int] = (10, 13)) -> tuple[str, ...]:
     """回龙镇 keeps its fixed list; a 街道 is mostly communities, a 镇 mostly villages."""
     if name == "回龙镇":
         return HUILONG_VILLAGES
     stem = name.removesuffix("街道").removesuffix("镇")
-    n = int(geo_rng.integers(10, 13))
+    n = int(geo_rng.integers(*sizes))
     n_communities = 6 if name.endswith("街道") else 1
     communities = [f"{stem}社区"] + list(
         geo_rng.choice(_COMMUNITY_POOL, n_communities - 1, replace=False))
@@ -111,11 +112,66 @@ def _villages_for(name: str, geo_rng: np.random.Generator) -> tuple[str, ...]:
     return tuple(communities) + tuple(villages)
 
 
+# The city: all 38 districts and counties of 重庆 (code, year the code took effect, the
+# code before it).  梁平, 垫江 and 忠县 keep their hand-written histories above; the
+# others get ten synthetic townships each.  Every code is in GB/T 2260's history.
+_CITY_DISTRICTS = (
+    ("万州区", "500101", 1997, "500101"), ("涪陵区", "500102", 1997, "500102"),
+    ("渝中区", "500103", 1997, "500103"), ("大渡口区", "500104", 1997, "500104"),
+    ("江北区", "500105", 1997, "500105"), ("沙坪坝区", "500106", 1997, "500106"),
+    ("九龙坡区", "500107", 1997, "500107"), ("南岸区", "500108", 1997, "500108"),
+    ("北碚区", "500109", 1997, "500109"), ("綦江区", "500110", 2011, "500222"),
+    ("大足区", "500111", 2011, "500225"), ("渝北区", "500112", 1997, "500112"),
+    ("巴南区", "500113", 1997, "500113"), ("黔江区", "500114", 2000, "500239"),
+    ("长寿区", "500115", 2001, "500221"), ("江津区", "500116", 2006, "500381"),
+    ("合川区", "500117", 2006, "500382"), ("永川区", "500118", 2006, "500383"),
+    ("南川区", "500119", 2006, "500384"), ("璧山区", "500120", 2014, "500227"),
+    ("铜梁区", "500151", 2014, "500224"), ("潼南区", "500152", 2015, "500223"),
+    ("荣昌区", "500153", 2015, "500226"), ("开州区", "500154", 2016, "500234"),
+    ("梁平区", None, None, None), ("武隆区", "500156", 2016, "500232"),
+    ("城口县", "500229", 1997, "500229"), ("丰都县", "500230", 1997, "500230"),
+    ("垫江县", None, None, None), ("忠县", None, None, None),
+    ("云阳县", "500235", 1997, "500235"), ("奉节县", "500236", 1997, "500236"),
+    ("巫山县", "500237", 1997, "500237"), ("巫溪县", "500238", 1997, "500238"),
+    ("石柱土家族自治县", "500240", 1997, "500240"), ("秀山土家族苗族自治县", "500241", 1997, "500241"),
+    ("酉阳土家族苗族自治县", "500242", 1997, "500242"), ("彭水苗族土家族自治县", "500243", 1997, "500243"),
+)
+_TOWN_FIRST = "龙凤白石青金双新长永太安宝清高平东西南北红黄马鹤桃柳松竹梅兰云天明福"
+_TOWN_SECOND = "溪河山坪桥湾坝口滩岭场塘林峰田沟寺庙垭关坡池湖江亭岩"
+CITY_VILLAGES_PER_TOWNSHIP = (19, 24)  # ≈ 8,000 villages in 380 townships
+
+
+def _city_districts() -> tuple[District, ...]:
+    """The 38 districts; synthetic townships have unique names and codes (C0701 …)."""
+    known = {d.name: d for d in (LIANGPING, DIANJIANG, ZHONGXIAN)}
+    taken = {name for d in known.values() for name in (*(t for t, _ in d.township_specs), *d.other_towns)}
+    taken = {name.removesuffix("街道").removesuffix("镇").removesuffix("乡") for name in taken}
+    rng = np.random.default_rng(20261202)  # fixed: geography is not part of the seed
+    stems = [a + b for a in _TOWN_FIRST for b in _TOWN_SECOND if a + b not in taken]
+    stems = [stems[i] for i in rng.permutation(len(stems))]
+    out, used = [], 0
+    for d_i, (name, code, since, earlier) in enumerate(_CITY_DISTRICTS, start=1):
+        if name in known:
+            out.append(known[name])
+            continue
+        mine, used = stems[used:used + 18], used + 18
+        specs = tuple((stem + ("街道" if t_i < 2 else "镇"), f"C{d_i:02d}{t_i + 1:02d}")
+                      for t_i, stem in enumerate(mine[:10]))
+        out.append(District(name=name, code=code, code_since=since, earlier_code=earlier,
+                            sichuan_codes=(), township_specs=specs,
+                            other_towns=tuple(stem + "镇" for stem in mine[10:])))
+    return tuple(out)
+
+
+CITY_DISTRICTS = _city_districts()
+
+
 def build_world(scale: str) -> World:
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, not {scale!r}")
-    districts = {"township": (LIANGPING,), "district": (LIANGPING,),
-                 "city": (LIANGPING, DIANJIANG, ZHONGXIAN)}[scale]
+    if scale == "city":
+        return _city_world()
+    districts = {"township": (LIANGPING,), "district": (LIANGPING,)}[scale]
     geo_rng = np.random.default_rng(20200528)  # fixed: geography is not part of the seed
     townships = []
     for district in districts:
@@ -124,6 +180,22 @@ def build_world(scale: str) -> World:
             townships.append(Township(name, abbr, district.name, _villages_for(name, geo_rng)))
     assert len({t.abbr for t in townships}) == len(townships), "abbreviations must be unique"
     return World(districts, tuple(townships))
+
+
+def _city_world() -> World:
+    geo_rng = np.random.default_rng(20261203)
+    townships = tuple(Township(name, abbr, district.name,
+                               _villages_for(name, geo_rng, CITY_VILLAGES_PER_TOWNSHIP))
+                      for district in CITY_DISTRICTS for name, abbr in district.township_specs)
+    assert len({t.abbr for t in townships}) == len(townships), "abbreviations must be unique"
+    assert len({t.name for t in townships}) == len(townships), "township names must be unique"
+    return World(CITY_DISTRICTS, townships)
+
+
+def district_part(world: World, district: str) -> World:
+    """The same city with only one district's townships generated (a city is made
+    district by district; the other districts stay known, for records held elsewhere)."""
+    return World(world.districts, tuple(t for t in world.townships if t.district == district))
 
 
 def police_station(district: str, town: str) -> str:

@@ -178,3 +178,108 @@ def _zip_text_workbook(path: Path, sheet: str, rows_xml: str) -> None:
 def write_csv(path: Path, frame: pd.DataFrame, encoding: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False, encoding=encoding, lineterminator="\r\n")
+
+
+# --- the roster as SpreadsheetML, for the city's 380 workbooks ------------------------
+
+_ROSTER_STYLES = (
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
+    '<fonts count="3"><font><sz val="11"/><name val="宋体"/></font>'
+    '<font><b/><sz val="16"/><name val="宋体"/></font><font><b/><sz val="11"/><name val="宋体"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+    '<border><left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>'
+    '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom>'
+    '<diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">'
+    '<alignment horizontal="center"/></xf>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="1" xfId="0" applyFont="1" applyBorder="1" '
+    'applyAlignment="1"><alignment horizontal="center"/></xf>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    '</styleSheet>')
+_TITLE_STYLE, _HEADER_STYLE, _DATE_STYLE = 1, 2, 3
+
+
+def _escaped(text: pd.Series) -> pd.Series:
+    return (text.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False)
+            .str.replace(">", "&gt;", regex=False))
+
+
+def _number_text(values: np.ndarray) -> pd.Series:
+    """Numbers as xlsxwriter writes them (%.16G)."""
+    return pd.Series([f"{float(v):.16G}" for v in values], dtype=object)
+
+
+def write_roster_xlsx_fast(path: Path, frame: pd.DataFrame, township: str, district: str,
+                           report_day: dt.date) -> None:
+    """The same sheet as write_roster_xlsx (title, 填报单位/填报时间, header, members;
+    text cells except number IDs, amounts, date cells and serial numbers), assembled as
+    XML column by column: ~10x faster than xlsxwriter's cell calls, for the city scale
+    (the township and district files keep xlsxwriter, byte for byte)."""
+    n = len(frame)
+    numbers = pd.Series(np.arange(5, 5 + n)).astype(str)
+    id_col, head_id_col = ROSTER_COLUMNS.index("身份证号码"), ROSTER_COLUMNS.index("户主身份证号")
+    birth_col = ROSTER_COLUMNS.index("出生日期")
+    number_columns = {ROSTER_COLUMNS.index("保障人数"), ROSTER_COLUMNS.index("个人月保障金额（元）")}
+    kind = frame["_birth_kind"].to_numpy()
+    xml = "<row r=\"" + numbers + "\">"
+    for j, column in enumerate(ROSTER_COLUMNS):
+        ref = "<c r=\"" + _COLUMNS[j] + numbers
+        values = frame[column].reset_index(drop=True)
+        if j == id_col or j == head_id_col:
+            as_number = frame["_id_number" if j == id_col else "_head_id_number"].to_numpy(bool)
+        elif j in number_columns:
+            as_number = ~values.map(lambda v: isinstance(v, str)).to_numpy(bool)
+        else:
+            as_number = np.zeros(n, dtype=bool)
+        present = values.notna().to_numpy() & (values.astype(str) != "").to_numpy()
+        text = values.where(present, "").astype(str)
+        cell = (ref + "\" t=\"inlineStr\"><is><t xml:space=\"preserve\">" + _escaped(text)
+                + "</t></is></c>").where(present, "")
+        if as_number.any():
+            num = _number_text(values[as_number].to_numpy())
+            cell[as_number] = (ref[as_number] + "\"><v>" + num.to_numpy() + "</v></c>").to_numpy()
+        if j == birth_col:
+            birth_value = frame["_birth_value"].reset_index(drop=True)
+            serial = kind == "excel_serial"
+            if serial.any():
+                cell[serial] = (ref[serial] + "\"><v>" + _number_text(birth_value[serial].to_numpy()).to_numpy()
+                                + "</v></c>").to_numpy()
+            dated = kind == "excel_date"
+            if dated.any():
+                days = (pd.to_datetime(birth_value[dated]).to_numpy().astype("datetime64[D]")
+                        - np.datetime64("1899-12-30")).astype(np.int64)
+                cell[dated] = (ref[dated] + f"\" s=\"{_DATE_STYLE}\"><v>" + pd.Series(days).astype(str).to_numpy()
+                               + "</v></c>").to_numpy()
+        xml = xml + cell
+    body = "".join(xml + "</row>")
+    last = _COLUMNS[len(ROSTER_COLUMNS) - 1]
+    header = "".join(f'<c r="{_COLUMNS[j]}4" t="inlineStr" s="{_HEADER_STYLE}"><is><t>{name}</t></is></c>'
+                     for j, name in enumerate(ROSTER_COLUMNS))
+    title = f"{district}{township}低保特困在册人员名册"
+    line = (f"填报单位：{township}民政和社会事务办    "
+            f"填报时间：{report_day.year}年{report_day.month}月{report_day.day}日")
+    rows = (f'<row r="1"><c r="A1" t="inlineStr" s="{_TITLE_STYLE}"><is><t>{title}</t></is></c></row>'
+            f'<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve">{line}</t></is></c></row>'
+            f'<row r="4">{header}</row>' + body)
+    sheet_xml = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                 f'<cols><col min="1" max="{len(ROSTER_COLUMNS)}" width="14.7109375" customWidth="1"/></cols>'
+                 f"<sheetData>{rows}</sheetData>"
+                 f'<mergeCells count="1"><mergeCell ref="A1:{last}1"/></mergeCells></worksheet>')
+    _zip_workbook(path, "在册人员", sheet_xml, _ROSTER_STYLES)
+
+
+def _zip_workbook(path: Path, sheet: str, sheet_xml: str, styles: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    parts = {**_PARTS, "xl/workbook.xml": _PARTS["xl/workbook.xml"].replace("{sheet}", sheet),
+             "xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet_xml}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # reproducible bytes
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, _XML_HEAD + body)

@@ -35,6 +35,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.normalize.ids import mask_id
+from flows.reports import parallel
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, FONT_NAME, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
     apply_print_setup, date_label, display_width, fit_column_widths, fit_row_heights, merge_text, month_label,
@@ -131,7 +132,8 @@ class _Ledger:
 
 
 def write_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, *,
-                          filled_on: dt.date, mask_ids: bool = True) -> list[Path]:
+                          filled_on: dt.date, mask_ids: bool = True,
+                          workers: int = parallel.REPORT_WORKERS) -> list[Path]:
     """Write the 附件1–3 ledgers: one per (township, village, household_type) with rows
     and one per (township, household_type) covering all its villages.  Returns the
     village files sorted by (township, village, 附件N), then the township files
@@ -147,17 +149,19 @@ def write_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, *,
     people = with_place_labels(ledger)
     people["_number"] = [LEDGER_TITLES[t][0] for t in people["household_type"]]
 
-    village_paths: list[Path] = []
-    for (township, village, _), rows in people.groupby(["township", "village", "_number"], sort=True):
-        header = _Ledger(township, village, rows["household_type"].iloc[0], month)
-        village_paths.append(_save(rows, header, out_dir, filled_on=filled_on, mask_ids=mask_ids))
-    township_paths: list[Path] = []
+    ledgers = [(rows, _Ledger(township, village, rows["household_type"].iloc[0], month))
+               for (township, village, _), rows in people.groupby(["township", "village", "_number"], sort=True)]
     for (township, _), rows in people.groupby(["township", "_number"], sort=True):
-        header = _Ledger(township, "", rows["household_type"].iloc[0], month)
         # Villages in name order; within a village, the registry's own order.
-        rows = rows.sort_values("village", kind="stable")
-        township_paths.append(_save(rows, header, out_dir, filled_on=filled_on, mask_ids=mask_ids))
-    return village_paths + township_paths
+        ledgers.append((rows.sort_values("village", kind="stable"),
+                        _Ledger(township, "", rows["household_type"].iloc[0], month)))
+    # A city's thousands of village ledgers are written on both cores (parallel.py).
+    return parallel.run_batches(_save_all, ledgers, out_dir, filled_on, mask_ids, workers=workers)
+
+
+def _save_all(ledgers: list[tuple[pd.DataFrame, "_Ledger"]], out_dir: Path, filled_on: dt.date,
+              mask_ids: bool) -> list[Path]:
+    return [_save(rows, header, out_dir, filled_on=filled_on, mask_ids=mask_ids) for rows, header in ledgers]
 
 
 def _check_ledger(ledger: pd.DataFrame) -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from flows import warehouse
+from flows.reports import parallel
 
 PROTECTED_FOLDERS = ("villages", "ledgers")
 PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i to misread when read out
@@ -53,16 +54,22 @@ def protect_village_files(con, out_dir: Path, month: str) -> list[Path]:
     files = [p for folder in PROTECTED_FOLDERS for p in sorted((out_dir / folder).glob("*.xlsx"))
              if place_of(p.name)]
     passwords = _ensure_passwords(con, {place_of(p.name) for p in files})
-    for path in files:
-        encrypted = io.BytesIO()
-        with path.open("rb") as plain:
-            OOXMLFile(plain).encrypt(passwords[place_of(path.name)], encrypted)
-        _write_private(path, encrypted.getvalue())
+    # ≈ 0.3 s a file (the key derivation): a city's thousands go to both cores
+    parallel.run_batches(_encrypt_files, [(path, passwords[place_of(path.name)]) for path in files])
     rows = pd.DataFrame({"村（社区）": sorted({place_of(p.name) for p in files})})
     rows["密码"] = rows["村（社区）"].map(passwords)
     rows["文件数"] = rows["村（社区）"].map(pd.Series([place_of(p.name) for p in files]).value_counts())
     _write_private(out_dir / password_file_name(month), rows.to_csv(index=False).encode("utf-8-sig"))
     return files
+
+
+def _encrypt_files(jobs: list[tuple[Path, str]]) -> list[Path]:
+    for path, password in jobs:
+        encrypted = io.BytesIO()
+        with path.open("rb") as plain:
+            OOXMLFile(plain).encrypt(password, encrypted)
+        _write_private(path, encrypted.getvalue())
+    return [path for path, _ in jobs]
 
 
 def decrypted(path: Path, content: bytes, passwords: dict[str, str]) -> bytes | None:

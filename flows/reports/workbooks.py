@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.utils import get_column_letter
 
 from flows.normalize.ids import mask_id
+from flows.reports import parallel
 from flows.rules import RULE_FAMILIES, RULES
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
@@ -133,10 +134,15 @@ def write_village_workbooks(
     reporting_unit: str = "{township}民政和社会事务办",
     filled_on: dt.date,
     return_by: dt.date | None = None,
+    workers: int = parallel.REPORT_WORKERS,
 ) -> list[Path]:
     """Write one 异常核实表 per village with exceptions (and, with `villages` and
     `no_exception_sheet`, one 无异常确认表 per village without); return the paths
     sorted by township and village.
+
+    With `workers` > 1 and at least parallel.PARALLEL_MIN_WORKBOOKS workbooks to write
+    (a city's thousands of villages), batches of villages go to that many worker
+    processes (parallel.py); each workbook is built exactly as in one process.
 
     `filled_on` is the date the tables are issued (printed in 说明, kept in _meta);
     `return_by` is the deadline for sending them back, printed in 说明 when given.
@@ -155,23 +161,33 @@ def write_village_workbooks(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cases = with_place_labels(exceptions)
-    written: dict[tuple[str, str], Path] = {}
-    for (township, village), rows in cases.groupby(["township", "village"], sort=True):
-        header = _Header(township, village, month, reporting_unit.format(township=township))
-        path = out_dir / village_workbook_name(township, village, month)
-        _build_village_workbook(rows, header, mask_ids=mask_ids, filled_on=filled_on,
-                                return_by=return_by).save(path)
-        written[(township, village)] = path
-
-    if villages is not None and no_exception_sheet:
-        for township, village in _place_pairs(villages):
-            if (township, village) in written:
-                continue
-            header = _Header(township, village, month, reporting_unit.format(township=township))
-            path = out_dir / no_exception_workbook_name(township, village, month)
-            _build_no_exception_workbook(header, filled_on=filled_on).save(path)
-            written[(township, village)] = path
+    with_exceptions = cases.groupby(["township", "village"], sort=True)
+    pairs = set(with_exceptions.groups)
+    without = ([pair for pair in _place_pairs(villages) if pair not in pairs]
+               if villages is not None and no_exception_sheet else [])
+    options = {"mask_ids": mask_ids, "reporting_unit": reporting_unit, "filled_on": filled_on,
+               "return_by": return_by}
+    places = [(township, village, rows) for (township, village), rows in with_exceptions]
+    places += [(township, village, None) for township, village in without]
+    written = dict(parallel.run_batches(_write_places, places, out_dir, month, options, workers=workers))
     return [written[key] for key in sorted(written)]
+
+
+def _write_places(places: list[tuple[str, str, pd.DataFrame | None]], out_dir: Path, month: str,
+                  options: dict[str, Any]) -> list[tuple[tuple[str, str], Path]]:
+    """Workbooks for (township, village, rows) — rows None for a 无异常确认表."""
+    written = []
+    for township, village, rows in places:
+        header = _Header(township, village, month, options["reporting_unit"].format(township=township))
+        if rows is None:
+            path = out_dir / no_exception_workbook_name(township, village, month)
+            _build_no_exception_workbook(header, filled_on=options["filled_on"]).save(path)
+        else:
+            path = out_dir / village_workbook_name(township, village, month)
+            _build_village_workbook(rows, header, mask_ids=options["mask_ids"], filled_on=options["filled_on"],
+                                    return_by=options["return_by"]).save(path)
+        written.append(((township, village), path))
+    return written
 
 
 def with_place_labels(exceptions: pd.DataFrame) -> pd.DataFrame:
