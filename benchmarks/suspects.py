@@ -4,6 +4,12 @@ expects, and the share of suspicions per evidence pattern.
 
     .venv/bin/python benchmarks/suspects.py --scale township --seed 11
     .venv/bin/python benchmarks/suspects.py --scale district --seed 3
+    .venv/bin/python benchmarks/suspects.py --scale city --districts 10 --seed 7 --check
+
+--check makes it a benchmark with an assertion (exit 1): every death found, no living person
+flagged, DECEASED_PAID exact and months_overpaid exact — the bar of issue 18 at >= 250k
+recipients (ten districts of the city generator), too heavy for make test (≈ 4 minutes of
+generation and 5–10 of run on this 2-core machine).
 
 Runs the pipeline's own functions (no Prefect).  Not part of `make test`.
 """
@@ -29,10 +35,15 @@ from flows.normalize.names import normalize_name  # noqa: E402
 DECEASED = ("DECEASED_PAID", "DECEASED_SUSPECT")
 
 
-def run(scale: str, seed: int, month: str, work: Path) -> dict:
+def run(scale: str, seed: int, month: str, work: Path, districts: int | None = None) -> dict:
     raw = work / "raw"
     started = time.perf_counter()
-    generate(scale, seed, month, raw)
+    if districts:
+        from flows.generate.city import generate_city
+
+        generate_city(seed, month, raw, districts=districts)
+    else:
+        generate(scale, seed, month, raw)
     generated = time.perf_counter() - started
     settings = load_settings()
     overrides = {name: [str(raw / folder)] for name, folder in (
@@ -94,15 +105,34 @@ def report(result: dict) -> list[str]:
     return lines
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="township", choices=("township", "district", "city"))
+    parser.add_argument("--districts", type=int, help="city only: the first N districts")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--month", default="2020-05")
+    parser.add_argument("--check", action="store_true", help="exit 1 unless the bar of issue 18 holds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        print("\n".join(report(run(args.scale, args.seed, args.month, Path(work)))))
+        lines = report(run(args.scale, args.seed, args.month, Path(work), args.districts))
+    print("\n".join(lines))
+    if args.check:
+        failed = [line for line in lines if _misses(line)]
+        for line in failed:
+            print("FAILED:", line)
+        return 1 if failed else 0
+    return 0
+
+
+def _misses(line: str) -> bool:
+    """A summary line whose two counts differ, or that names a living person flagged."""
+    for label in ("deceased recall:", "DECEASED_SUSPECT precision:", "DECEASED_PAID precision:",
+                  "months_overpaid exact:"):
+        if line.startswith(label):
+            found, total = line[len(label):].split("(")[0].strip().split("/")
+            return int(found) != int(total)
+    return False
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
