@@ -17,7 +17,7 @@ import os
 import signal
 import subprocess
 import sys
-import types
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
 SERVE_PID_VARIABLE = "DIBAO_SERVE_PID"   # set by `dibao serve` for the flow runs it starts
@@ -68,22 +68,55 @@ class _TiedPopen(subprocess.Popen):
 
 
 def spawn_prefect_server() -> None:
-    """Launch Prefect's temporary server, tied to this process, without waiting for it:
-    its ≈ 7 s of start-up then overlap the CLI's own checks of the inputs.  No-op when a
-    server is configured (PREFECT_API_URL or a profile), when one is running, or off Linux."""
-    if die_with_parent() is None or _configured_api_url():
+    """Launch Prefect's temporary server, tied to this process, without waiting for it and
+    without importing it here: its ≈ 5 s of start-up then overlap this process's own imports
+    and checks of the inputs.  No-op when PREFECT_API_URL names a server, or off Linux
+    (start_prefect_server also honours a server named in a Prefect profile)."""
+    if _spawned or die_with_parent() is None or os.environ.get("PREFECT_API_URL"):
         return
-    from prefect.server.api import server as prefect_server
+    port = _free_port()
+    _spawned.append((port, _launch_uvicorn(port)))
 
-    class TiedServer(prefect_server.SubprocessASGIServer):
-        def _run_uvicorn_command(self):
-            # Prefect's own command line, launched through _TiedPopen.
-            real = prefect_server.subprocess
-            prefect_server.subprocess = types.SimpleNamespace(Popen=_TiedPopen)
-            try:
-                return super()._run_uvicorn_command()
-            finally:
-                prefect_server.subprocess = real
+
+def _launch_uvicorn(port: int) -> subprocess.Popen:
+    """Prefect's own command line for its temporary server (SubprocessASGIServer.
+    _run_uvicorn_command, Prefect 3.x), through _TiedPopen.  Prefect's settings reach the
+    child as environment variables (flows/prefect_env.py sets them there)."""
+    import importlib.util
+
+    site = Path(importlib.util.find_spec("prefect").origin).parent.parent
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    return _TiedPopen([sys.executable, "-m", "uvicorn", "--app-dir", str(site), "--factory",
+                       "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+                       "--log-level", "error", "--lifespan", "on"], env=env)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_prefect_server() -> None:
+    """Have Prefect's temporary server running (spawned now unless spawn_prefect_server
+    did it already), registered where Prefect's client looks for it, and answering /health
+    as Prefect's own SubprocessASGIServer.start() waits for it; RuntimeError when it does
+    not answer in time.  No-op when a server is configured, or off Linux."""
+    if die_with_parent() is None:
+        return
+    if _configured_api_url():
+        for _, process in _spawned:
+            process.kill()
+        _spawned.clear()
+        return
+    import atexit
+    import time
+
+    import httpx
+    from prefect.server.api import server as prefect_server
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
     # Prefect's client uses the instance registered under port None; Prefect's own test
     # harness substitutes its server the same way.
@@ -91,36 +124,21 @@ def spawn_prefect_server() -> None:
     if instances.get(None) is not None and instances[None].running:
         return
     instances.pop(None, None)
-    server = TiedServer()
-    server.port = server.find_available_port()
-    server.server_process = server._run_uvicorn_command()
-    _spawned.append(server)
-
-
-def start_prefect_server() -> None:
-    """Have Prefect's temporary server running (spawned now unless spawn_prefect_server
-    did it already) and answering /health, as Prefect's own SubprocessASGIServer.start()
-    waits for it; RuntimeError when it does not answer in time."""
-    if not _spawned:
-        spawn_prefect_server()
-    if not _spawned:
-        return
-    import atexit
-    import time
-
-    import httpx
-    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
-
-    server = _spawned.pop()
+    spawn_prefect_server()
+    server = prefect_server.SubprocessASGIServer()
+    server.port, server.server_process = _spawned.pop()
     server.running = True
     atexit.register(server.stop)
     deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
     with httpx.Client() as client:
         while time.monotonic() < deadline:
-            if server.server_process.poll() == 3:     # the port was taken meanwhile
-                server.port = server.find_available_port()
-                server.server_process = server._run_uvicorn_command()
+            code = server.server_process.poll()
+            if code == 3:                                     # the port was taken meanwhile
+                server.port = _free_port()
+                server.server_process = _launch_uvicorn(server.port)
                 continue
+            if code is not None:
+                break
             try:
                 if client.get(f"{server.api_url}/health").status_code == 200:
                     return
