@@ -38,6 +38,7 @@ import pandas as pd
 from flows.normalize.ids import VALID, normalize_id
 
 from . import names, render, writers
+from .core import prepare_households, prepare_roster, write_district_registries, write_township_ledgers
 from .faults import Ctx, inject_all
 from .namesakes import separate_namesakes, separate_roster_lookalikes
 from .poverty import build_poverty
@@ -101,7 +102,6 @@ def _district_job(job: tuple[int, int, str, str]) -> dict:
 def generate_district_part(seed: int, k: int, month: str, out_dir: Path) -> dict:
     """District k of the city, generated and written; returns counts, truth, the rows
     held by other districts and the keys the cross-district pass needs."""
-    from .core import prepare_households, prepare_roster
     from .people import build_people
 
     city = build_world("city")
@@ -147,18 +147,7 @@ def _write_district(ctx: Ctx, out_dir: Path, district: str, population_encoding:
         counts["population_rows"] += len(population)
     files.append(population_path)
 
-    police = render.police_frame(ctx, district)
-    path = out_dir / "deaths" / f"{district}_公安死亡注销人员_{label}.csv"
-    path.unlink(missing_ok=True)
-    _append_csv(path, police, "gb18030")
-    counts["deaths_rows"] += len(police)
-    files.append(path)
-    cremation = render.cremation_frame(ctx, district)
-    path = out_dir / "cremation" / f"{district}_火化记录_{label}.csv"
-    path.unlink(missing_ok=True)
-    _append_csv(path, cremation, "utf-8")
-    counts["cremation_rows"] += len(cremation)
-    files.append(path)
+    write_district_registries(ctx, district, out_dir, counts, files)   # other districts' rows appended later
     # Records held by other districts: only fault records (no clean person of this
     # district is elsewhere), so render them without scanning everyone again.
     elsewhere = sorted({rec["district"] for rec in ctx.records} - {district})
@@ -167,19 +156,7 @@ def _write_district(ctx: Ctx, out_dir: Path, district: str, population_encoding:
     cremation_elsewhere = {d: frame for d in elsewhere
                            if len(frame := render.cremation_frame(faults_only, d))}
 
-    registries = render.poverty_frames(poverty_rng, ctx, poverty)
-    assistance = render.assistance_frames(poverty_rng, ctx, poverty)
-    for t_i, town in enumerate(ctx.world.townships):
-        ledger = registries.get(t_i, pd.DataFrame(columns=render.POVERTY_COLUMNS))
-        path = out_dir / "poverty" / f"{town.name}_建档立卡边缘户监测户名单_{label}.xlsx"
-        writers.write_poverty_xlsx(path, ledger, town.name, town.district, ctx.month.report_day)
-        counts["poverty_rows"] += len(ledger)
-        files.append(path)
-        paid = assistance.get(t_i, pd.DataFrame(columns=render.ASSISTANCE_COLUMNS))
-        path = out_dir / "assistance" / f"{town.name}_临时救助发放名单_{label}.csv"
-        writers.write_csv(path, paid, "utf-8-sig")
-        counts["assistance_rows"] += len(paid)
-        files.append(path)
+    write_township_ledgers(ctx, out_dir, poverty, poverty_rng, counts, files)
     return {"counts": counts, "files": [str(f) for f in files], "police_elsewhere": police_elsewhere,
             "cremation_elsewhere": cremation_elsewhere}
 

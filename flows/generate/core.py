@@ -113,19 +113,34 @@ def write_all(ctx: Ctx, out_dir: Path, population_as_xlsx: bool, poverty: Povert
         files.append(path)
 
     for district in _districts_with_townships(ctx.world):
-        police = render.police_frame(ctx, district)
-        path = out_dir / "deaths" / f"{district}_公安死亡注销人员_{label}.csv"
-        writers.write_csv(path, police, "gb18030")
-        counts["deaths_rows"] += len(police)
-        files.append(path)
-
-        cremation = render.cremation_frame(ctx, district)
-        path = out_dir / "cremation" / f"{district}_火化记录_{label}.csv"
-        writers.write_csv(path, cremation, "utf-8")
-        counts["cremation_rows"] += len(cremation)
-        files.append(path)
-
+        write_district_registries(ctx, district, out_dir, counts, files)
     # Rendered last, from their own stream, so the files above do not change.
+    write_township_ledgers(ctx, out_dir, poverty, poverty_rng, counts, files)
+
+    truth = render.truth_frame(ctx, poverty)
+    path = out_dir / "truth.csv"
+    writers.write_csv(path, truth, "utf-8")
+    files.append(path)
+    counts["uncovered_vulnerable_truth"] = int((truth["rule"] == "UNCOVERED_VULNERABLE").sum())
+    return {**counts, "truth_rows": len(truth), "files": [str(f) for f in files]}
+
+
+def write_district_registries(ctx: Ctx, district: str, out_dir: Path, counts: dict, files: list) -> None:
+    """The district's police deaths (GB18030) and cremation (UTF-8) files."""
+    label = ctx.month.label
+    for frame, folder, title, encoding, count in (
+            (render.police_frame(ctx, district), "deaths", "公安死亡注销人员", "gb18030", "deaths_rows"),
+            (render.cremation_frame(ctx, district), "cremation", "火化记录", "utf-8", "cremation_rows")):
+        path = out_dir / folder / f"{district}_{title}_{label}.csv"
+        writers.write_csv(path, frame, encoding)
+        counts[count] += len(frame)
+        files.append(path)
+
+
+def write_township_ledgers(ctx: Ctx, out_dir: Path, poverty: Poverty, poverty_rng: np.random.Generator,
+                           counts: dict, files: list) -> None:
+    """Each township's poverty registry (xlsx) and temporary assistance list (CSV)."""
+    label = ctx.month.label
     registries = render.poverty_frames(poverty_rng, ctx, poverty)
     assistance = render.assistance_frames(poverty_rng, ctx, poverty)
     for t_i, town in enumerate(ctx.world.townships):
@@ -140,13 +155,6 @@ def write_all(ctx: Ctx, out_dir: Path, population_as_xlsx: bool, poverty: Povert
         writers.write_csv(path, paid, "utf-8-sig")
         counts["assistance_rows"] += len(paid)
         files.append(path)
-
-    truth = render.truth_frame(ctx, poverty)
-    path = out_dir / "truth.csv"
-    writers.write_csv(path, truth, "utf-8")
-    files.append(path)
-    counts["uncovered_vulnerable_truth"] = int((truth["rule"] == "UNCOVERED_VULNERABLE").sum())
-    return {**counts, "truth_rows": len(truth), "files": [str(f) for f in files]}
 
 
 def _districts_with_townships(world: World) -> list[str]:
