@@ -35,13 +35,18 @@ KEPT_TABLES = {
 
 
 def forget_input_rows(db_path: Path) -> list[str]:
-    """Drop the run's intermediate tables and compact the file; returns the tables dropped."""
+    """Drop the run's intermediate tables (and views) and compact the file; returns what was dropped."""
     con = warehouse.connect(db_path)
     try:
         tables = warehouse.query_sql(con, "retention/warehouse_tables",
                                      {"catalog": warehouse.CATALOG})["table_name"].tolist()
         if "stg_poverty" in tables:
             warehouse.run_sql(con, "retention/ledger_scope")
+        views = warehouse.query_sql(con, "retention/warehouse_views",
+                                    {"catalog": warehouse.CATALOG})["view_name"].tolist()
+        dropped_views = [v for v in views if v.startswith(INTERMEDIATE_PREFIXES)]
+        for view in dropped_views:   # before the tables they read
+            con.execute(f'drop view "{view}"')
         dropped = [t for t in tables if t != "stg_poverty"
                    and (t.startswith(INTERMEDIATE_PREFIXES) or t in INTERMEDIATE_TABLES)]
         for table in dropped:
@@ -49,7 +54,7 @@ def forget_input_rows(db_path: Path) -> list[str]:
     finally:
         con.close()
     compact(db_path)
-    return dropped
+    return dropped_views + dropped
 
 
 def compact(db_path: Path) -> None:

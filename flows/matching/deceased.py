@@ -11,6 +11,7 @@ at or above a threshold, and the run states how many of those are expected to be
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import duckdb
@@ -25,7 +26,8 @@ SMALL_WORLD = 100
 
 @dataclass
 class MatchSummary:
-    pairs_scored: int
+    candidate_pairs: int        # blocked
+    pairs_scored: int           # of those, the ones that could reach the threshold
     threshold: float
     expected_chance_suspicions: float
     expected_chance_per_10000: float
@@ -33,7 +35,7 @@ class MatchSummary:
     prior: float
 
     def as_record(self) -> dict:
-        return {"pairs_scored": self.pairs_scored, "threshold": self.threshold,
+        return {"candidate_pairs": self.candidate_pairs, "pairs_scored": self.pairs_scored, "threshold": self.threshold,
                 "expected_chance_suspicions": round(self.expected_chance_suspicions, 3),
                 "expected_chance_per_10000_recipients": round(self.expected_chance_per_10000, 3),
                 "suspicions": self.suspicions, "prior": self.prior}
@@ -43,24 +45,33 @@ def score_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> MatchSumma
     """Build suspect_scores (one row per candidate pair: probability, evidence) for
     DECEASED_SUSPECT; needs rule_hits to hold DECEASED_PAID already."""
     run_sql(con, "matching/match_sides", params)
-    run_sql(con, "matching/suspect_candidates")
+    run_sql(con, "matching/id_candidates")
     run_sql(con, "matching/term_frequencies")
     run_sql(con, "matching/u_sample_input", {"u_members": U_SAMPLE_MEMBERS, "u_deaths": U_SAMPLE_DEATHS})
     run_sql(con, "matching/pair_levels")
     replace_table(con, "match_priors", priors_table())
     run_sql(con, "matching/u_estimates", {"prior_weight": PRIOR_WEIGHT})
     counts = query_sql(con, "matching/match_counts").iloc[0]
-    run_sql(con, "matching/candidate_input")
-    run_sql(con, "matching/pair_levels")
     prior = _prior(int(counts["members"]), int(counts["deaths"]), int(counts["exact_deaths"]))
-    run_sql(con, "matching/suspect_scores", {"prior": prior, "prior_weight": PRIOR_WEIGHT,
-                                             "records": int(counts["members"] + counts["deaths"])})
-    pairs = int(con.execute("select count(*) from suspect_scores").fetchone()[0])
+    weights = {"prior": prior, "prior_weight": PRIOR_WEIGHT, "records": int(counts["members"] + counts["deaths"])}
     threshold = params["suspect_min_probability"]
+    run_sql(con, "matching/suspect_candidates")
+    candidates = int(con.execute("select count(*) from suspect_candidates").fetchone()[0])
+    run_sql(con, "matching/candidate_input", {**weights, "min_weight": threshold_weight(threshold)})
+    run_sql(con, "matching/pair_levels")
+    run_sql(con, "matching/suspect_scores", weights)
+    pairs = int(con.execute("select count(*) from suspect_scores").fetchone()[0])
     chance = query_sql(con, "matching/chance_suspicions", params).iloc[0]
     expected = float(chance["expected_chance"])
     recipients = max(int(chance["recipients"]), 1)
-    return MatchSummary(pairs, threshold, expected, expected * 10000 / recipients, int(chance["suspicions"]), prior)
+    return MatchSummary(candidates, pairs, threshold, expected, expected * 10000 / recipients, int(chance["suspicions"]), prior)
+
+
+def threshold_weight(threshold: float) -> float:
+    """The match weight of `threshold`, a little below it: a score is rounded to 4 places,
+    and a pair just under the threshold may round up to it."""
+    lowest = threshold - 1e-4
+    return -math.inf if lowest <= 0 else math.log2(lowest / (1 - lowest)) - 1e-9
 
 
 def _prior(members: int, deaths: int, exact_deaths: int) -> float:

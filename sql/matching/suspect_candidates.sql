@@ -3,33 +3,15 @@
 --   birth  — same birth date (from the ID, else a day-precise 出生日期) AND at least one
 --            syllable of the names in common (a stranger born the same day with a wholly
 --            different name is not worth scoring, and at city scale there are millions);
---   id     — the IDs agree everywhere but one digit, or but two adjacent digits (a typo
---            or a transposition), compared on the cleaned text so a bad check digit still
---            blocks (the 18-digit form of a 15-digit ID).
+--   id     — id_candidates (IDs one digit or two adjacent digits apart).
 -- Exact ID matches are DECEASED_PAID's, not candidates.
--- Inputs: match_sides.
+-- Inputs: match_sides, id_candidates.
 create or replace table suspect_candidates as
 with members as (
     select * from match_sides where side = 'member'
 ),
 deaths as (
     select * from match_sides where side = 'death'
-),
-positions as (
-    select unnest(range(0, 18)) as pos
-),
-id_keys as (
-    select s.side, s.key, left(s.id_text, p.pos) || '__' || substr(s.id_text, p.pos + 3) as id_key
-    from match_sides s, positions p
-    where s.id_full_length and p.pos < 17
-    union all
-    select s.side, s.key, left(s.id_text, p.pos) || '_' || substr(s.id_text, p.pos + 2)
-    from match_sides s, positions p
-    where s.id_full_length
-),
-by_id as (
-    select distinct m.key as member_key, d.key as evidence_id
-    from id_keys m join id_keys d on d.id_key = m.id_key and m.side = 'member' and d.side = 'death'
 ),
 syllable_keys as (
     select distinct side, key, birth_date, unnest(syllables) as syllable
@@ -43,7 +25,7 @@ by_birth as (
     where m.side = 'member' and d.side = 'death' and m.syllable not in ('', '?')
 ),
 pairs as (
-    select member_key, evidence_id, 'id' as block from by_id
+    select member_key, evidence_id, 'id' as block from id_candidates
     union all
     select member_key, evidence_id, 'birth' from by_birth
 ),

@@ -3,7 +3,7 @@
 -- measured.  Up to $u_members members × $u_deaths deaths, chosen by a hash of their key,
 -- so the same data gives the same sample.  Pairs in the ID block (IDs one typo apart) are
 -- left out: they are the likely same people, and would make a typo look common by chance.
--- Inputs: match_sides, suspect_candidates.  Parameters: $u_members, $u_deaths.
+-- Inputs: match_sides, id_candidates.  Parameters: $u_members, $u_deaths.
 create or replace table pair_input as
 with members as (
     select key from match_sides where side = 'member' order by hash(key, 'u-member') limit $u_members
@@ -14,7 +14,7 @@ deaths as (
 final as (
     select m.key as member_key, d.key as evidence_id
     from members m cross join deaths d
-    anti join (select member_key, evidence_id from suspect_candidates where id_block) c
+    anti join id_candidates c
         on c.member_key = m.key and c.evidence_id = d.key
 )
 select * from final;

@@ -1,0 +1,7 @@
+-- warehouse_views: the name of every view stored in the warehouse (not DuckDB's own).
+-- A run's intermediate views (stg_population) are dropped with the tables they read.
+-- Inputs: duckdb_views().  Parameters: $catalog (the attached warehouse's name).
+select view_name
+from duckdb_views()
+where database_name = $catalog and not internal and not temporary
+order by view_name;
