@@ -492,7 +492,7 @@ def _reconcile(month: str, *, config, inputs, out, db) -> int:
     check_warehouse_key(Path(db) if db else load_settings(config).warehouse)
     from flows.errors import RunStepError
     from flows.faults import RunFault, explain
-    from flows.lifetime import start_prefect_server
+    from flows.lifetime import prefect_api, start_prefect_server
     from flows.reconcile import monthly_reconciliation
     from flows.rules import RULES
     from flows.sources.readers import SourceFileError
@@ -508,13 +508,14 @@ def _reconcile(month: str, *, config, inputs, out, db) -> int:
     previous = {sig: signal.signal(sig, cancel) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         try:
-            start_prefect_server()     # tied to this process: it ends when dibao ends, however
+            api = start_prefect_server()     # tied to this process: it ends when dibao ends, however
         except RuntimeError as exc:    # Prefect's "Timed out while attempting to connect ..."
             raise RunFault("Prefect 临时服务器没有按时启动（机器可能过忙），本次比对没有开始。请稍后重试，"
                            "或调大环境变量 PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS（秒）。") from exc
-        result = monthly_reconciliation(
-            month=month, config=str(config) if config else None, inputs=inputs,
-            out=str(out) if out else None, db=str(db) if db else None)
+        with prefect_api(api):
+            result = monthly_reconciliation(
+                month=month, config=str(config) if config else None, inputs=inputs,
+                out=str(out) if out else None, db=str(db) if db else None)
     except KeyboardInterrupt:
         how = "收到终止信号（SIGTERM）" if received and received[0] == signal.SIGTERM else "按下了 Ctrl-C"
         print(f"已取消：{how}，本次比对已停止，数据库和输出目录保持运行前的状态，没有任何改动。", file=sys.stderr)

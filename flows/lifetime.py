@@ -99,55 +99,61 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_prefect_server() -> None:
+def start_prefect_server() -> str | None:
     """Have Prefect's temporary server running (spawned now unless spawn_prefect_server
-    did it already), registered where Prefect's client looks for it, and answering /health
-    as Prefect's own SubprocessASGIServer.start() waits for it; RuntimeError when it does
-    not answer in time.  No-op when a server is configured, or off Linux."""
+    did it already) and answering /health, as Prefect's own SubprocessASGIServer.start()
+    waits for it; returns its API URL, for the flow call's Prefect settings
+    (`prefect_api`).  RuntimeError when it does not answer in time.  None, and no server,
+    when a server is configured, or off Linux (Prefect's own embedded mode then)."""
     if die_with_parent() is None:
-        return
+        return None
     if _configured_api_url():
         for _, process in _spawned:
             process.kill()
         _spawned.clear()
-        return
+        return None
     import atexit
     import time
 
     import httpx
-    from prefect.server.api import server as prefect_server
-    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
-    # Prefect's client uses the instance registered under port None; Prefect's own test
-    # harness substitutes its server the same way.
-    instances = prefect_server.SubprocessASGIServer._instances
-    if instances.get(None) is not None and instances[None].running:
-        return
-    instances.pop(None, None)
     spawn_prefect_server()
-    server = prefect_server.SubprocessASGIServer()
-    server.port, server.server_process = _spawned.pop()
-    server.running = True
-    atexit.register(server.stop)
-    deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+    port, process = _spawned.pop()
+    atexit.register(process.kill)
+    timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "20"))
+    deadline = time.monotonic() + timeout
     with httpx.Client() as client:
         while time.monotonic() < deadline:
-            code = server.server_process.poll()
+            code = process.poll()
             if code == 3:                                     # the port was taken meanwhile
-                server.port = _free_port()
-                server.server_process = _launch_uvicorn(server.port)
+                port = _free_port()
+                process = _launch_uvicorn(port)
+                atexit.register(process.kill)
                 continue
             if code is not None:
                 break
             try:
-                if client.get(f"{server.api_url}/health").status_code == 200:
-                    return
+                if client.get(f"http://127.0.0.1:{port}/api/health").status_code == 200:
+                    return f"http://127.0.0.1:{port}/api"
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-    server.running = False
-    server.stop()
+    process.kill()
     raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server.")
+
+
+def prefect_api(url: str | None):
+    """The context in which a flow called from this process uses the server at `url`
+    (Prefect's own settings override, as its test harness uses); no change when None.
+    Registering the server with Prefect's ephemeral machinery instead would import
+    Prefect's server package here, ≈ 3 s of every run."""
+    import contextlib
+
+    if url is None:
+        return contextlib.nullcontext()
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    return temporary_settings(updates={PREFECT_API_URL: url})
 
 
 _spawned: list = []
