@@ -188,6 +188,9 @@ def cli_runs(raw: Path, month: str, tmp: Path, runs: int) -> list[tuple[str, flo
         out.append((label, time.perf_counter() - started, rss.peak, process.returncode))
         if process.returncode not in (0,):
             print(f"CLI run exited {process.returncode}: {stderr.strip().splitlines()[-1:]}")
+        # the CLI's own step times (完成：读取数据（1.1 秒）): where an end-to-end run goes
+        steps = [line.removeprefix("完成：") for line in stderr.splitlines() if line.startswith("完成：")]
+        print(f"CLI {label}: " + "，".join(steps), flush=True)
     return out
 
 
