@@ -111,6 +111,18 @@ def name_pinyin(name: str) -> str:
     return " ".join(name_syllables(name))
 
 
+def name_char_table(chars: list[str]) -> dict[str, list]:
+    """Per character: its key form (as name_key writes it), the reading of that key form
+    (as name_syllables reads it; '' for none) and, for a surname with a special reading,
+    that reading (None otherwise): the table sql/normalize/names.sql builds every name's
+    key and pinyin from."""
+    keys = [UNKNOWN_SYLLABLE if ch in _PLACEHOLDERS else _simplified(ch) for ch in chars]
+    readings = [UNKNOWN_SYLLABLE if key == UNKNOWN_SYLLABLE else (_char_pinyin(key) if len(key) == 1 else "")
+                for key in keys]
+    return {"ch": chars, "key_char": keys, "reading": readings,
+            "surname_reading": [_SURNAME_READINGS.get(key) for key in keys]}
+
+
 @functools.lru_cache(maxsize=None)
 def _char_pinyin(ch: str) -> str:
     if ch == "·":

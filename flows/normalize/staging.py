@@ -20,7 +20,7 @@ import pyarrow as pa
 from flows.config import KIND_FIELDS, SourceConfig
 from flows.normalize.dates import ACCEPTED_FORMS, parse_dated, parse_month
 from flows.normalize.ids import clean_id_text, normalize_id, region_codes
-from flows.normalize.names import name_key, name_pinyin
+from flows.normalize.names import name_char_table, name_key, name_pinyin
 from flows.sources.ingest import ident, run_template
 from flows.sources.stage import (DATE_FIELDS, MONTH_FIELDS, NUMBER_FIELDS, POPULATION_STATUS, POVERTY_TYPES,
                                  SEX_VALUES, STAGED_COMMON, _clean_text, _number_text, precision_column,
@@ -205,7 +205,8 @@ def _build_id_fallback(con, source: SourceConfig, with_map: set[str]) -> None:
 
 
 def _build_names(con, sources: list[SourceConfig], nfkc_fields: dict[str, set[str]]) -> None:
-    """_names(name, name_key, name_pinyin) for every distinct normalised name."""
+    """_names(name, name_key, name_pinyin) for every distinct normalised name, in SQL
+    through a table of the names' characters (sql/normalize/names.sql)."""
     selects = []
     for source in sources:
         if "name" not in source.columns:
@@ -213,10 +214,24 @@ def _build_names(con, sources: list[SourceConfig], nfkc_fields: dict[str, set[st
         with_map = nfkc_fields[source.name] & {"name", "name" + PLAIN}
         selects.append(f"select distinct name_clean({_nfkc_expr('name', with_map)}) as name "
                        f"from {ident('raw_' + source.name)} r {_nfkc_joins(with_map)}")
-    names = sorted(n for n in _distinct(con, selects) if n is not None)
-    _register(con, "_names", pa.table({"name": pa.array(names, pa.string()),
-                                       "name_key": pa.array([name_key(n) for n in names], pa.string()),
-                                       "name_pinyin": pa.array([name_pinyin(n) for n in names], pa.string())}))
+    union = " union ".join(selects) if selects else "select null::varchar as name"
+    con.execute(f"create or replace temp table _distinct_names as select name from ({union}) where name is not null")
+    chars = [r[0] for r in con.execute(
+        "select distinct unnest(string_split(name, '')) from _distinct_names").fetchall()]
+    table = name_char_table(chars)
+    _register(con, "_name_chars", pa.table({column: pa.array(values, pa.string())
+                                            for column, values in table.items()}))
+    # Latin letters are split into pinyin syllables, and a character whose key form is not
+    # one character shifts the rest: such (rare) names are read by names.py itself.
+    odd = {ch for ch, key in zip(table["ch"], table["key_char"]) if len(key) != 1}
+    python_names = [r[0] for r in con.execute(
+        "select name from _distinct_names where regexp_matches(name, '[A-Za-z]') or name = '' "
+        "or list_has_any(string_split(name, ''), $odd)", {"odd": sorted(odd)}).fetchall()]
+    _register(con, "_names_python", pa.table({
+        "name": pa.array(python_names, pa.string()),
+        "name_key": pa.array([name_key(n) for n in python_names], pa.string()),
+        "name_pinyin": pa.array([name_pinyin(n) for n in python_names], pa.string())}))
+    run_template(con, "normalize/names")
 
 
 # ---------------------------------------------------------------- one source
