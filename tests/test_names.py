@@ -114,3 +114,21 @@ def test_latin_letters_split_into_the_fewest_pinyin_syllables():
     assert split_pinyin("wenzhe") == ["wen", "zhe"]
     assert split_pinyin("xian") == ["xian"]
     assert split_pinyin("smith") == ["smith"]      # no pinyin: kept as one token
+
+
+def test_the_character_table_in_sql_reads_every_name_as_names_py_does():
+    """sql/normalize/names.sql builds key and pinyin from a table of characters; each name
+    must come out exactly as name_key / name_pinyin write it (surname readings, variants,
+    placeholders, middle dots, Latin letters, digits)."""
+    import duckdb
+
+    from flows.normalize.names import name_key
+    from flows.normalize.staging import build_name_table
+
+    names = ["单雄信", "曾国藩", "王小明", "劉德華", "袁文zhe", "何〇", "?明", "李*华", "阿依·古丽", "Anna",
+             "乐乐", "查理", "峯", "单", "张三丰", "曾曾", "解放军", "王1", "□□", "覃□"]
+    con = duckdb.connect()
+    con.execute("create temp table _distinct_names as select unnest($names) as name", {"names": names})
+    build_name_table(con)
+    got = {n: (k, p) for n, k, p in con.execute("select name, name_key, name_pinyin from _names").fetchall()}
+    assert got == {n: (name_key(n), name_pinyin(n)) for n in names}

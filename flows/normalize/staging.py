@@ -216,6 +216,12 @@ def _build_names(con, sources: list[SourceConfig], nfkc_fields: dict[str, set[st
                        f"from {ident('raw_' + source.name)} r {_nfkc_joins(with_map)}")
     union = " union ".join(selects) if selects else "select null::varchar as name"
     con.execute(f"create or replace temp table _distinct_names as select name from ({union}) where name is not null")
+    build_name_table(con)
+
+
+def build_name_table(con) -> None:
+    """_names from _distinct_names(name): sql/normalize/names.sql over a table of the names'
+    characters, names.py itself for the few names that table cannot read."""
     chars = [r[0] for r in con.execute(
         "select distinct unnest(string_split(name, '')) from _distinct_names").fetchall()]
     table = name_char_table(chars)
