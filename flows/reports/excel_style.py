@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -40,6 +41,8 @@ FONT_NAME = "宋体"
 BODY_FONT = Font(name=FONT_NAME, size=11)
 HEADER_FONT = Font(name=FONT_NAME, size=11, bold=True)
 TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
+BOLD_14 = Font(name=FONT_NAME, size=14, bold=True)
+BOLD_12 = Font(name=FONT_NAME, size=12, bold=True)
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
@@ -53,12 +56,10 @@ AMOUNT_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 MAX_COLUMN_WIDTH = 40
 MIN_COLUMN_WIDTH = 6
+DEFAULT_COLUMN_WIDTH = 13  # openpyxl's width of a column never sized
+PRINT_MARGINS = (0.4, 0.4, 0.6, 0.7, 0.3, 0.3)  # left, right, top, bottom, header, footer (inches)
 
 FOOTER_PAGE_TEXT = "第 &P 页，共 &N 页"
-
-
-def bold_font(size: int) -> Font:
-    return Font(name=FONT_NAME, size=size, bold=True)
 
 
 def is_blank(value: Any) -> bool:
@@ -158,24 +159,61 @@ def _apply_style(cell: Cell, font: Font, alignment: Alignment, number_format: st
 
 def display_width(text: str) -> int:
     """Width in Excel column units: CJK and other wide characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_wide_characters().findall(text))
+
+
+@functools.cache
+def _wide_characters() -> re.Pattern:
+    """East Asian Wide and Fullwidth characters (UAX #11) as one character class: a
+    workbook measures tens of thousands of strings, a regex scans them in C."""
+    ranges, start = [], None
+    for code in range(0x110000):
+        wide = unicodedata.east_asian_width(chr(code)) in ("W", "F")
+        if wide and start is None:
+            start = code
+        elif not wide and start is not None:
+            ranges.append((start, code - 1))
+            start = None
+    if start is not None:
+        ranges.append((start, 0x10FFFF))
+    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]")
+
+
+def fitted_width(values: Iterable[Any], minimum: float | None = None) -> float:
+    """A column's width for its widest value (capped; long text wraps instead)."""
+    widest = MIN_COLUMN_WIDTH if minimum is None else minimum
+    for value in values:
+        if value is None:
+            continue
+        text = value.strftime("%Y-%m-%d") if isinstance(value, dt.date) else str(value)
+        longest_line = max(display_width(line) for line in text.split("\n"))
+        widest = max(widest, longest_line + 2)
+    return min(widest, MAX_COLUMN_WIDTH)
+
+
+def fitted_height(values: Iterable[Any], widths: Iterable[float], height: float | None,
+                  points_per_line: float = 15.0) -> float:
+    """A row's height for its wrapped text, given its columns' widths; never lower than
+    the height it already has."""
+    lines = 1
+    for value, width in zip(values, widths):
+        if value is None or isinstance(value, (int, float, dt.date)):
+            continue
+        usable = max(width - 1.5, 1)
+        needed = sum(max(1, math.ceil(display_width(part) / usable)) for part in str(value).split("\n"))
+        lines = max(lines, needed)
+    return max(height or 0, lines * points_per_line + 4)
 
 
 def fit_column_widths(ws: Worksheet, first_row: int, last_row: int, n_columns: int,
                       *, minimum: dict[int, int] | None = None) -> None:
-    """Size each column to its widest cell in rows first_row..last_row (capped; long
-    text wraps instead)."""
+    """Size each column to its widest cell in rows first_row..last_row."""
     minimum = minimum or {}
     for col in range(1, n_columns + 1):
-        widest = minimum.get(col, MIN_COLUMN_WIDTH)
-        for row in range(first_row, last_row + 1):
-            value = ws.cell(row=row, column=col).value
-            if value is None:
-                continue
-            text = value.strftime("%Y-%m-%d") if isinstance(value, dt.date) else str(value)
-            longest_line = max(display_width(line) for line in text.split("\n"))
-            widest = max(widest, longest_line + 2)
-        ws.column_dimensions[get_column_letter(col)].width = min(widest, MAX_COLUMN_WIDTH)
+        values = (ws.cell(row=row, column=col).value for row in range(first_row, last_row + 1))
+        ws.column_dimensions[get_column_letter(col)].width = fitted_width(values, minimum.get(col))
 
 
 def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, n_columns: int, *,
@@ -186,15 +224,9 @@ def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, n_columns: int
     widths = [ws.column_dimensions[get_column_letter(c)].width or MIN_COLUMN_WIDTH
               for c in range(1, n_columns + 1)]
     for row in range(first_row, last_row + 1):
-        lines = 1
-        for col in range(1, n_columns + 1):
-            value = ws.cell(row=row, column=col).value
-            if value is None or isinstance(value, (int, float, dt.date)):
-                continue
-            usable = max(widths[col - 1] - 1.5, 1)
-            needed = sum(max(1, math.ceil(display_width(part) / usable)) for part in str(value).split("\n"))
-            lines = max(lines, needed)
-        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, lines * points_per_line + 4)
+        values = [ws.cell(row=row, column=col).value for col in range(1, n_columns + 1)]
+        ws.row_dimensions[row].height = fitted_height(values, widths, ws.row_dimensions[row].height,
+                                                      points_per_line)
 
 
 def merge_text(ws: Worksheet, row: int, first_col: int, last_col: int, text: str, *,
@@ -228,8 +260,8 @@ def apply_print_setup(ws: Worksheet, *, n_columns: int, last_row: int, title_row
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.7,
-                                  header=0.3, footer=0.3)
+    left, right, top, bottom, header, footer = PRINT_MARGINS
+    ws.page_margins = PageMargins(left=left, right=right, top=top, bottom=bottom, header=header, footer=footer)
     ws.print_title_rows = title_rows
     ws.print_area = f"A1:{get_column_letter(n_columns)}{last_row}"
     ws.oddFooter.center.text = FOOTER_PAGE_TEXT

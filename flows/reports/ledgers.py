@@ -28,22 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.normalize.ids import mask_id
 from flows.reports import parallel
 from flows.reports.excel_style import (
-    AMOUNT_FORMAT, FONT_NAME, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
-    apply_print_setup, date_label, display_width, fit_column_widths, fit_row_heights, merge_text, month_label,
-    safe_file_part, text_or_none, write_cell, write_header_row, write_title,
+    AMOUNT_FORMAT, FONT_NAME, HEADER_FILL, HEADER_FONT, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
+    date_label, display_width, month_label, safe_file_part, text_or_none,
 )
+from flows.reports.xlsx_writer import Book, Sheet
 from flows.reports.workbooks import (
-    META_SHEET, PRIVACY_NOTE, case_set_fingerprint, with_place_labels,
-    row_fingerprint,
+    META_SHEET, PRIVACY_NOTE, case_set_fingerprint, group_records, row_fingerprint, with_place_labels,
 )
 
 KIND_POVERTY_LEDGER = "poverty_ledger"
@@ -96,6 +91,7 @@ NOTES = (
 PREVIOUS_NOTE = "7.“上次填报”列为本村（社区）此前的填报结果，仅供参考，本次仍须重新填写。"
 ANNEX_FONT = Font(name=FONT_NAME, size=10)
 
+_INPUT_COLUMNS = {ASSISTANCE_HEADER, INCLUDE_HEADER, REASON_HEADER}  # checked or filled in by the village
 _CENTERED = {"序号", "乡镇", "所属村组", ID_HEADER, "家庭人数", "与户主关系", ASSISTANCE_HEADER,
              "联系电话", INCLUDE_HEADER}
 _MAX_HEADER_WIDTH = 12  # longer headers wrap instead of widening the column
@@ -148,18 +144,20 @@ def write_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, *,
     out_dir.mkdir(parents=True, exist_ok=True)
     people = with_place_labels(ledger)
     people["_number"] = [LEDGER_TITLES[t][0] for t in people["household_type"]]
+    by_village = group_records(people, ("township", "village", "_number"))
+    by_township = group_records(people, ("township", "_number"))
 
-    ledgers = [(rows, _Ledger(township, village, rows["household_type"].iloc[0], month))
-               for (township, village, _), rows in people.groupby(["township", "village", "_number"], sort=True)]
-    for (township, _), rows in people.groupby(["township", "_number"], sort=True):
+    ledgers = [(rows, _Ledger(township, village, rows[0]["household_type"], month))
+               for (township, village, _), rows in sorted(by_village.items(), key=lambda item: item[0])]
+    for (township, _), rows in sorted(by_township.items(), key=lambda item: item[0]):
         # Villages in name order; within a village, the registry's own order.
-        ledgers.append((rows.sort_values("village", kind="stable"),
-                        _Ledger(township, "", rows["household_type"].iloc[0], month)))
+        ledgers.append((sorted(rows, key=lambda r: r["village"]),
+                        _Ledger(township, "", rows[0]["household_type"], month)))
     # A city's thousands of village ledgers are written on both cores (parallel.py).
     return parallel.run_batches(_save_all, ledgers, out_dir, filled_on, mask_ids, workers=workers)
 
 
-def _save_all(ledgers: list[tuple[pd.DataFrame, "_Ledger"]], out_dir: Path, filled_on: dt.date,
+def _save_all(ledgers: list[tuple[list[dict[str, Any]], "_Ledger"]], out_dir: Path, filled_on: dt.date,
               mask_ids: bool) -> list[Path]:
     return [_save(rows, header, out_dir, filled_on=filled_on, mask_ids=mask_ids) for rows, header in ledgers]
 
@@ -177,7 +175,7 @@ def _check_ledger(ledger: pd.DataFrame) -> None:
         raise ValueError("every ledger row needs a ledger_id, unique within the ledger")
 
 
-def _save(rows: pd.DataFrame, header: _Ledger, out_dir: Path, *, filled_on: dt.date,
+def _save(rows: list[dict[str, Any]], header: _Ledger, out_dir: Path, *, filled_on: dt.date,
           mask_ids: bool) -> Path:
     path = out_dir / ledger_workbook_name(header.township, header.village or None,
                                           header.household_type, header.month)
@@ -187,36 +185,31 @@ def _save(rows: pd.DataFrame, header: _Ledger, out_dir: Path, *, filled_on: dt.d
 
 # --- the ledger sheet ----------------------------------------------------------
 
-def _build_workbook(rows: pd.DataFrame, header: _Ledger, *, filled_on: dt.date,
-                    mask_ids: bool) -> Workbook:
-    records = rows.to_dict("records")
+def _build_workbook(records: list[dict[str, Any]], header: _Ledger, *, filled_on: dt.date,
+                    mask_ids: bool) -> Book:
     has_previous = any(_previous_answer(r) for r in records)
     columns = LEDGER_HEADERS + ((PREVIOUS_HEADER,) if has_previous else ())
     n_columns = len(columns)
     id_column = n_columns + 1  # hidden, not printed
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = header.title
-    write_cell(ws, 1, 1, f"附件{header.number}", font=ANNEX_FONT, border=False)
-    write_title(ws, 2, n_columns, f"{header.township}{header.title}")
+    wb = Book(title=f"{header.township}{header.village}{month_label(header.month)}{header.title}")
+    ws = wb.add_sheet(header.title)
+    ws.write(1, 1, f"附件{header.number}", font=ANNEX_FONT, border=False)
+    ws.write_title(2, n_columns, f"{header.township}{header.title}")
     _write_unit_line(ws, 3, n_columns, header)
-    write_header_row(ws, HEADER_ROW, columns)
-    write_cell(ws, HEADER_ROW, id_column, LEDGER_ID_HEADER, border=False)
-    ws.row_dimensions[HEADER_ROW].height = 45  # long headers wrap to two or three lines
+    ws.write_header_row(HEADER_ROW, columns, font=HEADER_FONT, fill=HEADER_FILL)
+    ws.write(HEADER_ROW, id_column, LEDGER_ID_HEADER, border=False)
+    ws.heights[HEADER_ROW] = 45  # long headers wrap to two or three lines
 
     fingerprints: list[tuple[str, str]] = []  # (ledger_id, row fingerprint)
     row = FIRST_DATA_ROW
     for number, record in enumerate(records, start=1):
         values = _row_values(record, number, mask_ids)
         for col, name in enumerate(columns, start=1):
-            cell = write_cell(ws, row, col, values.get(name),
-                              alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT,
-                              number_format=_number_format(name))
-            if name in (ASSISTANCE_HEADER, INCLUDE_HEADER, REASON_HEADER):
-                cell.fill = INPUT_FILL
+            ws.write(row, col, values.get(name), alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT,
+                     number_format=_number_format(name), fill=INPUT_FILL if name in _INPUT_COLUMNS else None)
         ledger_id = str(record["ledger_id"]).strip()
-        write_cell(ws, row, id_column, ledger_id, border=False)
+        ws.write(row, id_column, ledger_id, border=False)
         fingerprints.append((ledger_id, row_fingerprint(ledger_id, values[ID_HEADER], values[NAME_HEADER])))
         row += 1
     last_data_row = row - 1
@@ -224,47 +217,41 @@ def _build_workbook(rows: pd.DataFrame, header: _Ledger, *, filled_on: dt.date,
     # Widths from the data; a header wider than _MAX_HEADER_WIDTH wraps instead.
     minimum = {i: max(_MIN_WIDTH.get(name, 0), min(display_width(name) + 2, _MAX_HEADER_WIDTH))
                for i, name in enumerate(columns, start=1)}
-    fit_column_widths(ws, FIRST_DATA_ROW, last_data_row, n_columns, minimum=minimum)
-    fit_row_heights(ws, HEADER_ROW, last_data_row, len(columns))
-    id_letter = get_column_letter(id_column)
-    ws.column_dimensions[id_letter].width = 10
-    ws.column_dimensions[id_letter].hidden = True
+    ws.fit_column_widths(FIRST_DATA_ROW, last_data_row, n_columns, minimum=minimum)
+    ws.fit_row_heights(HEADER_ROW, last_data_row, len(columns))
+    ws.widths[id_column] = 10
+    ws.hidden_columns.add(id_column)
 
-    _add_list_validation(ws, columns.index(ASSISTANCE_HEADER) + 1, last_data_row, ASSISTANCE_CHOICES,
-                         title=ASSISTANCE_HEADER, error="请从下拉列表中选择：低保、特困、临时救助或无。")
-    _add_list_validation(ws, columns.index(INCLUDE_HEADER) + 1, last_data_row, INCLUDE_CHOICES,
-                         title=INCLUDE_HEADER, error="请从下拉列表中选择：是或否。")
+    ws.add_list_validation(columns.index(ASSISTANCE_HEADER) + 1, FIRST_DATA_ROW, last_data_row, ASSISTANCE_CHOICES,
+                           title=ASSISTANCE_HEADER, error="请从下拉列表中选择：低保、特困、临时救助或无。")
+    ws.add_list_validation(columns.index(INCLUDE_HEADER) + 1, FIRST_DATA_ROW, last_data_row, INCLUDE_CHOICES,
+                           title=INCLUDE_HEADER, error="请从下拉列表中选择：是或否。")
 
     notes_row = last_data_row + 2
     notes = NOTES + (PREVIOUS_NOTE if has_previous else "")
-    merge_text(ws, notes_row, 1, n_columns, notes)
-    ws.row_dimensions[notes_row].height = _wrapped_height(ws, notes, n_columns)
+    ws.merge_text(notes_row, 1, n_columns, notes)
+    ws.heights[notes_row] = _wrapped_height(ws, notes, n_columns)
     signature_row = notes_row + 1
     person = "村（社区）负责人" if header.village else "乡镇（街道）负责人"
-    merge_text(ws, signature_row, 1, n_columns,
-               f"{person}：　　　　　　　　填表人：　　　　　　　　联系电话：")
-    ws.row_dimensions[signature_row].height = 30
+    ws.merge_text(signature_row, 1, n_columns, f"{person}：　　　　　　　　填表人：　　　　　　　　联系电话：")
+    ws.heights[signature_row] = 30
 
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
-    apply_print_setup(ws, n_columns=n_columns, last_row=signature_row,
-                      title_rows=f"1:{HEADER_ROW}", footer_left=PRIVACY_NOTE)
-    ws.oddFooter.right.text = f"预填日期：{date_label(filled_on)}"
-    ws.oddFooter.right.size = 9
+    ws.freeze_row = FIRST_DATA_ROW
+    ws.print_setup(n_columns=n_columns, last_row=signature_row, title_rows=f"1:{HEADER_ROW}",
+                   footer_left=PRIVACY_NOTE)
+    ws.footer["R"] = f"预填日期：{date_label(filled_on)}"
 
     _write_meta(wb, header, filled_on, mask_ids=mask_ids, sheet=ws.title,
                 has_previous=has_previous, fingerprints=fingerprints)
-    place = f"{header.township}{header.village}"
-    wb.properties.title = f"{place}{month_label(header.month)}{header.title}"
-    wb.properties.creator = "dibao-recon"
     return wb
 
 
-def _write_unit_line(ws: Worksheet, row: int, n_columns: int, header: _Ledger) -> None:
+def _write_unit_line(ws: Sheet, row: int, n_columns: int, header: _Ledger) -> None:
     """填报单位 (to be stamped) on the left, 填报时间 for the village to date by hand on the right."""
     split = max(1, n_columns // 2)
-    merge_text(ws, row, 1, split, f"填报单位：{header.township}{header.village}（盖章）")
-    merge_text(ws, row, split + 1, n_columns, "填报时间：　　　　年　　月　　日", alignment=RIGHT)
-    ws.row_dimensions[row].height = 22
+    ws.merge_text(row, 1, split, f"填报单位：{header.township}{header.village}（盖章）")
+    ws.merge_text(row, split + 1, n_columns, "填报时间：　　　　年　　月　　日", alignment=RIGHT)
+    ws.heights[row] = 22
 
 
 def _row_values(record: dict[str, Any], number: int, mask_ids: bool) -> dict[str, Any]:
@@ -331,30 +318,17 @@ def _as_phone(value: Any) -> str | None:
     return text_or_none(value)
 
 
-def _add_list_validation(ws: Worksheet, column: int, last_data_row: int, choices: tuple[str, ...],
-                         *, title: str, error: str) -> None:
-    letter = get_column_letter(column)
-    validation = DataValidation(
-        type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-        showErrorMessage=True, errorStyle="stop", errorTitle=f"{title}填写有误", error=error,
-        showInputMessage=True, promptTitle=title, prompt="请选择：" + "／".join(choices),
-    )
-    validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_data_row}")
-    ws.add_data_validation(validation)
-
-
-def _wrapped_height(ws: Worksheet, text: str, n_columns: int) -> float:
+def _wrapped_height(ws: Sheet, text: str, n_columns: int) -> float:
     """Row height for text wrapped in a merged cell (Excel does not size those itself)."""
-    width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43
-                for c in range(1, n_columns + 1))
+    width = sum(ws.column_width(c) for c in range(1, n_columns + 1))
     lines = math.ceil(display_width(text) / max(width - 2, 1)) + 1
     return 15.0 * lines
 
 
-def _write_meta(wb: Workbook, header: _Ledger, filled_on: dt.date, *, mask_ids: bool, sheet: str,
+def _write_meta(wb: Book, header: _Ledger, filled_on: dt.date, *, mask_ids: bool, sheet: str,
                 has_previous: bool, fingerprints: list[tuple[str, str]]) -> None:
     """Hidden sheet: `key | value` rows, then `ledger | ledger_id | row sha256` rows."""
-    ws = wb.create_sheet(META_SHEET)
+    ws = wb.add_sheet(META_SHEET, hidden=True)
     items = {
         "kind": KIND_POVERTY_LEDGER,
         "format_version": LEDGER_FORMAT_VERSION,
@@ -373,11 +347,10 @@ def _write_meta(wb: Workbook, header: _Ledger, filled_on: dt.date, *, mask_ids: 
     }
     row = 1
     for key, value in items.items():
-        write_cell(ws, row, 1, key, border=False)
-        write_cell(ws, row, 2, value, border=False)
+        ws.write(row, 1, key, border=False)
+        ws.write(row, 2, value, border=False)
         row += 1
     for ledger_id, fingerprint in fingerprints:
         for col, value in enumerate(("ledger", ledger_id, fingerprint), start=1):
-            write_cell(ws, row, col, value, border=False)
+            ws.write(row, col, value, border=False)
         row += 1
-    ws.sheet_state = "hidden"

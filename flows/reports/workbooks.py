@@ -19,20 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.utils import get_column_letter
 
 from flows.normalize.ids import mask_id
 from flows.reports import parallel
 from flows.rules import RULE_FAMILIES, RULES
 from flows.reports.excel_style import (
-    AMOUNT_FORMAT, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
-    apply_print_setup, bold_font, date_label, excel_safe, fit_column_widths, fit_row_heights, merge_text,
-    month_label,
-    safe_file_part, text_or_none, write_cell, write_header_row, write_title,
+    AMOUNT_FORMAT, BODY_FONT, BOLD_12, BOLD_14, DATE_FORMAT, HEADER_FILL, HEADER_FONT, INPUT_FILL, RIGHT,
+    TITLE_FONT, WRAP_CENTER, WRAP_LEFT, date_label, excel_safe, month_label, safe_file_part, text_or_none,
 )
+from flows.reports.xlsx_writer import Book, Sheet
 
 FORMAT_VERSION = "1"
 KIND_EXCEPTIONS = "village_exceptions"
@@ -72,6 +67,7 @@ FAMILY_COLUMNS: dict[str, tuple[str, ...]] = {
              "疑点类型", "疑点说明"),
     "应保未保": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", ID_HEADER, "疑点类型", "疑点说明"),
 }
+_INPUT_COLUMNS = {RESULT_HEADER, REMARK_HEADER, RECOVERED_HEADER, RECOVERED_DATE_HEADER}  # filled in by the village
 _CENTERED = {"序号", CASE_ID_HEADER, ID_HEADER, "救助类型", "死亡日期", "已多发月数", RESULT_HEADER}
 _MIN_WIDTH = {"疑点说明": 30, ESCALATION_HEADER: 30, REMARK_HEADER: 20, RESULT_HEADER: 10, PREVIOUS_HEADER: 10}
 
@@ -160,20 +156,18 @@ def write_village_workbooks(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cases = with_place_labels(exceptions)
-    with_exceptions = cases.groupby(["township", "village"], sort=True)
-    pairs = set(with_exceptions.groups)
-    without = ([pair for pair in _place_pairs(villages) if pair not in pairs]
+    by_place = group_records(with_place_labels(exceptions), ("township", "village"))
+    without = ([pair for pair in _place_pairs(villages) if pair not in by_place]
                if villages is not None and no_exception_sheet else [])
     options = {"mask_ids": mask_ids, "reporting_unit": reporting_unit, "filled_on": filled_on,
                "return_by": return_by}
-    places = [(township, village, rows) for (township, village), rows in with_exceptions]
+    places = [(township, village, by_place[township, village]) for township, village in sorted(by_place)]
     places += [(township, village, None) for township, village in without]
     written = dict(parallel.run_batches(_write_places, places, out_dir, month, options, workers=workers))
     return [written[key] for key in sorted(written)]
 
 
-def _write_places(places: list[tuple[str, str, pd.DataFrame | None]], out_dir: Path, month: str,
+def _write_places(places: list[tuple[str, str, list[dict[str, Any]] | None]], out_dir: Path, month: str,
                   options: dict[str, Any]) -> list[tuple[tuple[str, str], Path]]:
     """Workbooks for (township, village, rows) — rows None for a 无异常确认表."""
     written = []
@@ -188,6 +182,15 @@ def _write_places(places: list[tuple[str, str, pd.DataFrame | None]], out_dir: P
                                     return_by=options["return_by"]).save(path)
         written.append(((township, village), path))
     return written
+
+
+def group_records(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[tuple, list[dict[str, Any]]]:
+    """The frame's rows as dicts, by the values of `keys`, in frame order within each
+    key (one to_dict for the whole frame: per group it costs more than the workbook)."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for record in frame.to_dict("records"):
+        groups.setdefault(tuple(record[k] for k in keys), []).append(record)
+    return groups
 
 
 def with_place_labels(exceptions: pd.DataFrame) -> pd.DataFrame:
@@ -209,23 +212,22 @@ def _place_pairs(villages: pd.DataFrame) -> list[tuple[str, str]]:
 
 # --- the exceptions workbook -------------------------------------------------
 
-def _build_village_workbook(rows: pd.DataFrame, header: _Header, *, mask_ids: bool,
-                            filled_on: dt.date, return_by: dt.date | None) -> Workbook:
-    records = sorted(rows.to_dict("records"), key=_sort_key)
+def _build_village_workbook(rows: list[dict[str, Any]], header: _Header, *, mask_ids: bool,
+                            filled_on: dt.date, return_by: dt.date | None) -> Book:
+    records = sorted(rows, key=_sort_key)
     by_family: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         by_family.setdefault(FAMILY_OF_RULE[record["rule"]], []).append(record)
 
-    wb = Workbook()
-    instructions = wb.active
-    instructions.title = INSTRUCTIONS_SHEET
+    wb = Book(title=f"{header.place}{month_label(header.month)}异常核实表")
+    instructions = wb.add_sheet(INSTRUCTIONS_SHEET)
     _write_instructions(instructions, header, records, by_family,
                         filled_on=filled_on, return_by=return_by)
 
     written_rows: list[tuple[str, str, str]] = []  # (case_id, family, row fingerprint)
     for family in RULE_FAMILIES:
         if family in by_family:
-            ws = wb.create_sheet(family)
+            ws = wb.add_sheet(family)
             written_rows += _write_family_sheet(ws, family, by_family[family], header, mask_ids)
 
     _write_meta(wb, KIND_EXCEPTIONS, header, filled_on, extra={
@@ -233,8 +235,6 @@ def _build_village_workbook(rows: pd.DataFrame, header: _Header, *, mask_ids: bo
         "case_count": str(len(written_rows)),
         "case_fingerprint": case_set_fingerprint(case_id for case_id, _, _ in written_rows),
     }, cases=written_rows)
-    wb.properties.title = f"{header.place}{month_label(header.month)}异常核实表"
-    wb.properties.creator = "dibao-recon"
     return wb
 
 
@@ -243,7 +243,7 @@ def _sort_key(record: dict[str, Any]) -> tuple:
             text_or_none(record["name"]) or "", str(record["case_id"]))
 
 
-def _write_family_sheet(ws: Worksheet, family: str, records: list[dict[str, Any]],
+def _write_family_sheet(ws: Sheet, family: str, records: list[dict[str, Any]],
                         header: _Header, mask_ids: bool) -> list[tuple[str, str, str]]:
     """One family's table; returns (case_id, family, row fingerprint) per row written."""
     has_previous = any(text_or_none(r["previous_result"]) for r in records)
@@ -256,20 +256,17 @@ def _write_family_sheet(ws: Worksheet, family: str, records: list[dict[str, Any]
         columns += (PREVIOUS_HEADER,)
     n_columns = len(columns)
 
-    write_title(ws, 1, n_columns, f"{header.place}{month_label(header.month)}{family}核实表")
+    ws.write_title(1, n_columns, f"{header.place}{month_label(header.month)}{family}核实表")
     _write_unit_line(ws, 2, n_columns, header)
-    write_header_row(ws, HEADER_ROW, columns)
+    ws.write_header_row(HEADER_ROW, columns, font=HEADER_FONT, fill=HEADER_FILL)
 
     written = []
     row = FIRST_DATA_ROW
     for number, record in enumerate(records, start=1):
         values = _row_values(record, number, header.village, mask_ids)
         for col, name in enumerate(columns, start=1):
-            cell = write_cell(ws, row, col, values.get(name),
-                              alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT,
-                              number_format=_number_format(name))
-            if name in (RESULT_HEADER, REMARK_HEADER, RECOVERED_HEADER, RECOVERED_DATE_HEADER):
-                cell.fill = INPUT_FILL
+            ws.write(row, col, values.get(name), alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT,
+                     number_format=_number_format(name), fill=INPUT_FILL if name in _INPUT_COLUMNS else None)
         written.append((values[CASE_ID_HEADER], family,
                         row_fingerprint(values[CASE_ID_HEADER], values[ID_HEADER], values[NAME_HEADER])))
         row += 1
@@ -278,19 +275,20 @@ def _write_family_sheet(ws: Worksheet, family: str, records: list[dict[str, Any]
     if "多发金额（元）" in columns:
         row = _write_amount_total(ws, row, columns, records)
     # Widths from header and data only: the merged 合计 label would widen 序号.
-    fit_column_widths(ws, HEADER_ROW, last_data_row, n_columns,
-                      minimum={i: _MIN_WIDTH[c] for i, c in enumerate(columns, 1) if c in _MIN_WIDTH})
-    fit_row_heights(ws, HEADER_ROW, last_data_row, n_columns)
-    _add_result_validation(ws, columns.index(RESULT_HEADER) + 1, last_data_row)
+    ws.fit_column_widths(HEADER_ROW, last_data_row, n_columns,
+                         minimum={i: _MIN_WIDTH[c] for i, c in enumerate(columns, 1) if c in _MIN_WIDTH})
+    ws.fit_row_heights(HEADER_ROW, last_data_row, n_columns)
+    ws.add_list_validation(columns.index(RESULT_HEADER) + 1, FIRST_DATA_ROW, last_data_row, RESULT_CHOICES,
+                           title=RESULT_HEADER, error="请从下拉列表中选择：属实、不属实或已处理。")
     signature_row = row + 1
-    merge_text(ws, signature_row, 1, n_columns,
-               "村（社区）负责人签字：　　　　　　　　核实人签字：　　　　　　　　"
-               "（村（社区）盖章）　　　　　　　　日期：　　　　年　　月　　日")
-    ws.row_dimensions[signature_row].height = 36
+    ws.merge_text(signature_row, 1, n_columns,
+                  "村（社区）负责人签字：　　　　　　　　核实人签字：　　　　　　　　"
+                  "（村（社区）盖章）　　　　　　　　日期：　　　　年　　月　　日")
+    ws.heights[signature_row] = 36
 
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
-    apply_print_setup(ws, n_columns=n_columns, last_row=signature_row,
-                      title_rows=f"1:{HEADER_ROW}", footer_left=PRIVACY_NOTE)
+    ws.freeze_row = FIRST_DATA_ROW
+    ws.print_setup(n_columns=n_columns, last_row=signature_row, title_rows=f"1:{HEADER_ROW}",
+                   footer_left=PRIVACY_NOTE)
     return written
 
 
@@ -302,13 +300,12 @@ def _death_date_shown(record: dict[str, Any]):
     return day
 
 
-def _write_unit_line(ws: Worksheet, row: int, n_columns: int, header: _Header) -> None:
+def _write_unit_line(ws: Sheet, row: int, n_columns: int, header: _Header) -> None:
     """填报单位 on the left, a 填报时间 line for the village to date by hand on the right."""
     split = max(1, n_columns // 2)
-    merge_text(ws, row, 1, split, f"填报单位：{header.unit}（{header.village}）")
-    merge_text(ws, row, split + 1, n_columns, "填报时间：　　　　年　　月　　日",
-               alignment=RIGHT)
-    ws.row_dimensions[row].height = 22
+    ws.merge_text(row, 1, split, f"填报单位：{header.unit}（{header.village}）")
+    ws.merge_text(row, split + 1, n_columns, "填报时间：　　　　年　　月　　日", alignment=RIGHT)
+    ws.heights[row] = 22
 
 
 def _row_values(record: dict[str, Any], number: int, village: str, mask_ids: bool) -> dict[str, Any]:
@@ -364,38 +361,26 @@ def _as_amount(value: Any) -> float | None:
     return None if text_or_none(value) is None else round(float(value), 2)
 
 
-def _write_amount_total(ws: Worksheet, row: int, columns: Sequence[str],
+def _write_amount_total(ws: Sheet, row: int, columns: Sequence[str],
                         records: list[dict[str, Any]]) -> int:
     """A 合计 row under the data; a value, not a SUM formula, so viewers that do
     not recalculate (phones, previews) show it too.  Returns the next free row."""
     total = sum(_as_amount(r["amount_overpaid"]) or 0.0 for r in records)
     for col in range(1, len(columns) + 1):
-        write_cell(ws, row, col, None)
+        ws.write(row, col, None)
     amount_col = columns.index("多发金额（元）") + 1
-    write_cell(ws, row, 1, f"合计（{len(records)}条）", font=HEADER_FONT, alignment=WRAP_CENTER)
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-    write_cell(ws, row, amount_col, round(total, 2), font=HEADER_FONT,
-               alignment=WRAP_CENTER, number_format=AMOUNT_FORMAT)
+    ws.write(row, 1, f"合计（{len(records)}条）", font=HEADER_FONT, alignment=WRAP_CENTER)
+    ws.merge(row, 1, 3)
+    ws.write(row, amount_col, round(total, 2), font=HEADER_FONT, alignment=WRAP_CENTER,
+             number_format=AMOUNT_FORMAT)
     return row + 1
 
 
-def _add_result_validation(ws: Worksheet, column: int, last_data_row: int) -> None:
-    letter = get_column_letter(column)
-    validation = DataValidation(
-        type="list", formula1='"' + ",".join(RESULT_CHOICES) + '"', allow_blank=True,
-        showErrorMessage=True, errorStyle="stop",
-        errorTitle="核实结果填写有误", error="请从下拉列表中选择：属实、不属实或已处理。",
-        showInputMessage=True, promptTitle="核实结果", prompt="请选择：属实／不属实／已处理",
-    )
-    validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_data_row}")
-    ws.add_data_validation(validation)
-
-
-def _write_instructions(ws: Worksheet, header: _Header, records: list[dict[str, Any]],
+def _write_instructions(ws: Sheet, header: _Header, records: list[dict[str, Any]],
                         by_family: dict[str, list[dict[str, Any]]], *,
                         filled_on: dt.date, return_by: dt.date | None) -> None:
     """The 说明 sheet: one wide wrapped column, so Excel sizes the rows itself."""
-    ws.column_dimensions["A"].width = 80  # fits A4 portrait unscaled (LibreOffice ignores fit-to-width here)
+    ws.widths[1] = 80  # fits A4 portrait unscaled (LibreOffice ignores fit-to-width here)
     deadline = (f"于{date_label(return_by)}前" if return_by
                 else "在镇民政办规定的时间内")
     lines: list[tuple[str, str]] = [  # (style, text)
@@ -432,23 +417,20 @@ def _write_instructions(ws: Worksheet, header: _Header, records: list[dict[str, 
         ("p", f"制表单位：{header.unit}　　　制表日期：{date_label(filled_on)}"),
     ]
     for row, (style, text) in enumerate(lines, start=1):
-        font = {"title": bold_font(16), "title2": bold_font(14), "h": bold_font(12)}.get(style)
+        font = {"title": TITLE_FONT, "title2": BOLD_14, "h": BOLD_12}.get(style, BODY_FONT)
         alignment = WRAP_CENTER if style.startswith("title") else WRAP_LEFT
-        write_cell(ws, row, 1, text, border=False, alignment=alignment,
-                   **({"font": font} if font else {}))
-    fit_row_heights(ws, 1, len(lines), 1, points_per_line=18)
-    apply_print_setup(ws, n_columns=1, last_row=len(lines), title_rows="1:1")
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+        ws.write(row, 1, text, border=False, alignment=alignment, font=font)
+    ws.fit_row_heights(1, len(lines), 1, points_per_line=18)
+    ws.print_setup(n_columns=1, last_row=len(lines), title_rows="1:1", landscape=False)
 
 
 # --- the no-exception confirmation -------------------------------------------
 
-def _build_no_exception_workbook(header: _Header, *, filled_on: dt.date) -> Workbook:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = NO_EXCEPTION_SHEET
-    ws.column_dimensions["A"].width = 90
+def _build_no_exception_workbook(header: _Header, *, filled_on: dt.date) -> Book:
     label = month_label(header.month)
+    wb = Book()
+    ws = wb.add_sheet(NO_EXCEPTION_SHEET)
+    ws.widths[1] = 90
     lines = [
         f"{header.place}{label}低保特困对象数据比对无异常确认表",
         f"填报单位：{header.unit}（{header.village}）",
@@ -466,24 +448,22 @@ def _build_no_exception_workbook(header: _Header, *, filled_on: dt.date) -> Work
         f"制表单位：{header.unit}　　　制表日期：{date_label(filled_on)}",
     ]
     for row, text in enumerate(lines, start=1):
-        write_cell(ws, row, 1, text, border=False,
-                   alignment=WRAP_CENTER if row == 1 else WRAP_LEFT,
-                   **({"font": bold_font(16)} if row == 1 else {}))
-        ws.row_dimensions[row].height = 30 if row == 1 else 24
-    fit_row_heights(ws, 1, len(lines), 1, points_per_line=18)
-    apply_print_setup(ws, n_columns=1, last_row=len(lines), title_rows="1:1")
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+        ws.write(row, 1, text, border=False, alignment=WRAP_CENTER if row == 1 else WRAP_LEFT,
+                 font=TITLE_FONT if row == 1 else BODY_FONT)
+        ws.heights[row] = 30 if row == 1 else 24
+    ws.fit_row_heights(1, len(lines), 1, points_per_line=18)
+    ws.print_setup(n_columns=1, last_row=len(lines), title_rows="1:1", landscape=False)
     _write_meta(wb, KIND_NO_EXCEPTIONS, header, filled_on, extra={"case_count": "0"}, cases=[])
     return wb
 
 
 # --- _meta -------------------------------------------------------------------
 
-def _write_meta(wb: Workbook, kind: str, header: _Header, filled_on: dt.date, *,
+def _write_meta(wb: Book, kind: str, header: _Header, filled_on: dt.date, *,
                 extra: dict[str, str], cases: list[tuple[str, str, str]]) -> None:
     """Hidden sheet: `key | value` rows, then `case | case_id | family | row sha256`
     rows.  Hidden rather than very hidden so an auditor can unhide and read it."""
-    ws = wb.create_sheet(META_SHEET)
+    ws = wb.add_sheet(META_SHEET, hidden=True)
     items = {
         "kind": kind,
         "format_version": FORMAT_VERSION,
@@ -496,11 +476,10 @@ def _write_meta(wb: Workbook, kind: str, header: _Header, filled_on: dt.date, *,
     }
     row = 1
     for key, value in items.items():
-        write_cell(ws, row, 1, key, border=False)
-        write_cell(ws, row, 2, value, border=False)
+        ws.write(row, 1, key, border=False)
+        ws.write(row, 2, value, border=False)
         row += 1
     for case_id, family, fingerprint in cases:
         for col, value in enumerate(("case", case_id, family, fingerprint), start=1):
-            write_cell(ws, row, col, value, border=False)
+            ws.write(row, col, value, border=False)
         row += 1
-    ws.sheet_state = "hidden"
