@@ -26,6 +26,7 @@ from flows.sources.stage import (DATE_FIELDS, MONTH_FIELDS, NUMBER_FIELDS, POPUL
                                  SEX_VALUES, STAGED_COMMON, _clean_text, _number_text, precision_column,
                                  staged_columns)
 
+STAGE_SLICE_ROWS = 1_000_000
 REJECT_DATE = f"日期无法识别（该字段置空，其余信息已导入）；{ACCEPTED_FORMS}"
 REJECT_MONTH = "年月无法识别（该字段置空，其余信息已导入）；接受的写法：2020-05、2020年5月、202005"
 REJECT_NUMBER = "不是数字（该字段置空，其余信息已导入）"
@@ -87,12 +88,16 @@ def stage_all(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig], towns
     run_template(con, "normalize/stage_rejects")
     for index, source in enumerate(sources):
         stage = ident(f"_stage_{source.name}")
-        _stage_source(con, source, stage, nfkc_fields[source.name])
-        try:
-            kept = _rejects(con, source, stage, index)
-            _norm_rows(con, source, stage, kept, township_label)
-        finally:
-            con.execute(f"drop table if exists temp.{stage}")
+        rows = con.execute(f"select count(*) from {ident('raw_' + source.name)}").fetchone()[0]
+        # In slices of raw rows, in order: the same rows and rejects in the same order as in
+        # one piece, but a city's 10M population rows never make one stage that must spill.
+        for first in range(0, max(rows, 1), STAGE_SLICE_ROWS):
+            _stage_source(con, source, stage, nfkc_fields[source.name], first, first + STAGE_SLICE_ROWS)
+            try:
+                kept = _rejects(con, source, stage, index)
+                _norm_rows(con, source, stage, kept, township_label)
+            finally:
+                con.execute(f"drop table if exists temp.{stage}")
 
 
 # ---------------------------------------------------------------- distinct-value maps
@@ -242,7 +247,8 @@ def build_name_table(con) -> None:
 
 # ---------------------------------------------------------------- one source
 
-def _stage_source(con, source: SourceConfig, stage: str, with_map: set[str]) -> None:
+def _stage_source(con, source: SourceConfig, stage: str, with_map: set[str], first_row: int, end_row: int) -> None:
+    """The stage of raw rows first_row <= rowid < end_row."""
     fields = list(source.columns)
     nfkc = [f"{_nfkc_expr(f, with_map)} as {ident('n_' + f)}" for f in fields
             if f in ("name", "id_number") or _kind_of(f) == "text"]
@@ -267,8 +273,13 @@ def _stage_source(con, source: SourceConfig, stage: str, with_map: set[str]) -> 
         id_py_join = f"left join {py} p on false"
     name = "name_clean(n_name)" if "name" in source.columns else "null::varchar"
     id_text = "id_text(n_id_number)" if "id_number" in source.columns else "null::varchar"
+    # The stage keeps only what rejects and norm rows read: the raw cells, lineage and the
+    # normalised values (a city's population stage is 10M rows: every column spilled costs).
+    kept = ["c._pos", "c._row", "c._file", "c._sheet", "c._name"] + [f"c.{ident(f)}" for f in fields] + [
+        f"c.{ident('v_' + f)}" for f in fields if f not in ("name", "id_number") and _kind_of(f) == "text"]
     run_template(
-        con, "normalize/stage_source", stage=stage, raw=ident(f"raw_{source.name}"),
+        con, "normalize/stage_source", stage=stage, raw=ident(f"raw_{source.name}"), stage_columns=", ".join(kept),
+        rows=f"r.rowid >= {int(first_row)} and r.rowid < {int(end_row)}",
         nfkc_columns=", ".join(nfkc) or "null as _none", nfkc_joins=_nfkc_joins(with_map),
         name=name, id_text=id_text, cleaned_columns=", ".join(cleaned) or "null as _none2",
         mapped_columns=(", " + ", ".join(mapped)) if mapped else "", id_py_join=id_py_join, joins=" ".join(joins))

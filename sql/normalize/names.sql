@@ -10,10 +10,26 @@
 -- key form is not one character are in _names_python (computed by names.py itself).
 -- Inputs: _distinct_names(name), _name_chars, _names_python.
 create or replace temp table _names as
-with positions as (
+with short_names as (       -- nearly every name: up to four characters, one lookup per position
+    select name from _distinct_names
+    where length(name) <= 4 and name not in (select name from _names_python)
+),
+short_keyed as (
+    select s.name,
+           coalesce(c1.key_char, '') || coalesce(c2.key_char, '') || coalesce(c3.key_char, '')
+               || coalesce(c4.key_char, '') as name_key,
+           concat_ws(' ', nullif(coalesce(c1.surname_reading, c1.reading), ''), nullif(c2.reading, ''),
+                     nullif(c3.reading, ''), nullif(c4.reading, '')) as name_pinyin
+    from short_names s
+    left join _name_chars c1 on c1.ch = substr(s.name, 1, 1)
+    left join _name_chars c2 on c2.ch = substr(s.name, 2, 1)
+    left join _name_chars c3 on c3.ch = substr(s.name, 3, 1)
+    left join _name_chars c4 on c4.ch = substr(s.name, 4, 1)
+),
+positions as (              -- longer names (少数民族 names with ·): character by character
     select name, unnest(range(1, length(name) + 1)) as pos
     from _distinct_names
-    where name not in (select name from _names_python)
+    where length(name) > 4 and name not in (select name from _names_python)
 ),
 per_char as (
     select name, pos, substr(name, pos, 1) as ch from positions
@@ -25,6 +41,8 @@ keyed as (
     join _name_chars c on c.ch = pc.ch
 ),
 final as (
+    select name, name_key, name_pinyin from short_keyed
+    union all
     select name, string_agg(key_char, '' order by pos) as name_key,
            coalesce(string_agg(syllable, ' ' order by pos), '') as name_pinyin
     from keyed

@@ -1,11 +1,12 @@
 -- stage_source: one source's raw_<source> rows normalised, raw and normalised side by
--- side, with what its rejects and norm rows need.  One row per raw row (_pos = its place).
+-- side, with what its rejects and norm rows need (only that: {stage_columns} are the raw cells,
+-- lineage and cleaned text).  One row per raw row (_pos = its place).
 -- A temporary table: it is read twice and dropped, and the warehouse's encrypted storage
 -- would double its cost (DuckDB spills it, encrypted, under memory_limit).
 -- Inputs: raw_<source>; the distinct-value maps _nfkc, _names, _dated, _month, _number,
 -- _sex, _id_py_<source> (flows/normalize/staging.py); _id_regions (every county code ever
 -- in use, python-stdnum's list with history).  Macros: normalize/macros.sql.
--- Filled in by flows/normalize/staging.py: {stage}, {raw}, {nfkc_columns} (n_<field>, the
+-- Filled in by flows/normalize/staging.py: {stage}, {raw}, {rows} (a slice of rowids), {nfkc_columns} (n_<field>, the
 -- NFKC form of each text field), {nfkc_joins}, {name}, {id_text}, {cleaned_columns}
 -- (v_<field> of text fields), {id_py_join} (IDs normalised in Python, when any), {mapped_columns} and {joins} (v_<field>,
 -- p_<field> of dates, months, amounts and sex from their maps).
@@ -13,6 +14,7 @@ create or replace temp table {stage} as
 with base as (
     select r.rowid as _pos, r.*, {nfkc_columns}
     from {raw} r {nfkc_joins}
+    where {rows}
 ),
 cleaned as (
     select *, {name} as _name, {id_text} as _id_t, {cleaned_columns} from base
@@ -34,7 +36,7 @@ statused as (
     left join _id_regions g on g.code = substr(c._id18, 1, 6)
 ),
 final as (
-    select c.*, nm.name_key as _name_key, nm.name_pinyin as _name_pinyin,
+    select {stage_columns}, nm.name_key as _name_key, nm.name_pinyin as _name_pinyin,
            case when _py_raw is not null then _py_clean else nullif(_id_t, '') end as _id_clean,
            case when _py_raw is not null then _py_status else _sql_status end as _id_status,
            case when _py_raw is not null then _py_number when _sql_status = 'valid' then _id18 end as _id_number,
