@@ -252,3 +252,42 @@ def test_header_key_ignores_width_and_spaces():
 )
 def test_cell_text_is_what_a_person_sees(value, text):
     assert cell_text(value) == text
+
+
+def test_the_probe_reads_an_xlsx_header_from_its_first_rows_as_calamine_does(tmp_path):
+    """The CLI's probe streams the first rows' XML instead of loading whole sheets; it finds
+    the header calamine finds, under title rows, in shared, inline and rich-text strings."""
+    import xlsxwriter
+
+    from flows.sources.readers import HEADER_SCAN_ROWS, _find_header, _xlsx_grids, _xlsx_heads, probe_source_file
+
+    wanted = {field: header_key(header) for field, header in ROSTER.columns.items()}
+    path = tmp_path / "roster.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    notes = book.add_worksheet("说明")
+    notes.write(0, 0, "本表为花名册")
+    sheet = book.add_worksheet("花名册")
+    sheet.write(0, 0, "梁平区低保花名册")
+    sheet.write(1, 2, 12345)
+    bold = book.add_format({"bold": True})
+    for col, header in enumerate(ROSTER_HEADER):
+        if col == 1:
+            sheet.write_rich_string(3, col + 1, bold, header[:1], header[1:])   # rich text runs
+        else:
+            sheet.write(3, col + 1, header)
+    for row in range(4, HEADER_SCAN_ROWS + 50):
+        sheet.write_row(row, 1, list(roster_row(f"张{row}", ID_A).values()))
+    book.close()
+
+    heads = _xlsx_heads(path)
+    fast = [_find_header(grid, wanted, REQUIRED_FIELDS["roster"]) for grid in heads]
+    slow = [_find_header(grid, wanted, REQUIRED_FIELDS["roster"]) for _, grid in _xlsx_grids(path)]
+    assert sorted(fast, key=str) == sorted(slow, key=str) and any(fast)
+    assert all(len(grid) <= HEADER_SCAN_ROWS for grid in heads)
+    probe_source_file(path, ROSTER.columns, REQUIRED_FIELDS["roster"])
+
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    assert _xlsx_heads(broken) == []
+    with pytest.raises(SourceFileError, match="无法作为 Excel 工作簿打开"):
+        probe_source_file(broken, ROSTER.columns, REQUIRED_FIELDS["roster"])

@@ -65,7 +65,7 @@ member_weights as (
     group by v.key
 ),
 birth_only as (
-    select c.member_key, c.evidence_id,
+    select m.key as member_key, d.key as evidence_id,
            k.prior_weight
            + case when m.id_number is not null and d.id_number is not null then k.conflict else 0 end
            + coalesce(greatest(w.birth, 0), 0)
@@ -75,11 +75,15 @@ birth_only as (
            + k.sex_best as best_weight
     from suspect_candidates c
     cross join constants k
-    join match_sides m on m.side = 'member' and m.key = c.member_key
-    join match_sides d on d.side = 'death' and d.key = c.evidence_id
-    left join member_weights w on w.key = c.member_key
+    join match_sides m on m.rowid = c.member_rid
+    join match_sides d on d.rowid = c.death_rid
+    left join member_weights w on w.key = m.key
     where not c.id_block
 )
-select member_key, evidence_id from suspect_candidates where id_block
+select m.key as member_key, d.key as evidence_id
+from suspect_candidates c
+join match_sides m on m.rowid = c.member_rid
+join match_sides d on d.rowid = c.death_rid
+where c.id_block
 union all
 select member_key, evidence_id from birth_only where best_weight >= $min_weight;

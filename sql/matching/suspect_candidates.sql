@@ -6,38 +6,47 @@
 --   id     — id_candidates (IDs one digit or two adjacent digits apart).
 -- Exact ID matches are DECEASED_PAID's, not candidates.
 -- Inputs: match_sides, id_candidates.
-create or replace table suspect_candidates as
-with members as (
-    select * from match_sides where side = 'member'
-),
-deaths as (
-    select * from match_sides where side = 'death'
-),
-syllable_keys as (
-    select distinct side, key, birth_date, unnest(syllables) as syllable
+-- Pairs are (member_rid, death_rid): rowids of match_sides, not its text keys.  A pair is
+-- found once, on the first (lowest) syllable its names share, so that no city-sized
+-- aggregate is needed to make the 23M pairs distinct.  A temporary table: read once by
+-- candidate_input (which keeps the few hundred thousand worth scoring).
+create or replace temp table suspect_candidates as
+with sides as (
+    select rowid as rid, side, birth_date, id_number,
+           list_distinct(list_filter(syllables, s -> s not in ('', '?'))) as syllables
     from match_sides
     where birth_date is not null
 ),
+syllable_keys as (
+    select rid, side, birth_date, id_number, syllables, unnest(syllables) as syllable from sides
+),
 by_birth as (
-    select distinct m.key as member_key, d.key as evidence_id
+    select m.rid as member_rid, d.rid as death_rid, m.id_number as member_id, d.id_number as death_id
     from syllable_keys m
     join syllable_keys d on d.birth_date = m.birth_date and d.syllable = m.syllable
-    where m.side = 'member' and d.side = 'death' and m.syllable not in ('', '?')
+    where m.side = 'member' and d.side = 'death'
+      and not list_has_any(list_filter(m.syllables, x -> x < m.syllable), d.syllables)
+),
+by_id as (                 -- whether an ID pair is also a birth pair is read off the pair itself
+    select m.rowid as member_rid, d.rowid as death_rid, true as id_block,
+           coalesce(m.birth_date = d.birth_date, false)
+               and list_has_any(list_filter(m.syllables, s -> s not in ('', '?')), d.syllables) as birth_block,
+           m.id_number as member_id, d.id_number as death_id
+    from id_candidates c
+    join match_sides m on m.side = 'member' and m.key = c.member_key
+    join match_sides d on d.side = 'death' and d.key = c.evidence_id
 ),
 pairs as (
-    select member_key, evidence_id, 'id' as block from id_candidates
+    select member_rid, death_rid, id_block, birth_block, member_id, death_id from by_id
     union all
-    select member_key, evidence_id, 'birth' from by_birth
+    select b.member_rid, b.death_rid, false, true, b.member_id, b.death_id
+    from by_birth b
+    left join by_id i on i.member_rid = b.member_rid and i.death_rid = b.death_rid
+    where i.member_rid is null
 ),
 final as (
-    select
-        p.member_key, p.evidence_id,
-        bool_or(p.block = 'id') as id_block,
-        bool_or(p.block = 'birth') as birth_block
-    from pairs p
-    join members m on m.key = p.member_key
-    join deaths d on d.key = p.evidence_id
-    where m.id_number is null or m.id_number is distinct from d.id_number
-    group by p.member_key, p.evidence_id
+    select member_rid, death_rid, id_block, birth_block
+    from pairs
+    where member_id is null or member_id is distinct from death_id
 )
 select * from final;
