@@ -33,7 +33,7 @@ from openpyxl.styles import Font
 from flows.normalize.ids import mask_id
 from flows.reports import parallel
 from flows.reports.excel_style import (
-    AMOUNT_FORMAT, FONT_NAME, HEADER_FILL, HEADER_FONT, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
+    AMOUNT_FORMAT, FONT_NAME, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
     date_label, display_width, month_label, safe_file_part, text_or_none,
 )
 from flows.reports.xlsx_writer import Book, Sheet
@@ -197,7 +197,7 @@ def _build_workbook(records: list[dict[str, Any]], header: _Ledger, *, filled_on
     ws.write(1, 1, f"附件{header.number}", font=ANNEX_FONT, border=False)
     ws.write_title(2, n_columns, f"{header.township}{header.title}")
     _write_unit_line(ws, 3, n_columns, header)
-    ws.write_header_row(HEADER_ROW, columns, font=HEADER_FONT, fill=HEADER_FILL)
+    ws.write_header_row(HEADER_ROW, columns)
     ws.write(HEADER_ROW, id_column, LEDGER_ID_HEADER, border=False)
     ws.heights[HEADER_ROW] = 45  # long headers wrap to two or three lines
 

@@ -24,7 +24,7 @@ from flows.normalize.ids import mask_id
 from flows.reports import parallel
 from flows.rules import RULE_FAMILIES, RULES
 from flows.reports.excel_style import (
-    AMOUNT_FORMAT, BODY_FONT, BOLD_12, BOLD_14, DATE_FORMAT, HEADER_FILL, HEADER_FONT, INPUT_FILL, RIGHT,
+    AMOUNT_FORMAT, BODY_FONT, BOLD_12, BOLD_14, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT,
     TITLE_FONT, WRAP_CENTER, WRAP_LEFT, date_label, excel_safe, month_label, safe_file_part, text_or_none,
 )
 from flows.reports.xlsx_writer import Book, Sheet
@@ -258,7 +258,7 @@ def _write_family_sheet(ws: Sheet, family: str, records: list[dict[str, Any]],
 
     ws.write_title(1, n_columns, f"{header.place}{month_label(header.month)}{family}核实表")
     _write_unit_line(ws, 2, n_columns, header)
-    ws.write_header_row(HEADER_ROW, columns, font=HEADER_FONT, fill=HEADER_FILL)
+    ws.write_header_row(HEADER_ROW, columns)
 
     written = []
     row = FIRST_DATA_ROW

@@ -31,7 +31,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.writer.theme import theme_xml
 
 from flows.reports.excel_style import (
-    BODY_FONT, DEFAULT_COLUMN_WIDTH, FOOTER_PAGE_TEXT, PRINT_MARGINS, TITLE_FONT, WRAP_CENTER, WRAP_LEFT,
+    BODY_FONT, DEFAULT_COLUMN_WIDTH, FOOTER_PAGE_TEXT, HEADER_FILL, HEADER_FONT, PRINT_MARGINS, TITLE_FONT, WRAP_CENTER, WRAP_LEFT,
     excel_safe, fitted_height, fitted_width, looks_like_formula,
 )
 
@@ -108,7 +108,7 @@ class Sheet:
         for column in range(first_column + 1, last_column + 1):
             if bordered:
                 edge = _EDGE_TOP_BOTTOM_RIGHT if column == last_column else _EDGE_TOP_BOTTOM
-                self.cells[row, column] = (None, self._book.style_index(_Style(None, None, None, edge, None, False)))
+                self.cells[row, column] = (None, self._book._style_index(_Style(None, None, None, edge, None, False)))
             else:
                 self.cells.pop((row, column), None)
 
@@ -121,9 +121,10 @@ class Sheet:
         self.merge_text(row, 1, n_columns, text, font=TITLE_FONT, alignment=WRAP_CENTER)
         self.heights[row] = 30
 
-    def write_header_row(self, row: int, headers, *, font: Font, fill: PatternFill) -> None:
+    def write_header_row(self, row: int, headers) -> None:
+        """excel_style.write_header_row for this writer: bold, centred, grey."""
         for column, header in enumerate(headers, start=1):
-            self.write(row, column, header, font=font, alignment=WRAP_CENTER, fill=fill)
+            self.write(row, column, header, font=HEADER_FONT, alignment=WRAP_CENTER, fill=HEADER_FILL)
 
     # --- layout ----------------------------------------------------------------
 
@@ -243,10 +244,10 @@ class Book:
         if known is None:
             style = _Style(_font_key(font), _alignment_key(alignment), number_format,
                            _FULL_BORDER if border else None, fill.fgColor.rgb if fill is not None else None, quoted)
-            known = self._by_objects[key] = (self.style_index(style), font, alignment, fill)  # keeps the ids alive
+            known = self._by_objects[key] = (self._style_index(style), font, alignment, fill)  # keeps the ids alive
         return known[0]
 
-    def style_index(self, style: _Style) -> int:
+    def _style_index(self, style: _Style) -> int:
         index = self._style_ids.get(style)
         if index is None:
             index = self._style_ids[style] = len(self.styles)

@@ -12,8 +12,10 @@ import hashlib
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import iterparse
 
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
@@ -137,8 +139,6 @@ def _xlsx_heads(path: Path) -> list[list[list[object]]]:
     xlsx's XML: calamine would parse every row of every sheet (11 s for a city's 380
     rosters, before the run can start).  Empty when the file is not a plain xlsx;
     probe_source_file then asks calamine, which also says what is wrong."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -164,8 +164,6 @@ def _xlsx_heads(path: Path) -> list[list[list[object]]]:
 def _sheet_head(archive, name: str) -> list[tuple[int, int, str, str]]:
     """(row, column, 's' or 'text', shared-string index or text) of the text cells in the
     sheet's first HEADER_SCAN_ROWS rows."""
-    from xml.etree.ElementTree import iterparse
-
     cells = []
     with archive.open(name) as stream:
         for _, element in iterparse(stream):
@@ -193,8 +191,6 @@ def _sheet_head(archive, name: str) -> list[tuple[int, int, str, str]]:
 
 def _shared_strings(archive, last: int) -> list[str]:
     """The shared strings up to index `last` (a header's are among the first)."""
-    from xml.etree.ElementTree import iterparse
-
     strings = []
     with archive.open("xl/sharedStrings.xml") as stream:
         for _, element in iterparse(stream):

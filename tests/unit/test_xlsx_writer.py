@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from flows.reports.excel_style import (
-    AMOUNT_FORMAT, DATE_FORMAT, HEADER_FILL, HEADER_FONT, INPUT_FILL, RIGHT, TITLE_FONT, WRAP_CENTER,
+    AMOUNT_FORMAT, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT, TITLE_FONT, WRAP_CENTER,
     apply_print_setup, fit_column_widths, fit_row_heights, merge_text, write_cell, write_header_row, write_title,
 )
 from flows.reports.xlsx_writer import Book
@@ -71,7 +71,7 @@ def _with_writer(path):
     ws.write_title(1, n, "标题")
     ws.merge_text(2, 1, 3, "填报单位：某镇")
     ws.merge_text(2, 4, n, "填报时间：", alignment=RIGHT)
-    ws.write_header_row(3, HEADERS, font=HEADER_FONT, fill=HEADER_FILL)
+    ws.write_header_row(3, HEADERS)
     for r, values in enumerate(ROWS, start=4):
         for c, value in enumerate(values, start=1):
             ws.write(r, c, value, alignment=WRAP_CENTER if c in (1, 3) else RIGHT,
