@@ -4,6 +4,7 @@
 create or replace view v_effective_decisions as
 select case_id,
        arg_max(result, decided_at) as result,
+       arg_max(choice, decided_at) as choice,           -- 停发此处 | 保留此处 on a duplicate listing
        arg_max(month, decided_at) as decided_month,
        arg_max(decided_by, decided_at) as decided_by,
        max(decided_at) as decided_at,
