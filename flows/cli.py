@@ -89,11 +89,23 @@ def _parser() -> argparse.ArgumentParser:
 
     settle = commands.add_parser("settle", help="处理同一疑点的两个不同核实结果（核实结果冲突）")
     settle.add_argument("--case", required=True, metavar="核查编号")
-    settle.add_argument("--result", required=True, choices=("属实", "不属实", "已处理"))
+    settle.add_argument("--result", required=True, choices=("属实", "不属实", "已处理", "停发此处", "保留此处", "是", "否"),
+                        help="核实结果；重复享受为停发此处/保留此处；摸排台账（台账编号 L…）为是/否")
     settle.add_argument("--remark")
     settle.add_argument("--db", type=Path)
     settle.add_argument("--config", type=Path)
     settle.set_defaults(handler=cmd_settle)
+
+    decide = commands.add_parser("decide", help="镇级认定：镇民政办对疑点作出核实结果（村报不属实待复核的，须写明理由、依据和经办人）")
+    decide.add_argument("--case", required=True, metavar="核查编号")
+    decide.add_argument("--result", required=True, choices=("属实", "不属实", "已处理", "停发此处", "保留此处"))
+    decide.add_argument("--reason", default="", help="认定理由")
+    decide.add_argument("--evidence", default="", help="依据，如“本人到场核验 2020-06-12”“公安更正户籍”")
+    decide.add_argument("--officer", default="", help="经办人姓名")
+    decide.add_argument("--month", type=_month, help="核实表月份（默认为该疑点最近一次被发现的月份）")
+    decide.add_argument("--db", type=Path)
+    decide.add_argument("--config", type=Path)
+    decide.set_defaults(handler=cmd_decide)
 
     recover = commands.add_parser("recover", help="登记多发资金追回金额，或说明原因后核销")
     recover.add_argument("--case", required=True, metavar="核查编号")
@@ -203,7 +215,11 @@ def cmd_returns(args) -> int:
     if not Path(db).exists():
         raise UserFacingError(f"数据库 {db} 不存在：请先运行 dibao run --month {args.month}")
     check_warehouse_key(Path(db))
-    files = [p for p in expand_paths(args.paths, Path.cwd()) if p.suffix.lower() == ".xlsx"]
+    missing = [p for p in args.paths if not any(ch in str(p) for ch in "*?[") and not p.exists()]
+    if missing:
+        raise UserFacingError(f"找不到文件：{'、'.join(str(p) for p in missing)}（请检查路径和文件名）")
+    # .xls is read too: the reader tells the village to save it as .xlsx instead of skipping it.
+    files = [p for p in expand_paths(args.paths, Path.cwd()) if p.suffix.lower() in (".xlsx", ".xls")]
     if not files:
         raise UserFacingError("没有找到要导入的 .xlsx 核实表")
     try:
@@ -218,6 +234,8 @@ def cmd_returns(args) -> int:
         else:
             repeated = f"（另有 {outcome.repeated} 条此前已从该文件导入，未重复计入）" if outcome.repeated else ""
             money = f"，追回金额 {outcome.recovered} 条" if outcome.recovered else ""
+            repeated = (f"（另有 {outcome.repeated} 条与已录入的结果相同，计为同一结果，文件已记入来源）"
+                        if outcome.repeated else "")
             print(f"已导入：{outcome.file}（{outcome.village}）核实结果 {outcome.recorded} 条{money}{repeated}")
             _print_return_notes(outcome)
     pending = sum(len(o.remarks_only) for o in outcomes)
@@ -248,7 +266,13 @@ def cmd_actions(args) -> int:
 
 
 def _print_return_notes(outcome) -> None:
-    """Remarks without a result and conflicting answers: the office must see both."""
+    """Remarks without a result, conflicting answers, denials that go to the township's 复核 and
+    answers on cases the township has decided: the office must see all of them."""
+    if outcome.disputed:
+        print(f"  有公安/火化等登记证据、村（社区）报不属实或已处理的，未关闭，列入镇级复核清单，"
+              f"待镇民政办用 dibao decide 认定：核查编号 {'、'.join(outcome.disputed)}")
+    if outcome.township_decided:
+        print(f"  镇民政办已认定的疑点，村（社区）结果只记入来源、不改变认定：核查编号 {'、'.join(outcome.township_decided)}")
     if outcome.remarks_only:
         print(f"  填写了备注但未选择核实结果（已保存备注，下月表中显示，计为待补核实结果）："
               f"核查编号 {'、'.join(outcome.remarks_only)}")
@@ -272,6 +296,28 @@ def cmd_settle(args) -> int:
     except WarehouseBusyError as exc:
         raise UserFacingError(str(exc)) from None
     print(f"已确定核查编号 {args.case} 的核实结果为“{args.result}”（{month}核实表），冲突已处理")
+    return 0
+
+
+def cmd_decide(args) -> int:
+    from flows.cases.township import TownshipDecisionError, decide
+    from flows.config import load_settings
+    from flows.warehouse import WarehouseBusyError
+
+    settings = load_settings(args.config)
+    db = Path(args.db or settings.warehouse)
+    if not db.exists():
+        raise UserFacingError(f"数据库 {db} 不存在")
+    check_warehouse_key(db)
+    try:
+        status = decide(db, args.case, args.result, reason=args.reason, evidence=args.evidence,
+                        officer=args.officer, month=args.month)
+    except (TownshipDecisionError, WarehouseBusyError) as exc:
+        raise UserFacingError(str(exc)) from None
+    from flows.cases import STATUS_ZH
+
+    print(f"已记录镇级认定：核查编号 {args.case.strip().upper()} 为“{args.result}”（经办人 {args.officer or '未填'}），"
+          f"状态：{STATUS_ZH.get(status, status)}。停发调整清单和督办清单在 dibao actions 或下次运行时更新")
     return 0
 
 

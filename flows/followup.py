@@ -19,7 +19,7 @@ from flows import warehouse
 from flows.config import Settings
 from flows.normalize.dates import month_bounds
 
-ESCALATION_KINDS = ("已核实仍在发放", "逾期未核实")
+ESCALATION_KINDS = ("已核实仍在发放", "逾期未核实", "待镇复核")
 
 
 def follow_up_params(month: str, settings: Settings) -> dict:
@@ -66,6 +66,8 @@ def recovery_remarks(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, st
 
 
 def escalation_text(row: dict) -> str:
+    if row["kind"] == "待镇复核":
+        return "村（社区）报不属实或已处理，但有公安/火化等登记证据，待镇民政办复核认定"
     if row["kind"] == "逾期未核实":
         return f"逾期未核实：已下发{row['months_since']}个月仍未填写核实结果，请立即核实"
     when = pd.Timestamp(row["confirmed_at"]).strftime("%Y-%m-%d") if row["confirmed_at"] is not None else ""
@@ -82,7 +84,7 @@ def _month_zh(month: str | None) -> str:
 
 def write_follow_up_files(con: duckdb.DuckDBPyConnection, out_dir: Path, month: str, settings: Settings) -> dict:
     """督办清单 into summary/, the 停发/调整 lists into actions/, 告知书 into notices/."""
-    from flows.reports.followup import write_action_lists, write_supervision_lists
+    from flows.reports.followup import write_action_lists, write_supervision_lists, write_township_review_lists
     from flows.recovery import balances
     from flows.reports.notices import write_notices
     from flows.reports.recovery import write_recovery_ledgers
@@ -102,6 +104,9 @@ def write_follow_up_files(con: duckdb.DuckDBPyConnection, out_dir: Path, month: 
         "notices": write_notices(_plain(warehouse.query_sql(con, "actions/notice_households", {"month": month})),
                                  out_dir / "notices", month, settings.follow_up),
         "recovery": write_recovery_ledgers(_plain(balances(con, month)), out_dir / "summary", month),
+        "township_review": write_township_review_lists(
+            _plain(warehouse.query_sql(con, "cases/township_review_list", {"month": month})), out_dir / "summary",
+            month, mask_ids=settings.mask_ids),
     }
     return {**{name: len(paths) for name, paths in files.items()},
             "pending_results": len(pending), "open_conflicts": len(conflicts)}

@@ -269,6 +269,7 @@ def record_findings(con, params: dict) -> dict[str, int]:
         warehouse.run_sql(con, name, params)
     con.execute("delete from exceptions where month = ?", [month])
     warehouse.run_sql(con, "reports/month_exceptions", params, prefix="insert into exceptions by name ")
+    warehouse.run_sql(con, "cases/registry_certainty", params)
     con.execute("commit")
     counts = dict(con.execute(
         "select rule, count(*) from exceptions where month = ? group by rule", [month]).fetchall())
@@ -288,7 +289,8 @@ PREPARE_STEPS = {"suspect_scoring": _prepare_suspects}
 
 def _register_catalogue(con) -> None:
     catalogue = pd.DataFrame([
-        {"code": r.code, "name_zh": r.name_zh, "severity": r.severity, "family": r.family, "position": i}
+        {"code": r.code, "name_zh": r.name_zh, "severity": r.severity, "family": r.family, "position": i,
+         "outranks_village": r.outranks_village}
         for i, r in enumerate(RULES.values())
     ])
     warehouse.replace_table(con, "rule_catalogue", catalogue)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from flows import health, warehouse
 from flows.config import PROJECT_ROOT, load_settings
+from flows.cases import STATUS_ZH
 from flows.decisions import STATUS_OF_RESULT, record_decision
 from flows.normalize.ids import mask_id
 from flows.rules import RULES
@@ -35,8 +36,6 @@ CJK_FONTS = (
     "PingFang SC", "Heiti SC", "Hiragino Sans GB", "Droid Sans Fallback", "AR PL UMing CN",
 )
 
-STATUS_ZH = {"new": "新发现", "open": "持续", "confirmed": "已核实属实", "false_positive": "已核实不属实",
-             "resolved": "已消除"}
 SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 
 COLUMN_ZH = {
@@ -81,9 +80,13 @@ def _query(db: Path | str, name: str, params: dict | None = None, *, folder: str
         con.close()
 
 
-def audit_trail(db: Path | str, month: str | None = None) -> pd.DataFrame:
+def audit_trail(db: Path | str, month: str | None = None, *, case_id: str | None = None) -> pd.DataFrame:
     """Who ran, exported or imported which files, when (newest first); every month when
-    `month` is None."""
+    `month` is None.  With `case_id`: who decided that case, on what — every decision (file
+    sha256, sheet, row, village and importer; or the officer, reason and evidence of a township
+    decision) and every returned copy that answered it, oldest first."""
+    if case_id is not None:
+        return _query(db, "case_trail", {"case_id": case_id.strip().upper()})
     return _query(db, "audit_trail", {"month": month})
 
 
@@ -445,12 +448,13 @@ def plot_time_to_act(db: Path | str, month: str, ax=None):
 
 # ---------------------------------------------------------------- decisions and display
 
-def decide(db: Path | str, case_id: str, result: str, remark: str = "", *, month: str,
-           reviewer: str | None = None) -> None:
-    """Record the analyst's 核实结果 (属实 | 不属实 | 已处理) on one case."""
-    if result not in STATUS_OF_RESULT:
-        raise ValueError(f"核实结果应为 {'、'.join(STATUS_OF_RESULT)} 之一")
-    record_decision(Path(db), case_id, result, remark, month=month, reviewer=reviewer)
+def decide(db: Path | str, case_id: str, result: str, remark: str = "", *, month: str | None = None,
+           reviewer: str | None = None, evidence: str = "") -> str:
+    """Record the township's 核实结果 on one case (属实 | 不属实 | 已处理; 停发此处 | 保留此处 on a
+    duplicate listing); returns the case's new status.  Closing a case whose registry evidence
+    outranks a village (or that a village disputed) needs `remark` (the reason), `evidence`
+    (本人到场核验 2020-06-12, 公安更正, …) and `reviewer` (the officer)."""
+    return record_decision(Path(db), case_id, result, remark, month=month, reviewer=reviewer, evidence=evidence)
 
 
 def zh(table: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,9 @@ A rule is one SQL file whose first comment lines declare it:
     -- order: 10                 SPEC order; also the order rules run in
     -- prepare: suspect_scoring  (optional) a step the rule's SQL needs first
     -- needs: DECEASED_PAID      (optional) rules whose findings this rule reads from rule_hits
+    -- outranks_village: always  (optional) registry evidence a village's denial cannot close:
+                                 always (every finding), or registry_death (an exact-ID death
+                                 from a death registry — 公安, 火化 — or from two sources)
     -- guidance: …               what the finding means and what the village does (说明 sheet)
 
 Everything else — the CLI table, the workbooks' sheets and 说明, the summary, the
@@ -31,6 +34,9 @@ from flows.config import SQL_DIR
 SEVERITIES = ("high", "medium", "low")
 _FIELD = re.compile(r"^--\s*([a-z_]+):\s*(.*?)\s*$")
 _REQUIRED = ("rule", "name_zh", "severity", "family", "order", "guidance")
+# Separation of duties (农村低保专项治理: 村干部不得一人说了算): a village's 不属实/已处理 on such a
+# finding does not close it; the township decides (flows/cases/township.py).
+OUTRANKS_VILLAGE = ("always", "registry_death")
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class Rule:
     sql: str  # 'rules/<file>', for warehouse.run_sql
     prepare: str | None = None
     needs: tuple[str, ...] = ()
+    outranks_village: str | None = None
 
 
 def read_header(path) -> dict[str, str]:
@@ -66,9 +73,12 @@ def load_catalogue(folder=SQL_DIR / "rules") -> dict[str, Rule]:
             raise ValueError(f"{path.name}: rule header lacks {', '.join(missing)}")
         if header["severity"] not in SEVERITIES:
             raise ValueError(f"{path.name}: severity must be one of {SEVERITIES}")
+        if header.get("outranks_village", OUTRANKS_VILLAGE[0]) not in OUTRANKS_VILLAGE:
+            raise ValueError(f"{path.name}: outranks_village must be one of {OUTRANKS_VILLAGE}")
         rules.append(Rule(header["rule"], header["name_zh"], header["severity"], header["family"],
                           int(header["order"]), header["guidance"], f"rules/{path.stem}", header.get("prepare"),
-                          tuple(header.get("needs", "").replace(",", " ").split())))
+                          tuple(header.get("needs", "").replace(",", " ").split()),
+                          header.get("outranks_village")))
     rules.sort(key=lambda r: r.order)
     catalogue = {r.code: r for r in rules}
     for rule in rules:

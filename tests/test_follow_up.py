@@ -4,7 +4,8 @@ May: 张三 (H1) and 李四 (H2, head of a two-person household) died and are st
 matches a death record but the village says 不属实; 赵六 (H4, 龙井村) is not in the registry
 and nobody answers.  The village confirms 张三, 李四 and H2's household change.
 June: the office has not stopped 张三 (escalated: 已核实仍在发放, 1 month paid since); 李四 is
-gone and H2 is paid for one person (both actions done); 王五 is not sent again.
+gone and H2 is paid for one person (both actions done); 王五's denial of an exact-ID police
+death does not close his case: it is sent again and escalated 待镇复核 (issue 24).
 July: 张三 is removed (done); 赵六's case, unanswered since May, is 逾期未核实.
 Each month runs the real steps on real files; workbooks are read back with openpyxl.
 """
@@ -188,12 +189,16 @@ def test_june_escalates_the_confirmed_death_still_paid(months):
     assert rows[zhang]["上次核实"] == "属实"
     assert rows[zhang]["督办"].startswith("已核实仍在发放：2020年5月核实表经天竺村核实为属实（天竺村 已核实.xlsx")
     assert "核实后又发放1个月" in rows[zhang]["督办"]
-    assert case["DECEASED_PAID", "王五"] not in rows          # denied: not sent again
+    # 王五's death is in the police file under his exact ID: the village's 不属实 does not close it
+    # (issue 24); it is sent again and escalated for the township's 复核 until the township decides.
+    wang = case["DECEASED_PAID", "王五"]
+    assert rows[wang]["上次核实"] == "不属实" and rows[wang]["督办"].startswith("村（社区）报不属实")
     supervision = _rows(load_workbook(june / "summary" / "回龙镇_督办清单_2020-06.xlsx").active)
     assert [(r["核查编号"], r["督办类型"], r["核实后发放月数/未核实月数"]) for r in supervision] == [
-        (zhang, "已核实仍在发放", 1)]
+        (zhang, "已核实仍在发放", 1), (wang, "待镇复核", 1)]
     assert query(db, "select severity from exceptions where month = '2020-06' and case_id = ?", [zhang]) == [("high",)]
-    assert query(db, "select count(*) from escalations where month = '2020-06'") == [(1,)]
+    assert query(db, "select count(*) from escalations where month = '2020-06'") == [(2,)]
+    assert query(db, "select status from cases where case_id = ?", [wang]) == [("disputed",)]
 
 
 def test_june_marks_the_carried_out_actions_done(months):

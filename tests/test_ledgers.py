@@ -224,7 +224,7 @@ def test_meta_identifies_the_ledger(written):
     assert meta["kind"] == "poverty_ledger" and meta["scope"] == "village"
     assert (meta["township"], meta["village"], meta["household_type"], meta["month"]) == (
         TOWNSHIP, "龙门村", "边缘户", MONTH)
-    assert meta["format_version"] == "1"
+    assert meta["format_version"] == "2" and len(meta["seal"]) == 64
     ledgers = [r for r in wb["_meta"].iter_rows(values_only=True) if r[0] == "ledger"]
     assert [r[1] for r in ledgers] == ["L000003"] and len(ledgers[0][2]) == 64
 

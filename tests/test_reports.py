@@ -97,11 +97,12 @@ def _data_rows(ws):
 
 
 def _workbook_content(path):
-    """Everything a reader sees in a workbook, minus _meta's generated_at timestamp."""
+    """Everything a reader sees in a workbook, minus _meta's generated_at timestamp and the seal
+    over it."""
     wb = openpyxl.load_workbook(path)
     out = []
     for ws in wb.worksheets:
-        stamped = {c.row for c in ws["A"] if c.value == "generated_at"} if ws.title == "_meta" else set()
+        stamped = {c.row for c in ws["A"] if c.value in ("generated_at", "seal")} if ws.title == "_meta" else set()
         cells = [(c.coordinate, c.value, c.number_format, c.font.b, c.fill.fgColor.rgb, c.alignment.wrap_text,
                   c.border.left.style) for row in ws.iter_rows() for c in row if c.row not in stamped]
         out.append((ws.title, ws.sheet_state, str(ws.freeze_panes), sorted(map(str, ws.merged_cells.ranges)),
@@ -174,7 +175,8 @@ def test_sheets_follow_family_order_with_hidden_meta(written):
     assert wb.active.title == "说明"
     meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True) if r[0] != "case"}
     assert meta["kind"] == "village_exceptions" and meta["village"] == "龙门村"
-    assert meta["month"] == MONTH and meta["format_version"] == "1"
+    assert meta["month"] == MONTH and meta["format_version"] == "2"
+    assert len(meta["seal"]) == 64   # the office's HMAC over _meta (flows/cases/seal.py)
     case_ids = "\n".join(sorted(["DP-0001", "DS-0002", "NM-0003", "GE-0004"]))
     expected = hashlib.sha256(case_ids.encode()).hexdigest()
     assert meta["case_fingerprint"] == expected
@@ -372,7 +374,7 @@ def test_returned_decisions_are_read(written):
     assert returned.file_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     decisions = returned.decisions.set_index("case_id")
     assert list(returned.decisions.columns) == [
-        "case_id", "rule_family", "row", "masked_id", "result", "remark"]
+        "case_id", "rule_family", "row", "masked_id", "result", "choice", "remark"]
     assert sorted(decisions.index) == ["DP-0001", "NM-0003"]  # unanswered rows are not decisions
     assert decisions.loc["DP-0001", "result"] == "属实"
     assert decisions.loc["DP-0001", "rule_family"] == "死亡疑点"

@@ -34,7 +34,7 @@ SUPERVISION_COLUMNS = ("序号", "村（社区）", "核查编号", "户编号",
 ACTION_COLUMNS = ("序号", "动作编号", "处理类型", "村（社区）", "户编号", "户主姓名", "姓名", "身份证号", "救助类型",
                   "现保障人数", "新保障人数", "现月发放金额（元）", "新月发放金额（元）", "起始月份", "原因",
                   "核查编号", "落实情况", "落实月份")
-_AMOUNT_COLUMNS = {"现月发放金额（元）", "新月发放金额（元）"}
+_AMOUNT_COLUMNS = {"现月发放金额（元）", "新月发放金额（元）", "多发金额（元）"}
 
 
 def supervision_list_name(township: str, month: str) -> str:
@@ -109,6 +109,43 @@ def write_supervision_lists(rows: pd.DataFrame, out_dir: Path, month: str, *, ma
                         "各经过的月数（平均）；尚未走到的环节不计入平均，单列人数", TIMING_COLUMNS,
                         [timing_row(r) for r in took.to_dict("records")])
         path = out_dir / supervision_list_name(township, month)
+        wb.save(path)
+        written.append(path)
+    return written
+
+
+REVIEW_COLUMNS = ("序号", "村（社区）", "核查编号", "户编号", "姓名", "身份证号", "疑点类型", "证据来源", "死亡日期",
+                  "已多发月数", "多发金额（元）", "村（社区）核实结果", "村（社区）备注", "核实表月份", "疑点说明")
+
+
+def township_review_list_name(township: str, month: str) -> str:
+    return f"{safe_file_part(township)}_镇级复核清单_{month}.xlsx"
+
+
+def write_township_review_lists(rows: pd.DataFrame, out_dir: Path, month: str, *, mask_ids: bool = True) -> list[Path]:
+    """One 镇级复核清单 per township with disputed cases: a village denied registry evidence, and
+    only a township decision (`dibao decide`, with reason, evidence and officer) closes the case."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(township_review_list_name("*", month)):   # decided since the last writing
+        stale.unlink()
+    written = []
+    for township, group in rows.groupby("township", sort=True):
+        values = [{
+            "村（社区）": r["village"], "核查编号": r["case_id"], "户编号": r["household_id"], "姓名": r["name"],
+            "身份证号": _shown_id(r, mask_ids), "疑点类型": r["rule_name"], "证据来源": r["matched_source"],
+            "死亡日期": str(r["death_date"])[:10] if text_or_none(r["death_date"]) else None,
+            "已多发月数": _int(r["months_overpaid"]), "多发金额（元）": _amount(r["amount_overpaid"]),
+            "村（社区）核实结果": r["village_result"], "村（社区）备注": r["village_remark"],
+            "核实表月份": month_label(r["answered_month"]) if text_or_none(r["answered_month"]) else None,
+            "疑点说明": r["detail"]} for r in group.to_dict("records")]
+        wb = Workbook()
+        write_table(wb.active, f"{township}{month_label(month)}镇级复核清单",
+                    f"村（社区）对有公安/火化等登记证据的疑点报“不属实”或“已处理”，共{len(values)}条。村（社区）的核实结果"
+                    "不能单独关闭此类疑点：请镇民政办逐条复核，用 dibao decide --case 核查编号 --result 结果 "
+                    "--reason 理由 --evidence 依据 --officer 经办人 认定；认定前仍列入督办清单",
+                    REVIEW_COLUMNS, values)
+        wb.active.title = "镇级复核清单"
+        path = out_dir / township_review_list_name(township, month)
         wb.save(path)
         written.append(path)
     return written

@@ -8,7 +8,6 @@ kept in the hidden `_meta` sheet.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,19 @@ import pandas as pd
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from flows.reports.excel_style import month_label, parse_month
+from flows.cases.returned_file import (
+    MAX_CELL_CHARS, ReturnError, ReturnedFile, cell_text, check_row_count, open_returned,
+)
 from flows.reports.ledgers import (
     ANSWER_COLUMNS, ASSISTANCE_CHOICES, ASSISTANCE_HEADER, ID_HEADER, INCLUDE_CHOICES, INCLUDE_HEADER,
     KIND_POVERTY_LEDGER, LEDGER_FORMAT_VERSION, LEDGER_ID_HEADER, LEDGER_TITLES, NAME_HEADER, REASON_HEADER,
     SCOPE_VILLAGE, _WANTED,
 )
-from flows.reports.returns import ReturnError, cell_text, find_columns, is_month, open_workbook
-from flows.reports.workbooks import META_SHEET, case_set_fingerprint, row_fingerprint
+from flows.reports.returns import find_columns
+from flows.reports.workbooks import META_SHEET, row_fingerprint
+
+LEDGER_FORMATS = {KIND_POVERTY_LEDGER: LEDGER_FORMAT_VERSION}
+_NOTE_ROWS = 20   # title, unit line, header and the 填表说明 under the table
 
 
 # --- reading a returned ledger -------------------------------------------------
@@ -50,50 +54,30 @@ class _Meta:
 
 def read_returned_ledger(path: Path, *, expected_month: str, passwords: dict[str, str] | None = None) -> ReturnedLedger:
     """Read one returned village ledger; raise ReturnError if any part of it cannot be used."""
-    path = Path(path)
-    parse_month(expected_month)
-    try:
-        content = path.read_bytes()
-    except OSError:
-        raise ReturnError(path, ["文件无法读取"]) from None
-    wb = open_workbook(path, content, passwords)
-    meta = _read_meta(path, wb, expected_month)
-    answers = _read_answers(path, wb, meta)
+    return read_ledger(open_returned(path, expected_month=expected_month, formats=LEDGER_FORMATS,
+                                     passwords=passwords))
+
+
+def read_ledger(returned: ReturnedFile) -> ReturnedLedger:
+    """The answers of a village ledger whose envelope passed (open_returned)."""
+    meta = _Meta(values=returned.values)
+    for row in returned.rows:
+        if row[0] == "ledger" and len(row) >= 3:
+            meta.ledgers[row[1]] = row[2]
+    if meta.values.get("scope") != SCOPE_VILLAGE or not meta.values.get("village"):
+        raise ReturnError(returned.path, ["这是乡镇汇总台账，只接收各村（社区）报回的村级台账"])
+    if meta.values.get("household_type") not in LEDGER_TITLES:
+        raise ReturnError(returned.path, ["不是本系统下发的摸排台账（附件1–3）"])
+    check_row_count(returned, len(meta.ledgers) + _NOTE_ROWS)
+    answers = _read_answers(returned.path, returned.workbook, meta)
     return ReturnedLedger(
-        township=meta.values.get("township", ""),
-        village=meta.values.get("village", ""),
+        township=returned.township,
+        village=returned.village,
         household_type=meta.values["household_type"],
         month=meta.values["month"],
-        file_sha256=hashlib.sha256(content).hexdigest(),
+        file_sha256=returned.sha256,
         answers=answers,
     )
-
-
-def _read_meta(path: Path, wb: Workbook, expected_month: str) -> _Meta:
-    if META_SHEET not in wb.sheetnames:
-        raise ReturnError(path, ["不是本系统下发的摸排台账（缺少隐藏的_meta工作表），请使用镇民政办下发的原表填写"])
-    meta = _Meta(values={})
-    for row in wb[META_SHEET].iter_rows(values_only=True):
-        key = cell_text(row[0]) if row else ""
-        if key == "ledger" and len(row) >= 3:
-            meta.ledgers[cell_text(row[1])] = cell_text(row[2])
-        elif key:
-            meta.values[key] = cell_text(row[1]) if len(row) > 1 else ""
-
-    if meta.values.get("kind") != KIND_POVERTY_LEDGER:
-        raise ReturnError(path, ["不是本系统下发的摸排台账（附件1–3）"])
-    if meta.values.get("format_version") != LEDGER_FORMAT_VERSION:
-        raise ReturnError(path, [f"台账版本{meta.values.get('format_version')!r}无法识别，请使用本月下发的表"])
-    month = meta.values.get("month", "")
-    if month != expected_month:
-        issued = month_label(month) if is_month(month) else "其他月份"
-        raise ReturnError(path, [f"该表为{issued}的摸排台账，不是{month_label(expected_month)}"])
-    if meta.values.get("scope") != SCOPE_VILLAGE or not meta.values.get("village"):
-        raise ReturnError(path, ["这是乡镇汇总台账，只接收各村（社区）报回的村级台账"])
-    if (meta.values.get("household_type") not in LEDGER_TITLES
-            or meta.values.get("ledger_fingerprint") != case_set_fingerprint(meta.ledgers)):
-        raise ReturnError(path, ["隐藏的_meta工作表被改动，无法核对，请使用镇民政办下发的原表填写"])
-    return meta
 
 
 def _read_answers(path: Path, wb: Workbook, meta: _Meta) -> pd.DataFrame:
@@ -148,6 +132,9 @@ def _read_row(ws: Worksheet, row: int, col: dict[str, int], meta: _Meta, seen: d
         return None
     if include not in INCLUDE_CHOICES:
         problems.append(f"{where}（台账编号{ledger_id}）的通过排查拟纳入救助应填“是”或“否”")
+        return None
+    if len(reason) > MAX_CELL_CHARS:
+        problems.append(f"{where}（台账编号{ledger_id}）的未纳入原因超过{MAX_CELL_CHARS}字，请精简")
         return None
     if include == "否" and not reason:
         problems.append(f"{where}（台账编号{ledger_id}）填“否”的，须在未纳入原因中说明理由")

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 from openpyxl.styles import Font
 
+from flows.cases import seal
 from flows.normalize.ids import mask_id
 from flows.reports import parallel
 from flows.reports.excel_style import (
@@ -42,7 +43,7 @@ from flows.reports.workbooks import (
 )
 
 KIND_POVERTY_LEDGER = "poverty_ledger"
-LEDGER_FORMAT_VERSION = "1"
+LEDGER_FORMAT_VERSION = "2"  # 2: _meta sealed with the office key (flows/cases/seal.py)
 SCOPE_VILLAGE = "village"
 SCOPE_TOWNSHIP = "township"
 
@@ -179,14 +180,14 @@ def _save(rows: list[dict[str, Any]], header: _Ledger, out_dir: Path, *, filled_
           mask_ids: bool) -> Path:
     path = out_dir / ledger_workbook_name(header.township, header.village or None,
                                           header.household_type, header.month)
-    _build_workbook(rows, header, filled_on=filled_on, mask_ids=mask_ids).save(path)
+    _build_workbook(rows, header, filled_on=filled_on, mask_ids=mask_ids, file_name=path.name).save(path)
     return path
 
 
 # --- the ledger sheet ----------------------------------------------------------
 
 def _build_workbook(records: list[dict[str, Any]], header: _Ledger, *, filled_on: dt.date,
-                    mask_ids: bool) -> Book:
+                    mask_ids: bool, file_name: str = "") -> Book:
     has_previous = any(_previous_answer(r) for r in records)
     columns = LEDGER_HEADERS + ((PREVIOUS_HEADER,) if has_previous else ())
     n_columns = len(columns)
@@ -242,7 +243,7 @@ def _build_workbook(records: list[dict[str, Any]], header: _Ledger, *, filled_on
     ws.footer["R"] = f"预填日期：{date_label(filled_on)}"
 
     _write_meta(wb, header, filled_on, mask_ids=mask_ids, sheet=ws.title,
-                has_previous=has_previous, fingerprints=fingerprints)
+                has_previous=has_previous, fingerprints=fingerprints, file_name=file_name)
     return wb
 
 
@@ -326,7 +327,7 @@ def _wrapped_height(ws: Sheet, text: str, n_columns: int) -> float:
 
 
 def _write_meta(wb: Book, header: _Ledger, filled_on: dt.date, *, mask_ids: bool, sheet: str,
-                has_previous: bool, fingerprints: list[tuple[str, str]]) -> None:
+                has_previous: bool, fingerprints: list[tuple[str, str]], file_name: str) -> None:
     """Hidden sheet: `key | value` rows, then `ledger | ledger_id | row sha256` rows."""
     ws = wb.add_sheet(META_SHEET, hidden=True)
     items = {
@@ -338,6 +339,7 @@ def _write_meta(wb: Book, header: _Ledger, filled_on: dt.date, *, mask_ids: bool
         "household_type": header.household_type,
         "month": header.month,
         "sheet": sheet,
+        "file_name": file_name,   # its password (protect_workbooks) is the village's of this name
         "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
         "filled_on": filled_on.isoformat(),
         "mask_ids": "1" if mask_ids else "0",
@@ -350,7 +352,10 @@ def _write_meta(wb: Book, header: _Ledger, filled_on: dt.date, *, mask_ids: bool
         ws.write(row, 1, key, border=False)
         ws.write(row, 2, value, border=False)
         row += 1
-    for ledger_id, fingerprint in fingerprints:
-        for col, value in enumerate(("ledger", ledger_id, fingerprint), start=1):
+    ledger_rows = [("ledger", ledger_id, fingerprint) for ledger_id, fingerprint in fingerprints]
+    for values in ledger_rows:
+        for col, value in enumerate(values, start=1):
             ws.write(row, col, value, border=False)
         row += 1
+    ws.write(row, 1, seal.SEAL_KEY, border=False)   # the office's seal over all of it (flows/cases/seal.py)
+    ws.write(row, 2, seal.seal(items, ledger_rows), border=False)

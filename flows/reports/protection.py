@@ -6,7 +6,8 @@ it).  The passwords are kept in the encrypted warehouse (a village keeps its pas
 across months) and written to one owner-only file in the out folder, apart from the
 workbooks, for the township officer to hand over separately.  `dibao returns` opens a
 protected returned workbook with the password of the village its file name names, else
-tries every village's password.
+tries every village's password, and then accepts it only if that password is the one of the
+village the workbook was issued to (flows/cases/returned_file.py).
 """
 from __future__ import annotations
 
@@ -72,12 +73,13 @@ def _encrypt_files(jobs: list[tuple[Path, str]]) -> list[Path]:
     return [path for path, _ in jobs]
 
 
-def decrypted(path: Path, content: bytes, passwords: dict[str, str]) -> bytes | None:
-    """The plain workbook inside a protected one, or None when no known password opens it."""
+def decrypted(path: Path, content: bytes, passwords: dict[str, str]) -> tuple[str, bytes] | None:
+    """(the place whose password opened it, the plain workbook), or None when no known password
+    opens it.  The caller checks that the place is the one the workbook says it belongs to."""
     place = place_of(Path(path).name)
-    candidates = [passwords[place]] if place in passwords else []
-    candidates += [pw for p, pw in passwords.items() if p != place]
-    for password in candidates:
+    candidates = [(place, passwords[place])] if place in passwords else []
+    candidates += [(p, pw) for p, pw in passwords.items() if p != place]
+    for candidate, password in candidates:
         office = msoffcrypto.OfficeFile(io.BytesIO(content))
         try:
             office.load_key(password=password, verify_password=True)
@@ -85,7 +87,7 @@ def decrypted(path: Path, content: bytes, passwords: dict[str, str]) -> bytes | 
             office.decrypt(plain)
         except Exception:  # noqa: BLE001 - a wrong password or a damaged container: try the next
             continue
-        return plain.getvalue()
+        return candidate, plain.getvalue()
     return None
 
 

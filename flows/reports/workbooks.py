@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from flows.cases import seal
 from flows.normalize.ids import mask_id
 from flows.reports import parallel
 from flows.rules import RULE_FAMILIES, RULES
@@ -29,7 +30,7 @@ from flows.reports.excel_style import (
 )
 from flows.reports.xlsx_writer import Book, Sheet
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: _meta sealed with the office key (flows/cases/seal.py)
 KIND_EXCEPTIONS = "village_exceptions"
 KIND_NO_EXCEPTIONS = "village_no_exceptions"
 META_SHEET = "_meta"
@@ -37,6 +38,15 @@ INSTRUCTIONS_SHEET = "说明"
 NO_EXCEPTION_SHEET = "无异常确认"
 
 RESULT_CHOICES = ("属实", "不属实", "已处理")
+# A person listed twice keeps one listing: the village chooses per listing which one stops,
+# so an answer can never stop every payment of the person (sql/returns/duplicate_choices.sql).
+DUPLICATE_FAMILY = "重复享受"
+DUPLICATE_CHOICES = ("停发此处", "保留此处")
+
+
+def result_choices(family: str) -> tuple[str, ...]:
+    """The 核实结果 drop-down of a family's sheet."""
+    return DUPLICATE_CHOICES + RESULT_CHOICES[1:] if family == DUPLICATE_FAMILY else RESULT_CHOICES
 RESULT_HEADER = "核实结果"
 REMARK_HEADER = "备注"
 PREVIOUS_HEADER = "上次核实"
@@ -175,11 +185,11 @@ def _write_places(places: list[tuple[str, str, list[dict[str, Any]] | None]], ou
         header = _Header(township, village, month, options["reporting_unit"].format(township=township))
         if rows is None:
             path = out_dir / no_exception_workbook_name(township, village, month)
-            _build_no_exception_workbook(header, filled_on=options["filled_on"]).save(path)
+            _build_no_exception_workbook(header, filled_on=options["filled_on"], file_name=path.name).save(path)
         else:
             path = out_dir / village_workbook_name(township, village, month)
             _build_village_workbook(rows, header, mask_ids=options["mask_ids"], filled_on=options["filled_on"],
-                                    return_by=options["return_by"]).save(path)
+                                    return_by=options["return_by"], file_name=path.name).save(path)
         written.append(((township, village), path))
     return written
 
@@ -213,7 +223,7 @@ def _place_pairs(villages: pd.DataFrame) -> list[tuple[str, str]]:
 # --- the exceptions workbook -------------------------------------------------
 
 def _build_village_workbook(rows: list[dict[str, Any]], header: _Header, *, mask_ids: bool,
-                            filled_on: dt.date, return_by: dt.date | None) -> Book:
+                            filled_on: dt.date, return_by: dt.date | None, file_name: str = "") -> Book:
     records = sorted(rows, key=_sort_key)
     by_family: dict[str, list[dict[str, Any]]] = {}
     for record in records:
@@ -224,16 +234,17 @@ def _build_village_workbook(rows: list[dict[str, Any]], header: _Header, *, mask
     _write_instructions(instructions, header, records, by_family,
                         filled_on=filled_on, return_by=return_by)
 
-    written_rows: list[tuple[str, str, str]] = []  # (case_id, family, row fingerprint)
+    written_rows: list[tuple[str, str, str, str]] = []  # (case_id, family, row fingerprint, money)
     for family in RULE_FAMILIES:
         if family in by_family:
             ws = wb.add_sheet(family)
             written_rows += _write_family_sheet(ws, family, by_family[family], header, mask_ids)
 
     _write_meta(wb, KIND_EXCEPTIONS, header, filled_on, extra={
+        "file_name": file_name,   # its password (protect_workbooks) is the village's of this name
         "mask_ids": "1" if mask_ids else "0",
         "case_count": str(len(written_rows)),
-        "case_fingerprint": case_set_fingerprint(case_id for case_id, _, _ in written_rows),
+        "case_fingerprint": case_set_fingerprint(case_id for case_id, *_ in written_rows),
     }, cases=written_rows)
     return wb
 
@@ -244,8 +255,9 @@ def _sort_key(record: dict[str, Any]) -> tuple:
 
 
 def _write_family_sheet(ws: Sheet, family: str, records: list[dict[str, Any]],
-                        header: _Header, mask_ids: bool) -> list[tuple[str, str, str]]:
-    """One family's table; returns (case_id, family, row fingerprint) per row written."""
+                        header: _Header, mask_ids: bool) -> list[tuple[str, str, str, str]]:
+    """One family's table; returns (case_id, family, row fingerprint, money) per row written,
+    money '1' when the row was issued with 已追回金额 to fill in (a recovery entry's balance)."""
     has_previous = any(text_or_none(r["previous_result"]) for r in records)
     has_escalation = any(text_or_none(r.get("escalation")) for r in records)
     has_recovery = any(text_or_none(r.get("recovery_balance")) for r in records)
@@ -267,8 +279,9 @@ def _write_family_sheet(ws: Sheet, family: str, records: list[dict[str, Any]],
         for col, name in enumerate(columns, start=1):
             ws.write(row, col, values.get(name), alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT,
                      number_format=_number_format(name), fill=INPUT_FILL if name in _INPUT_COLUMNS else None)
+        money = "1" if has_recovery and values.get(BALANCE_HEADER) is not None else "0"
         written.append((values[CASE_ID_HEADER], family,
-                        row_fingerprint(values[CASE_ID_HEADER], values[ID_HEADER], values[NAME_HEADER])))
+                        row_fingerprint(values[CASE_ID_HEADER], values[ID_HEADER], values[NAME_HEADER]), money))
         row += 1
     last_data_row = row - 1
 
@@ -278,8 +291,9 @@ def _write_family_sheet(ws: Sheet, family: str, records: list[dict[str, Any]],
     ws.fit_column_widths(HEADER_ROW, last_data_row, n_columns,
                          minimum={i: _MIN_WIDTH[c] for i, c in enumerate(columns, 1) if c in _MIN_WIDTH})
     ws.fit_row_heights(HEADER_ROW, last_data_row, n_columns)
-    ws.add_list_validation(columns.index(RESULT_HEADER) + 1, FIRST_DATA_ROW, last_data_row, RESULT_CHOICES,
-                           title=RESULT_HEADER, error="请从下拉列表中选择：属实、不属实或已处理。")
+    choices = result_choices(family)
+    ws.add_list_validation(columns.index(RESULT_HEADER) + 1, FIRST_DATA_ROW, last_data_row, choices,
+                           title=RESULT_HEADER, error=f"请从下拉列表中选择：{'、'.join(choices)}。")
     signature_row = row + 1
     ws.merge_text(signature_row, 1, n_columns,
                   "村（社区）负责人签字：　　　　　　　　核实人签字：　　　　　　　　"
@@ -403,6 +417,13 @@ def _write_instructions(ws: Sheet, header: _Header, records: list[dict[str, Any]
         ("p", "1. 逐条核实后，在“核实结果”列的下拉框中选择：属实（疑点情况确实存在）、"
               "不属实（疑点不成立）、已处理（已经停发、追回、更正或纳入）。"),
         ("p", "2. 在“备注”列写明核实情况，如实际死亡日期、停发时间、追回金额、不属实的理由等。"),
+    ]
+    if DUPLICATE_FAMILY in by_family:
+        lines.append(("p", "   “重复享受”表：同一人的每一处享受记录各占一行，请逐行选择“保留此处”或“停发此处”，"
+                           "一人只能保留一处、不能全部停发；确非同一人或已处理的，选择“不属实”或“已处理”。"))
+    lines += [
+        ("p", "   公安死亡注销、火化记录与身份证号完全一致的死亡，以及同一身份证号的重复享受，村（社区）填“不属实”"
+              "或“已处理”的，须在备注中写明理由和依据，由镇民政办复核后决定，复核前仍按疑点跟踪。"),
         ("p", "3. 请不要修改姓名、身份证号、核查编号等已有内容，不要增删行、不要改工作表名称，"
               "否则镇民政办无法导入核实结果。"),
         ("p", f"4. 核实后填写核实结果（属实/不属实/已处理）及备注，村（社区）负责人签字并盖章后{deadline}"
@@ -426,7 +447,7 @@ def _write_instructions(ws: Sheet, header: _Header, records: list[dict[str, Any]
 
 # --- the no-exception confirmation -------------------------------------------
 
-def _build_no_exception_workbook(header: _Header, *, filled_on: dt.date) -> Book:
+def _build_no_exception_workbook(header: _Header, *, filled_on: dt.date, file_name: str = "") -> Book:
     label = month_label(header.month)
     wb = Book()
     ws = wb.add_sheet(NO_EXCEPTION_SHEET)
@@ -453,16 +474,18 @@ def _build_no_exception_workbook(header: _Header, *, filled_on: dt.date) -> Book
         ws.heights[row] = 30 if row == 1 else 24
     ws.fit_row_heights(1, len(lines), 1, points_per_line=18)
     ws.print_setup(n_columns=1, last_row=len(lines), title_rows="1:1", landscape=False)
-    _write_meta(wb, KIND_NO_EXCEPTIONS, header, filled_on, extra={"case_count": "0"}, cases=[])
+    _write_meta(wb, KIND_NO_EXCEPTIONS, header, filled_on, extra={"case_count": "0", "file_name": file_name},
+                cases=[])
     return wb
 
 
 # --- _meta -------------------------------------------------------------------
 
 def _write_meta(wb: Book, kind: str, header: _Header, filled_on: dt.date, *,
-                extra: dict[str, str], cases: list[tuple[str, str, str]]) -> None:
-    """Hidden sheet: `key | value` rows, then `case | case_id | family | row sha256`
-    rows.  Hidden rather than very hidden so an auditor can unhide and read it."""
+                extra: dict[str, str], cases: list[tuple[str, str, str, str]]) -> None:
+    """Hidden sheet: `key | value` rows, then `case | case_id | family | row sha256 | money`
+    rows, then the office's seal over all of it (flows/cases/seal.py).  Hidden rather than
+    very hidden so an auditor can unhide and read it; the seal makes editing it useless."""
     ws = wb.add_sheet(META_SHEET, hidden=True)
     items = {
         "kind": kind,
@@ -479,7 +502,10 @@ def _write_meta(wb: Book, kind: str, header: _Header, filled_on: dt.date, *,
         ws.write(row, 1, key, border=False)
         ws.write(row, 2, value, border=False)
         row += 1
-    for case_id, family, fingerprint in cases:
-        for col, value in enumerate(("case", case_id, family, fingerprint), start=1):
+    case_rows = [("case", *case) for case in cases]
+    for values in case_rows:
+        for col, value in enumerate(values, start=1):
             ws.write(row, col, value, border=False)
         row += 1
+    ws.write(row, 1, seal.SEAL_KEY, border=False)
+    ws.write(row, 2, seal.seal(items, case_rows), border=False)

@@ -2,7 +2,7 @@
 -- A case decided 不属实 (false_positive) stays dismissed while its evidence is the same;
 -- when the evidence changes (another death date, another source) it is opened again.
 -- A resolved case that reappears in a later month is open again.  confirmed stays
--- confirmed.  Re-running a month keeps the decisions made on that month's sheets.
+-- confirmed; disputed stays disputed until the township decides.  Re-running a month keeps the decisions made on that month's sheets.
 -- Inputs: rule_hits, stg_subjects, cases.  Parameters: $month.
 update cases
 set last_seen_month = greatest(cases.last_seen_month, $month),
@@ -10,6 +10,8 @@ set last_seen_month = greatest(cases.last_seen_month, $month),
         when cases.status = 'false_positive' and cases.evidence_key is not distinct from found.evidence_key
             then 'false_positive'
         when cases.status = 'confirmed' then 'confirmed'
+        -- a village's denial of registry evidence awaits the township, whatever the evidence does
+        when cases.status = 'disputed' then 'disputed'
         -- 已处理 on this month's sheet survives a re-run of the same month
         when cases.status = 'resolved' and cases.last_seen_month >= $month then 'resolved'
         when cases.first_seen_month = $month then 'new'

@@ -1,4 +1,4 @@
--- v_open_cases: cases still needing attention (new, open, confirmed but not yet resolved),
+-- v_open_cases: cases still needing attention (new, open, confirmed but not yet resolved, disputed),
 -- with their latest finding and latest decision.  One row per case.
 create or replace view v_open_cases as
 with latest_finding as (
@@ -20,4 +20,4 @@ select
 from cases c
 join latest_finding f using (case_id)
 left join latest d using (case_id)
-where c.status in ('new', 'open', 'confirmed');
+where c.status in ('new', 'open', 'confirmed', 'disputed');

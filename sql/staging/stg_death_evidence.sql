@@ -17,7 +17,8 @@ with registry_deaths as (
         case when death_date is not null then death_date_precision
              when deregistration_date is not null then deregistration_date_precision
              else cremation_date_precision end as death_date_precision,
-        address
+        address,
+        'deaths' as source_kind      -- a death registry (公安, 火化, …): its word outranks a village's
     from norm_deaths
 ),
 population_deaths as (
@@ -28,7 +29,8 @@ population_deaths as (
         coalesce(case when birth_date_precision = 'day' then birth_date end, id_birth_date) as birth_date,
         change_date as death_date,
         change_date_precision as death_date_precision,
-        address
+        address,
+        'population' as source_kind
     from norm_population
     where status = '死亡'
 ),
