@@ -121,3 +121,31 @@ def test_protected_returns_are_read_back_with_the_village_password(protected, tm
     finally:
         con.close()
     assert audit == [("returns", book.name, "refused"), ("returns", book.name, "recorded 1")]
+
+
+def test_a_file_opened_with_another_villages_password_is_refused(protected, tmp_path):
+    """龙井村's sheet, filled in and encrypted with 天竺村's password under 天竺村's file name: the
+    importer finds the password that opens it, but it is not the password of the village the
+    sheet was issued to — refused whole, nothing recorded (issue 24)."""
+    tmp, out, passwords = protected
+    book = next((out / "villages").glob("回龙镇_龙井村_异常核实表_*.xlsx"))
+    plain = tmp_path / book.name
+    plain.write_bytes(decrypt(book, passwords["回龙镇_龙井村"]))
+    con = warehouse.connect(tmp / "warehouse.duckdb", read_only=True)
+    try:
+        case_id, = con.execute("select case_id from exceptions where village = '龙井村'").fetchone()
+        before = con.execute("select count(*) from decisions").fetchone()
+    finally:
+        con.close()
+    fill(plain, {case_id: ("不属实", "")})
+    forged = tmp_path / "forged" / book.name.replace("龙井村", "天竺村")
+    forged.parent.mkdir()
+    forged.write_bytes(encrypt(plain.read_bytes(), passwords["回龙镇_天竺村"]))
+    refused, = record_returns(tmp / "warehouse.duckdb", MONTH, [forged])
+    assert refused.recorded == 0 and forged.name in refused.error and "其他村（社区）的密码" in refused.error
+    assert case_id not in refused.error
+    con = warehouse.connect(tmp / "warehouse.duckdb", read_only=True)
+    try:
+        assert con.execute("select count(*) from decisions").fetchone() == before
+    finally:
+        con.close()

@@ -273,3 +273,47 @@ def test_the_seal_is_keyed(world):
     assert not seal.verify({**values, "seal": unkeyed}, rows)
     assert not seal.verify({**values, "village": "龙井村", "seal": seal.seal(values, rows)}, rows)
     assert seal.seal(values, rows, key=b"another office") != seal.seal(values, rows)
+
+
+def fill_money(path: Path, case_id: str, amount, *, add_columns: bool = False, sheet_name: str = "死亡疑点") -> None:
+    """Write 已追回金额/追回日期 on a case's row (adding the two headers, as a forger would)."""
+    book = load_workbook(path)
+    ws = book[sheet_name]
+    header = [c.value for c in ws[3]]
+    if add_columns:
+        for name in ("已追回金额", "追回日期"):
+            ws.cell(3, len(header) + 1).value = name
+            header.append(name)
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, header.index("核查编号") + 1).value == case_id)
+    ws.cell(row, header.index("已追回金额") + 1).value = amount
+    ws.cell(row, header.index("追回日期") + 1).value = "2020-07-05"
+    book.save(path)
+
+
+def test_recovery_only_on_issued_rows_and_never_beyond_the_balance(world, tmp_path):
+    """After June and July: 李梅 (龙井村), confirmed in May, has a recovery entry; 天竺村 has none."""
+    tmp, db, out, case = world
+    lijing, zhao = case["DECEASED_PAID", "龙井村", "H2"], case["DUPLICATE_BENEFIT", "天竺村", "H6"]
+    july = tmp / "out" / JULY
+    ws = load_workbook(sheet(july, "龙井村", JULY))["死亡疑点"]
+    header = [c.value for c in ws[3]]
+    balance = ws.cell(4, header.index("应追缴余额（元）") + 1).value
+    assert balance and balance > 0
+    over = copy_of(sheet(july, "龙井村", JULY), tmp_path / "over")
+    fill_money(over, lijing, balance + 1000)
+    foreign = copy_of(sheet(july, "天竺村", JULY), tmp_path / "foreign")   # no recovery entry in 天竺村
+    fill_money(foreign, zhao, 100, add_columns=True, sheet_name="重复享受")
+    before = recorded_state(db)
+    refused = record_returns(db, JULY, [over, foreign])
+    assert "超过未追回余额" in refused[0].error and f"{balance:.2f}" in refused[0].error
+    assert "不能填写已追回金额" in refused[1].error and zhao in refused[1].error
+    assert recorded_state(db) == before
+
+    paid = copy_of(sheet(july, "龙井村", JULY), tmp_path / "paid")
+    fill_money(paid, lijing, 400)
+    again = copy_of(sheet(july, "龙井村", JULY), tmp_path / "again", "龙井村-复印件.xlsx")
+    fill_money(again, lijing, 400)
+    outcomes = record_returns(db, JULY, [paid, again])
+    assert [o.recovered for o in outcomes] == [1, 0] and all(o.error is None for o in outcomes)
+    assert query(db, "select case_id, amount, sheet, imported_by is not null from recovery_events") == [
+        (lijing, 400, "死亡疑点", True)]
