@@ -154,3 +154,46 @@ def test_a_returned_ledger_answer_changes_annex4_on_rerun(returned, tmp_path):
     assert proc.returncode == 0, proc.stderr
     run_month(tmp, MONTH, inputs)
     assert annex4_include_households(out) == 1
+
+
+def test_conflicting_ledger_copies_are_held_until_settled(returned, tmp_path):
+    """After the 是 above: a copy saying 是 again is the same answer (one answer, its file kept in
+    the lineage); a copy saying 否 conflicts — neither counts until `dibao settle` (issue 24)."""
+    from flows.decisions import record_returns, settle_conflict
+
+    tmp, db, *_ = returned
+    ledger = next((tmp / "out" / MONTH / "ledgers").glob("回龙镇_天竺村_附件1_*.xlsx"))
+    copies = []
+    for name, include, reason in (("同一答复.xlsx", "是", None), ("不同答复.xlsx", "否", "收入超标")):
+        copies.append(tmp_path / name)
+        shutil.copy(ledger, copies[-1])
+        book = load_workbook(copies[-1])
+        ws = book.worksheets[0]
+        header = [c.value for c in ws[4]]
+        for row in range(5, ws.max_row + 1):
+            if ws.cell(row, header.index("姓名") + 1).value == "钱多":
+                ws.cell(row, header.index("通过排查拟纳入救助") + 1).value = include
+                ws.cell(row, header.index("未纳入原因") + 1).value = reason
+        book.save(copies[-1])
+    same, other = record_returns(db, MONTH, copies)
+    assert (same.recorded, same.repeated, same.error) == (0, 1, None)
+    assert other.recorded == 0 and len(other.conflicts) == 1 and "“否”" in other.conflicts[0]
+    con = warehouse.connect(db, read_only=True)
+    try:
+        ledger_id, = con.execute("select distinct ledger_id from ledger_answers").fetchone()
+        assert con.execute("select count(*) from latest_ledger_answer('9999-12')").fetchone() == (0,)
+        assert con.execute("select source_file, outcome from decision_sources where subject_kind = 'ledger' "
+                           "order by source_file").fetchall() == [("不同答复.xlsx", "conflict"),
+                                                                   ("同一答复.xlsx", "same_as_recorded"),
+                                                                   (ledger.name, "recorded")]
+    finally:
+        con.close()
+    with pytest.raises(ValueError, match="未纳入原因"):
+        settle_conflict(db, ledger_id, "否")
+    settle_conflict(db, ledger_id.lower(), "否", "收入超标")
+    con = warehouse.connect(db, read_only=True)
+    try:
+        assert con.execute("select include, reason from latest_ledger_answer('9999-12')").fetchall() == [
+            ("否", "收入超标")]
+    finally:
+        con.close()
