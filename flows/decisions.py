@@ -110,11 +110,11 @@ def _checked_recoveries(con, month: str, sheet: ReturnedSheet, path: Path) -> pd
         return rows
     owed = balances(con, month)
     balance = dict(zip(owed["case_id"], owed["balance"]))
-    known = set(con.execute("select case_id, amount, event_date from recovery_events "
-                            "where source_file is not null").fetchall())
+    known = {_event_key(e.case_id, e.amount, e.event_date)
+             for e in warehouse.query_sql(con, "recovery/returned_events").itertuples(index=False)}
     problems, kept = [], []
     for r in rows.itertuples(index=False):
-        if (r.case_id, Decimal(str(r.amount)).quantize(Decimal("0.01")), r.event_date) in known:
+        if _event_key(r.case_id, r.amount, r.event_date) in known:
             continue
         if r.case_id not in balance:
             problems.append(f"核查编号{r.case_id}没有追缴记录，不能填写已追回金额")
@@ -126,6 +126,12 @@ def _checked_recoveries(con, month: str, sheet: ReturnedSheet, path: Path) -> pd
     if problems:
         raise ReturnError(path, problems)
     return pd.DataFrame(kept, columns=rows.columns)
+
+
+def _event_key(case_id: str, amount, on) -> tuple:
+    """(case, amount to the fen, day) — the same however DuckDB or the sheet typed them."""
+    day = None if on is None or pd.isna(on) else pd.Timestamp(on).date()
+    return case_id, Decimal(str(amount)).quantize(Decimal("0.01")), day
 
 
 def _record_sheet(con, month: str, path: Path, sheet: ReturnedSheet, recoveries: pd.DataFrame,
@@ -257,11 +263,9 @@ def settle_conflict(db_path: Path, case_id: str, result: str, remark: str = "", 
         con = warehouse.connect(work)
         try:
             warehouse.ensure_schema(con)
-            found = con.execute("select max(month), any_value(subject_kind) from decision_conflicts "
-                                "where case_id = ? and settled_at is null", [case_id]).fetchone()
-            if found[0] is None:
+            month, kind = warehouse.query_sql(con, "returns/open_conflict", {"case_id": case_id}).iloc[0]
+            if month is None or month != month:   # NULL comes back as None or NaN
                 raise ValueError(f"核查编号 {case_id} 没有待处理的核实结果冲突")
-            month, kind = found
             if kind == "ledger":
                 _settle_ledger(con, case_id, result, remark, month, reviewer)
                 return month

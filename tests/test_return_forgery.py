@@ -309,11 +309,12 @@ def test_recovery_only_on_issued_rows_and_never_beyond_the_balance(world, tmp_pa
     assert "不能填写已追回金额" in refused[1].error and zhao in refused[1].error
     assert recorded_state(db) == before
 
+    # the whole balance paid back, and the same sheet saved again as a copy: recorded once
     paid = copy_of(sheet(july, "龙井村", JULY), tmp_path / "paid")
-    fill_money(paid, lijing, 400)
+    fill_money(paid, lijing, balance)
     again = copy_of(sheet(july, "龙井村", JULY), tmp_path / "again", "龙井村-复印件.xlsx")
-    fill_money(again, lijing, 400)
+    fill_money(again, lijing, balance)
     outcomes = record_returns(db, JULY, [paid, again])
     assert [o.recovered for o in outcomes] == [1, 0] and all(o.error is None for o in outcomes)
     assert query(db, "select case_id, amount, sheet, imported_by is not null from recovery_events") == [
-        (lijing, 400, "死亡疑点", True)]
+        (lijing, balance, "死亡疑点", True)]

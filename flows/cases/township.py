@@ -63,7 +63,7 @@ def decide(db_path: Path, case_id: str, result: str, *, reason: str = "", eviden
             except ReturnError as exc:
                 raise TownshipDecisionError(exc.problems[0]) from None
             append_decisions(con, answer)
-            status = con.execute("select status from cases where case_id = ?", [case_id]).fetchone()[0]
+            status = warehouse.query_sql(con, "decisions/case_authority", {"case_id": case_id})["status"].iloc[0]
             con.execute("commit")
             return status
         finally:
