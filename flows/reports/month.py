@@ -60,6 +60,7 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
             stats, warehouse.query_sql(con, "reports/village_rule_counts", params),
             out_dir / "summary", plan.month, filled_on=today, warnings=warnings)
         follow_up_files = followup.write_follow_up_files(con, out_dir, plan.month, settings)
+        follow_up_files.pop("paths")   # inside the staging folder; the console lists the swapped-in one
         if settings.protect_workbooks:
             protect_village_files(con, out_dir, plan.month)
         record = write_run_record(
