@@ -334,3 +334,47 @@ def test_review_shows_recovery_totals_and_time_to_act(months):
     took = review.time_to_act(db, "2020-07")
     assert took[took["village"].isna()]["deaths"].tolist() == [2]
     assert review.plot_time_to_act(db, "2020-07").get_title()
+
+
+def test_a_killed_dibao_actions_leaves_the_previous_papers_as_they_were(tmp_path):
+    """May's run is out; the returns are in; `dibao actions` is killed once the new lists and
+    notices are written: every file of the out folder, and the warehouse's actions, are as
+    before.  Run again, it completes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "w.duckdb"
+    may = run_month(tmp_path, "2020-05")
+    zhang = query(db, "select case_id from exceptions where name = '张三' and rule = 'DECEASED_PAID'")[0][0]
+    back = tmp_path / "back.xlsx"
+    shutil.copy(may / "villages" / "回龙镇_天竺村_异常核实表_2020-05.xlsx", back)
+    fill(back, {zhang: ("属实", "3月去世")})
+    assert [o.error for o in record_returns(db, "2020-05", [back])] == [None]
+
+    def papers() -> dict[str, bytes]:
+        return {str(p.relative_to(may)): p.read_bytes() for p in sorted(may.rglob("*")) if p.is_file()}
+
+    before = papers()
+    marker = tmp_path / "paused"
+    runner = Path(__file__).with_name("fault_runner.py")
+    proc = subprocess.Popen([sys.executable, str(runner), "notices", str(marker), "actions", "--month", "2020-05",
+                             "--db", str(db), "--out", str(may)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while not marker.exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "dibao actions never reached its notices"
+        time.sleep(0.1)
+    assert list(may.parent.glob(".2020-05.actions-*/notices/*.docx"))     # the new notices exist, aside
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert papers() == before
+    assert query(db, "select count(*) from actions") == [(0,)]
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "actions", "--month", "2020-05", "--db", str(db),
+                           "--out", str(may)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert query(db, "select name from actions") == [("张三",)]
+    assert not list(may.parent.glob(".2020-05.actions-*"))
+    assert str(may / "notices" / "回龙镇_天竺村_告知书_2020-05.docx") in done.stdout     # the console says where

@@ -83,9 +83,9 @@ summed as (
            count(*) filter (where stops) as stop_count,
            count(*) filter (where not stops and not stopped_before) as remaining,
            coalesce(sum(monthly_amount) filter (where not stops and not stopped_before), 0) as remaining_amount,
-           string_agg(name, '、' order by person_key) filter (where stops) as names,
-           string_agg(id_number, '、' order by person_key) filter (where stops) as id_numbers,
-           string_agg(person_key, '、' order by person_key) filter (where stops) as person_keys,
+           string_agg(name, '、' order by addressee_rank) filter (where stops) as names,
+           string_agg(id_number, '、' order by addressee_rank) filter (where stops) as id_numbers,
+           string_agg(person_key, '、' order by addressee_rank) filter (where stops) as person_keys,
            arg_min(name, addressee_rank) filter (where not stops and not stopped_before) as addressee
     from members
     group by township, household_id
