@@ -322,6 +322,23 @@ def test_annex4_remark_states_the_recovery_totals(months):
     assert remarks and remarks[0].startswith("追缴2户：应追缴1,550.00元（其中核实后仍发放400.00元），已追回0.00元")
 
 
+def test_a_refuted_death_is_out_of_the_next_months_counts_and_amounts(months):
+    tmp, db, case, may, june, *_ = months
+    wang = case["DECEASED_PAID", "王五"]
+    assert query(db, "select amount_overpaid > 0 from exceptions where month = '2020-06' and case_id = ?", [wang]) == [
+        (True,)]                                            # still found in June, answered 不属实 in May
+    book = load_workbook(next((june / "summary").glob("回龙镇_城乡低保摸排处理汇总表_*.xlsx")))
+    ws = book["分村统计"]
+    headers = [(c.value or "").replace("\n", "") for c in ws[3]]
+    rows = {r[1]: dict(zip(headers, r)) for r in ws.iter_rows(min_row=4, values_only=True)}
+    # June: only 张三 (April–June, 3 × 400) stands; 王五's death is not counted nor its amount
+    assert rows["天竺村"]["死亡仍在保"] == 1 and rows["天竺村"]["多发金额（已确认）（元）"] == 1200
+    annex = book["附件4"]
+    assert "统计月份：2020年6月" in annex["A2"].value and "填报单位：回龙镇民政和社会事务办" in annex["A2"].value
+    remark = next(row[-1] for row in annex.iter_rows(min_row=5, values_only=True) if row[0] == "回龙镇")
+    assert "核查发现多发资金1,200.00元（已确认死亡）" in remark
+
+
 def test_review_shows_recovery_totals_and_time_to_act(months):
     import matplotlib
 

@@ -305,7 +305,8 @@ def counts() -> pd.DataFrame:
 
 
 def test_summary_annex_layout_and_numbers(tmp_path, stats, counts):
-    (path,) = write_township_summary(stats, counts, tmp_path, MONTH, filled_on=FILLED_ON)
+    (path,) = write_township_summary(stats, counts, tmp_path, MONTH, filled_on=FILLED_ON,
+                                     reporting_unit="{township}人民政府")
     assert path.name == f"回龙镇_城乡低保摸排处理汇总表_{MONTH}.xlsx"
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["附件4", "分村统计", "数据源检查"]
@@ -314,10 +315,12 @@ def test_summary_annex_layout_and_numbers(tmp_path, stats, counts):
     assert header_merges == {"A3:A4", "B3:D3", "E3:G3", "H3:H4"}
     assert {"A1:H1", "A2:H2"} <= {str(r) for r in ws.merged_cells.ranges}
     assert ws["A1"].value == "城乡低保摸排处理汇总表"
-    assert ws["A2"].value.startswith("填报单位：（盖章）") and "填报时间" in ws["A2"].value
+    assert ws["A2"].value.startswith("填报单位：回龙镇人民政府（盖章）") and "填报时间" in ws["A2"].value
+    assert "统计月份：2020年5月" in ws["A2"].value
     assert [ws[c].value for c in ("A3", "B3", "E3", "H3")] == ["乡镇", "基本情况", "摸排处理情况", "备注"]
-    assert [c.value for c in ws[4]][1:7] == ["低保户数", "低保人数", "其中建卡贫困户兜底户数",
-                                           "拟调整补差金额（元）", "拟整户纳入（户）", "拟完善资料（人）"]
+    assert [(c.value or "").replace("\n", "") for c in ws[4]][1:7] == [
+        "低保户数", "低保人数", "其中建卡贫困户兜底户数", "拟调整补差金额（元）", "拟整户纳入（户）", "拟完善资料（人）"]
+    assert_headers_unbroken(ws, 4)
     data = [c.value for c in ws[5]]
     assert data[:7] == ["回龙镇", 812, 1377, None, 3560.5, 3, 12]
     assert data[7].startswith("已停发2户") and "2,480.00" in data[7]
@@ -330,12 +333,61 @@ def test_summary_counts_by_village_and_rule(tmp_path, stats, counts):
     ws = openpyxl.load_workbook(path)["分村统计"]
     headers = [c.value for c in ws[3]]
     assert headers[:3] == ["序号", "村（社区）", "死亡仍在保"]
-    assert headers[-2:] == ["合计", "多发金额合计（元）"]
+    headers = [h.replace("\n", "") for h in headers]
+    assert headers[-3:] == ["合计", "多发金额（已确认）（元）", "多发金额（疑似待核实）（元）"]
+    assert_headers_unbroken(ws, 3)
     rows = {r[1]: dict(zip(headers, r)) for r in ws.iter_rows(min_row=4, values_only=True)}
     assert rows["龙门村"]["死亡仍在保"] == 1 and rows["龙门村"]["身份证号与姓名不符"] == 2
-    assert rows["龙门村"]["合计"] == 3 and rows["龙门村"]["多发金额合计（元）"] == 2480.0
+    assert rows["龙门村"]["合计"] == 3 and rows["龙门村"]["多发金额（已确认）（元）"] == 2480.0
+    assert rows["龙门村"]["多发金额（疑似待核实）（元）"] == 0
     assert rows["石桥村"]["户籍已迁出"] == 3 and rows["石桥村"]["死亡仍在保"] == 0
-    assert rows["合计"]["合计"] == 6 and rows["合计"]["多发金额合计（元）"] == 2480.0
+    assert rows["合计"]["合计"] == 6 and rows["合计"]["多发金额（已确认）（元）"] == 2480.0
+
+
+def test_suspected_amounts_are_labelled_apart(tmp_path, stats, counts):
+    counts = pd.concat([counts, pd.DataFrame([{"township": TOWNSHIP, "village": "石桥村", "rule": "DECEASED_SUSPECT",
+                                               "n": 1, "amount_overpaid": 620.0}])])
+    stats = stats.assign(overpaid_suspected=620.0)
+    (path,) = write_township_summary(stats, counts, tmp_path, MONTH, filled_on=FILLED_ON)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["分村统计"]
+    headers = [c.value.replace("\n", "") for c in ws[3]]
+    total = next(dict(zip(headers, r)) for r in ws.iter_rows(min_row=4, values_only=True) if r[1] == "合计")
+    assert (total["多发金额（已确认）（元）"], total["多发金额（疑似待核实）（元）"]) == (2480.0, 620.0)
+    remark = wb["附件4"]["H5"].value
+    assert "核查发现多发资金2,480.00元（已确认死亡）" in remark and "疑似死亡待核实涉及620.00元（未计入）" in remark
+
+
+def assert_headers_unbroken(ws, row):
+    """Every header line fits its column, so Excel breaks a header only where it has a line
+    break — never inside a word or a bracket; and no line opens or closes a bracket alone."""
+    from flows.reports.excel_style import display_width
+
+    for cell in ws[row]:
+        if not cell.value:
+            continue
+        width = ws.column_dimensions[cell.column_letter].width
+        for line in str(cell.value).split("\n"):
+            assert display_width(line) + 1 <= width, (cell.value, width)
+            assert line.count("（") == line.count("）"), cell.value
+
+
+def test_every_village_gets_its_own_file_whatever_its_name(tmp_path, exceptions):
+    from flows.reports.excel_style import file_name_notes
+    from flows.reports.workbooks import village_file_parts
+
+    long_name = "很长的村名" * 60                     # 300 characters: more than a file name may hold
+    frame = exceptions[exceptions["village"] == "龙门村"].copy()
+    copies = [frame.assign(village=name, case_id=[f"{c}-{i}" for c in frame["case_id"]])
+              for i, name in enumerate(("a/b", "a_b", long_name))]
+    both = pd.concat(copies, ignore_index=True)
+    paths = write_village_workbooks(both, tmp_path, MONTH, filled_on=FILLED_ON)
+    assert len(paths) == 3 == len({p.name for p in paths}) and all(p.exists() for p in paths)
+    villages = {openpyxl.load_workbook(p)["_meta"]["B4"].value for p in paths}
+    assert villages == {"a/b", "a_b", long_name}
+    assert all(len(p.name.encode("utf-8")) < 255 for p in paths)
+    notes = file_name_notes(village_file_parts(both))
+    assert len(notes) == 3 and all("文件名改为" in n for n in notes)
 
 
 def test_annex_adds_a_total_row_for_several_townships(stats):

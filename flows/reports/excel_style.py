@@ -328,3 +328,27 @@ def file_name_notes(parts: dict[tuple[str, ...], str]) -> list[str]:
             notes.append(f"“{where}”的名称在文件名中无法原样使用（过长或与其他村（社区）的文件名相同），"
                          f"文件名改为“{part}”")
     return notes
+
+
+# Where a header may break: after / 与, before a bracket or a trailing 查无/未/仍/兜底 clause;
+# never inside a bracket or a run of Latin letters and digits.
+_HEADER_BREAKS = re.compile(r"(?<=[/与])|(?=（)|(?=查无|未调整|仍发放|仍在保|兜底)")
+HEADER_LINE_UNITS = 14   # display width a header line aims at (7 Chinese characters)
+
+
+def header_lines(text: str, units: int = HEADER_LINE_UNITS) -> str:
+    """A header with explicit line breaks at allowed points, lines of at most `units` where
+    the pieces allow; the column is then made as wide as its longest line (header_width),
+    so Excel never breaks a header inside a word or a bracket."""
+    lines: list[str] = []
+    for piece in (p for p in _HEADER_BREAKS.split(text) if p):
+        if lines and display_width(lines[-1] + piece) <= units:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return "\n".join(lines)
+
+
+def header_width(text: str) -> float:
+    """The column width that holds every line of a header unbroken."""
+    return max(display_width(line) for line in text.split("\n")) + 2

@@ -25,7 +25,7 @@ from flows.reports import parallel
 from flows.rules import RULE_FAMILIES, RULES
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, BODY_FONT, BOLD_12, BOLD_14, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT,
-    TITLE_FONT, WRAP_CENTER, WRAP_LEFT, date_label, excel_safe, month_label, safe_file_part, text_or_none,
+    TITLE_FONT, WRAP_CENTER, WRAP_LEFT, date_label, excel_safe, month_label, safe_file_part, text_or_none, unique_file_parts,
 )
 from flows.reports.xlsx_writer import Book, Sheet
 
@@ -98,12 +98,21 @@ def case_set_fingerprint(case_ids: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(case_ids)).encode("utf-8")).hexdigest()
 
 
-def village_workbook_name(township: str, village: str, month: str) -> str:
-    return f"{safe_file_part(township)}_{safe_file_part(village)}_异常核实表_{month}.xlsx"
+def village_workbook_name(township: str, village: str, month: str, place_part: str | None = None) -> str:
+    """`place_part` (from unique_file_parts) tells apart villages whose names a file name cannot."""
+    return f"{place_part or safe_file_part(township) + '_' + safe_file_part(village)}_异常核实表_{month}.xlsx"
 
 
-def no_exception_workbook_name(township: str, village: str, month: str) -> str:
-    return f"{safe_file_part(township)}_{safe_file_part(village)}_无异常确认表_{month}.xlsx"
+def no_exception_workbook_name(township: str, village: str, month: str, place_part: str | None = None) -> str:
+    return f"{place_part or safe_file_part(township) + '_' + safe_file_part(village)}_无异常确认表_{month}.xlsx"
+
+
+def village_file_parts(exceptions: pd.DataFrame, villages: pd.DataFrame | None = None) -> dict[tuple[str, str], str]:
+    """Each village's `乡镇_村` file-name part, distinct for every village of the run."""
+    places = set(zip(with_place_labels(exceptions)["township"], with_place_labels(exceptions)["village"]))
+    if villages is not None:
+        places |= set(_place_pairs(villages))
+    return unique_file_parts(places)
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,7 @@ def write_village_workbooks(
     without = ([pair for pair in _place_pairs(villages) if pair not in by_place]
                if villages is not None and no_exception_sheet else [])
     options = {"mask_ids": mask_ids, "reporting_unit": reporting_unit, "filled_on": filled_on,
-               "return_by": return_by}
+               "return_by": return_by, "file_parts": village_file_parts(exceptions, villages)}
     places = [(township, village, by_place[township, village]) for township, village in sorted(by_place)]
     places += [(township, village, None) for township, village in without]
     written = dict(parallel.run_batches(_write_places, places, out_dir, month, options, workers=workers))
@@ -174,10 +183,11 @@ def _write_places(places: list[tuple[str, str, list[dict[str, Any]] | None]], ou
     for township, village, rows in places:
         header = _Header(township, village, month, options["reporting_unit"].format(township=township))
         if rows is None:
-            path = out_dir / no_exception_workbook_name(township, village, month)
+            path = out_dir / no_exception_workbook_name(township, village, month,
+                                                        options["file_parts"][township, village])
             _build_no_exception_workbook(header, filled_on=options["filled_on"]).save(path)
         else:
-            path = out_dir / village_workbook_name(township, village, month)
+            path = out_dir / village_workbook_name(township, village, month, options["file_parts"][township, village])
             _build_village_workbook(rows, header, mask_ids=options["mask_ids"], filled_on=options["filled_on"],
                                     return_by=options["return_by"]).save(path)
         written.append(((township, village), path))
