@@ -67,12 +67,13 @@ def recovery_remarks(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, st
 
 
 def escalation_text(row: dict) -> str:
+    """The 督办 cell of a village sheet: short, and only what the village needs — no file names,
+    import times or payment instructions (stopping a payment is the office's job; the
+    督办清单 carries the details)."""
     if row["kind"] == "逾期未核实":
-        return f"逾期未核实：已下发{row['months_since']}个月仍未填写核实结果，请立即核实"
-    when = pd.Timestamp(row["confirmed_at"]).strftime("%Y-%m-%d") if row["confirmed_at"] is not None else ""
-    source = row["confirmed_file"] or "系统录入"
-    return (f"已核实仍在发放：{_month_zh(row['confirmed_month'])}核实表经{row['confirmed_by']}核实为"
-            f"{row['confirmed_result']}（{source}，{when}录入），核实后又发放{row['months_since']}个月，请立即停发或调整")
+        return f"逾期未核实：已下发{row['months_since']}个月未填核实结果，请尽快核实"
+    return (f"已核实仍在发放：{_month_zh(row['confirmed_month'])}核实为{row['confirmed_result']}，"
+            f"其后又发放{row['months_since']}个月，已报镇民政办督办")
 
 
 def _month_zh(month: str | None) -> str:

@@ -214,9 +214,9 @@ def test_june_escalates_the_confirmed_death_still_paid(months):
     tmp, db, case, may, june, *_ = months
     zhang = case["DECEASED_PAID", "张三"]
     rows = {r["核查编号"]: r for r in sheet_rows(june / "villages" / "回龙镇_天竺村_异常核实表_2020-06.xlsx", "死亡疑点")}
-    assert rows[zhang]["上次核实"] == "属实"
-    assert rows[zhang]["督办"].startswith("已核实仍在发放：2020年5月核实表经天竺村核实为属实（天竺村 已核实.xlsx")
-    assert "核实后又发放1个月" in rows[zhang]["督办"]
+    assert rows[zhang]["上次核实"] == "属实（2020-05）"
+    # short, and only what the village needs: no file name, import time or payment instruction
+    assert rows[zhang]["督办"] == "已核实仍在发放：2020年5月核实为属实，其后又发放1个月，已报镇民政办督办"
     assert case["DECEASED_PAID", "王五"] not in rows          # denied: not sent again
     supervision = _rows(load_workbook(june / "summary" / "回龙镇_督办清单_2020-06.xlsx").active)
     assert [(r["核查编号"], r["督办类型"], r["核实后发放月数/未核实月数"]) for r in supervision] == [

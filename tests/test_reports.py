@@ -20,9 +20,8 @@ FILLED_ON = dt.date(2020, 5, 28)
 TOWNSHIP = "回龙镇"
 HYPERLINK = '=HYPERLINK("http://x","y")'
 
-DEATH_HEADERS = ["序号", "核查编号", "姓名", "所属村组", "户主姓名", "身份证号", "救助类型", "疑点类型",
-                 "死亡日期", "死亡信息来源", "死亡记录姓名", "已多发月数", "多发金额（元）", "疑点说明",
-                 "核实结果", "备注"]
+DEATH_HEADERS = ["序号", "核查编号", "姓名", "户主姓名", "身份证号", "疑点类型", "死亡日期", "死亡信息来源",
+                 "多发金额（元）", "疑点说明", "核实结果", "备注"]
 
 
 def _case(case_id, rule, village, name, id_number, **extra):
@@ -182,7 +181,8 @@ def test_sheets_follow_family_order_with_hidden_meta(written):
 
 def test_instructions_explain_the_rules_present(written):
     text = "\n".join(str(v) for v in _visible_values(_open(written, "龙门村")) if isinstance(v, str))
-    assert "死亡仍在保（1条" in text and "立即停发并追回多发资金" in text
+    assert "死亡仍在保（1条" in text and "由镇民政办停发并追回多发资金" in text
+    assert "立即停发" not in text and "请立即" not in text      # stopping a payment is the office's job
     assert "身份证号与姓名不符（1条" in text
     assert "重复享受（" not in text  # not present in 龙门村
     assert "属实/不属实/已处理" in text and "签字并盖章" in text
@@ -217,10 +217,43 @@ def test_death_rows_dates_amounts_and_total(written):
     paid = next(r for r in rows if r["核查编号"] == "DP-0001")
     assert paid["疑点类型"] == "死亡仍在保" and paid["死亡信息来源"] == "公安,计生"
     assert paid["死亡日期"] == dt.datetime(2020, 1, 15)
-    assert paid["已多发月数"] == 4 and paid["多发金额（元）"] == 2480.0
+    assert paid["多发金额（元）"] == 2480.0
+    suspect = next(r for r in rows if r["核查编号"] == "DS-0002")
+    assert suspect["疑点说明"].endswith("死亡记录姓名：王得明")      # the record's name, where it differs
     amount_col = _column(ws, "多发金额（元）")
-    total_row = next(r for r in ws.iter_rows(min_row=4) if str(r[0].value).startswith("合计"))
-    assert total_row[amount_col - 1].value == 2480.0
+    totals = {r[0].value: r[amount_col - 1].value for r in ws.iter_rows(min_row=4) if str(r[0].value).startswith("合计")}
+    # confirmed and suspected deaths are totalled apart
+    assert totals == {"合计：已确认死亡（1条）": 2480.0, "合计：疑似死亡（待核实，未计入）（1条）": 0.0}
+
+
+def test_a_month_two_sheet_prints_legibly_on_a4(tmp_path, exceptions):
+    """The death sheet with everything a second month adds (督办, recovery, 上次核实) and long
+    texts: the print scale computed from the sheet's own widths and page setup is >= 70 %."""
+    from flows.reports.excel_style import PRINT_MARGINS
+
+    month_two = exceptions.assign(
+        escalation="已核实仍在发放：2020年5月核实为属实，其后又发放1个月，已报镇民政办督办",
+        recovery_balance=12480.5, previous_result="属实", previous_month="2020-05",
+        detail="公安、计生两个来源均登记死亡，死亡日期2020年1月15日；已多发4个月，核实后又发放1个月")
+    paths = write_village_workbooks(month_two, tmp_path, MONTH, filled_on=FILLED_ON)
+    wb = openpyxl.load_workbook(next(p for p in paths if "龙门村" in p.name))
+    for ws in (wb[name] for name in wb.sheetnames if name not in ("说明", "_meta")):
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+        last = openpyxl.utils.cell.range_boundaries(ws.print_area[0].split("!")[-1].replace("$", ""))[2] \
+            if isinstance(ws.print_area, list) else openpyxl.utils.cell.range_boundaries(
+                ws.print_area.split("!")[-1].replace("$", ""))[2]
+        widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in range(1, last + 1)]
+        printable_px = (11.69 - ws.page_margins.left - ws.page_margins.right) * 96
+        scale = min(1.0, printable_px / sum(7 * w for w in widths))
+        assert scale >= 0.70, (ws.title, round(scale, 2), widths)
+        assert (ws.page_margins.left, ws.page_margins.right) == PRINT_MARGINS[:2]
+    death = wb["死亡疑点"]
+    headers = [c.value for c in death[3]]
+    assert {"督办", "应追缴余额（元）", "已追回金额", "追回日期", "核实结果", "备注", "上次核实"} <= set(headers)
+    row = _data_rows(death)[0]
+    assert row["上次核实"] == "属实（2020-05）"
+    text = " ".join(str(v) for v in _visible_values(wb))
+    assert ".xlsx" not in text and "录入" not in text and "请立即停发" not in text
 
 
 def test_result_column_has_the_drop_down(written):
