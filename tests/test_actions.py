@@ -150,3 +150,27 @@ def test_an_adjustment_is_done_when_the_stopped_members_are_gone(con):
     warehouse.run_sql(con, "actions/mark_done", {"month": "2020-06"})
     done = dict(con.execute("select household_id, done_month from actions").fetchall())
     assert done["BC"] == "2020-06" and done["DUP2"] is None
+
+
+def test_a_notice_printed_again_says_reissued_with_the_first_date(tmp_path, con):
+    """The month's notices written again on a later day (more returns, a lost copy) are the
+    same notices: each says 补发 and the date it was first issued."""
+    from docx import Document
+
+    from flows.config import load_settings
+    from flows.followup import with_overpaid
+    from flows.reports.notices import write_notices
+
+    open_actions(con)
+    warehouse.run_sql(con, "actions/record_notices", {"month": MONTH, "today": dt.date(2020, 6, 1)})
+    notices = warehouse.query_sql(con, "actions/notice_households", {"month": MONTH})
+    notices = with_overpaid(notices.astype(object).where(notices.notna(), None),
+                            warehouse.query_sql(con, "recovery/balances", {"month": MONTH}))
+    assert len(notices) == 6                         # one per household action, none lost
+    (path,) = write_notices(notices, tmp_path, MONTH, load_settings().follow_up, today=dt.date(2020, 6, 10))
+    text = "\n".join(p.text for p in Document(str(path)).paragraphs)
+    assert text.count("（补发，原告知书出具日期：2020年6月1日）") == 6
+    assert "甲（户）" not in text and "乙（户）（回龙镇天竺村，户编号BC）" in text     # the living 配偶, not the dead 户主
+    assert "需重新核定" in text and "1,240" not in text
+    # June: no new decision, so no notice is due again
+    assert len(warehouse.query_sql(con, "actions/notice_households", {"month": "2020-06"})) == 0
