@@ -118,7 +118,8 @@ def no_exception_workbook_name(township: str, village: str, month: str, place_pa
 
 def village_file_parts(exceptions: pd.DataFrame, villages: pd.DataFrame | None = None) -> dict[tuple[str, str], str]:
     """Each village's `乡镇_村` file-name part, distinct for every village of the run."""
-    places = set(zip(with_place_labels(exceptions)["township"], with_place_labels(exceptions)["village"]))
+    labelled = with_place_labels(exceptions)
+    places = set(zip(labelled["township"], labelled["village"]))
     if villages is not None:
         places |= set(_place_pairs(villages))
     return unique_file_parts(places)
