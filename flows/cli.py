@@ -243,6 +243,8 @@ def cmd_returns(args) -> int:
     print(f"共 {len(outcomes)} 个文件，成功 {len(outcomes) - failed} 个，失败 {failed} 个"
           + (f"；待补核实结果 {pending} 条" if pending else "")
           + (f"；核实结果冲突 {conflicts} 条（用 dibao settle 处理）" if conflicts else ""))
+    print(f"核实结果已写入数据库：{db}")
+    print(f"下一步：dibao actions --month {args.month}，生成停发调整清单、告知书、督办清单和追缴台账")
     return 1 if failed else 0
 
 
@@ -260,9 +262,37 @@ def cmd_actions(args) -> int:
         counts = refresh_after_returns(db, args.month, out, settings)
     except WarehouseBusyError as exc:
         raise UserFacingError(str(exc)) from None
-    print(f"停发调整清单 {counts['actions']} 个文件（{out / 'actions'}，仅限镇民政办使用），"
-          f"告知书 {counts['notices']} 个（{out / 'notices'}），督办清单 {counts['supervision']} 个（{out / 'summary'}）")
+    print(f"{args.month} 的处理材料已生成：")
+    print_written([("停发调整清单（仅限镇民政办使用）", counts["paths"]["actions"]),
+                   ("告知书", counts["paths"]["notices"]), ("督办清单", counts["paths"]["supervision"]),
+                   ("追缴台账", counts["paths"]["recovery"])])
+    if not counts["paths"]["notices"]:
+        print("  本月没有需要新出具的告知书（已出具的不再重复出具）")
     return 0
+
+
+def print_written(groups: list[tuple[str, list]], *, at_most: int = 20) -> None:
+    """Each kind of paper and the files written, by path (a long list cut after `at_most`)."""
+    for label, paths in groups:
+        if not paths:
+            continue
+        print(f"  {label}（{len(paths)} 个）：")
+        for path in paths[:at_most]:
+            print(f"    {path}")
+        if len(paths) > at_most:
+            print(f"    ……另有 {len(paths) - at_most} 个，见 {Path(paths[0]).parent}")
+
+
+def out_folder_papers(out: Path) -> list[tuple[str, list]]:
+    """The papers of a month's out folder, by kind, for the console after a run."""
+    summary = out / "summary"
+    return [("各村核实表", sorted((out / "villages").glob("*.xlsx"))),
+            ("汇总表（附件4、分村统计）", sorted(summary.glob("*_城乡低保摸排处理汇总表_*.xlsx"))),
+            ("摸排台账（附件1-3）", sorted((out / "ledgers").glob("*.xlsx"))),
+            ("停发调整清单（仅限镇民政办使用）", sorted((out / "actions").glob("*"))),
+            ("告知书", sorted((out / "notices").glob("*.docx"))),
+            ("督办清单", sorted(summary.glob("*_督办清单_*.xlsx"))),
+            ("追缴台账", sorted(summary.glob("*_追缴台账_*.xlsx")))]
 
 
 def _print_return_notes(outcome) -> None:
@@ -653,11 +683,9 @@ def print_summary(result: dict, rules) -> None:
         print(f"  {line}")
     print_suspect_matching(result.get("suspect_matching") or {})
     out = Path(result["out_dir"])
-    print(f"\n各村核实表：{out / 'villages'}")
-    print(f"汇总表：    {out / 'summary'}")
-    if result.get("outputs", {}).get("ledgers"):
-        print(f"摸排台账：  {out / 'ledgers'}（附件1-3）")
-    print(f"异常清单：  {out / 'exceptions.csv'}")
+    print(f"\n已写入 {out}：")
+    print_written(out_folder_papers(out), at_most=10)
+    print(f"  异常清单：{out / 'exceptions.csv'}")
     for warning in result.get("warnings", []):
         print(f"警告：{warning}")
 

@@ -85,6 +85,8 @@ class FollowUpConfig:
     office_address: str = ""
     office_phone: str = ""
     review_days: int = 30              # 申请复核 within this many days of receiving the notice
+    review_route: str = "向{office}提出书面复核申请"          # how to ask for a 复核, on the notice
+    refund_how: str = "请自收到本告知书之日起30日内到{office}或村（社区）办理退回，可一次退回或申请分期退回"
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ def _follow_up(spec: dict, path: Path) -> FollowUpConfig:
             office_address=str(spec.get("office_address", "")),
             office_phone=str(spec.get("office_phone", "")),
             review_days=int(spec.get("review_days", 30)),
+            review_route=str(spec.get("review_route", FollowUpConfig.review_route)),
+            refund_how=str(spec.get("refund_how", FollowUpConfig.refund_how)),
         )
     except (TypeError, ValueError):
         raise ConfigError(f"配置文件 {path} 的 [follow_up] 中 overdue_months、review_days 应为整数") from None

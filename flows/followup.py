@@ -9,6 +9,8 @@ this module only runs it in order.
 """
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -28,7 +30,6 @@ def follow_up_params(month: str, settings: Settings) -> dict:
         "month": month,
         "month_index": first.year * 12 + first.month,
         "overdue_months": settings.follow_up.overdue_months,
-        "dibao_standard": settings.dibao_standard_monthly,
     }
 
 
@@ -66,14 +67,15 @@ def recovery_remarks(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, st
 
 
 def escalation_text(row: dict) -> str:
+    """The 督办 cell of a village sheet: short, and only what the village needs — no file names,
+    import times or payment instructions (stopping a payment is the office's job; the
+    督办清单 carries the details)."""
     if row["kind"] == "待镇复核":
         return "村（社区）报不属实或已处理，但有公安/火化等登记证据，待镇民政办复核认定"
     if row["kind"] == "逾期未核实":
-        return f"逾期未核实：已下发{row['months_since']}个月仍未填写核实结果，请立即核实"
-    when = pd.Timestamp(row["confirmed_at"]).strftime("%Y-%m-%d") if row["confirmed_at"] is not None else ""
-    source = row["confirmed_file"] or "系统录入"
-    return (f"已核实仍在发放：{_month_zh(row['confirmed_month'])}核实表经{row['confirmed_by']}核实为"
-            f"{row['confirmed_result']}（{source}，{when}录入），核实后又发放{row['months_since']}个月，请立即停发或调整")
+        return f"逾期未核实：已下发{row['months_since']}个月未填核实结果，请尽快核实"
+    return (f"已核实仍在发放：{_month_zh(row['confirmed_month'])}核实为{row['confirmed_result']}，"
+            f"其后又发放{row['months_since']}个月，已报镇民政办督办")
 
 
 def _month_zh(month: str | None) -> str:
@@ -82,34 +84,53 @@ def _month_zh(month: str | None) -> str:
     return f"{int(month[:4])}年{int(month[5:7])}月"
 
 
-def write_follow_up_files(con: duckdb.DuckDBPyConnection, out_dir: Path, month: str, settings: Settings) -> dict:
-    """督办清单 into summary/, the 停发/调整 lists into actions/, 告知书 into notices/."""
+def write_follow_up_files(con: duckdb.DuckDBPyConnection, out_dir: Path, month: str, settings: Settings, *,
+                          today: dt.date | None = None) -> dict:
+    """督办清单 and 追缴台账 into summary/, the 停发/调整 lists into actions/, 告知书 into notices/;
+    the notices written are recorded as issued (in `con`, the run's working copy).  Returns
+    counts and, under "paths", every file written."""
     from flows.reports.followup import write_action_lists, write_supervision_lists, write_township_review_lists
     from flows.recovery import balances
     from flows.reports.notices import write_notices
     from flows.reports.recovery import write_recovery_ledgers
 
+    today = today or dt.date.today()
     shutil.rmtree(out_dir / "actions", ignore_errors=True)
     shutil.rmtree(out_dir / "notices", ignore_errors=True)
     supervision = _plain(warehouse.query_sql(con, "reports/supervision_list", {"month": month}))
     pending = _plain(warehouse.query_sql(con, "reports/pending_remarks", {"month": month}))
     conflicts = _plain(warehouse.query_sql(con, "reports/open_conflicts"))
     actions = _plain(warehouse.query_sql(con, "actions/month_actions", {"month": month}))
+    owed = _plain(balances(con, month))
+    notices = with_overpaid(_plain(warehouse.query_sql(con, "actions/notice_households", {"month": month})), owed)
     files = {
         "supervision": write_supervision_lists(supervision, out_dir / "summary", month, mask_ids=settings.mask_ids,
                                                pending=pending, conflicts=conflicts,
                                                timing=_plain(warehouse.query_sql(con, "reports/time_to_act",
                                                                                  {"month": month}))),
         "actions": write_action_lists(actions, out_dir / "actions", month),
-        "notices": write_notices(_plain(warehouse.query_sql(con, "actions/notice_households", {"month": month})),
-                                 out_dir / "notices", month, settings.follow_up),
-        "recovery": write_recovery_ledgers(_plain(balances(con, month)), out_dir / "summary", month),
+        "notices": write_notices(notices, out_dir / "notices", month, settings.follow_up, today=today),
+        "recovery": write_recovery_ledgers(owed, out_dir / "summary", month,
+                                           reporting_unit=settings.reporting_unit),
         "township_review": write_township_review_lists(
             _plain(warehouse.query_sql(con, "cases/township_review_list", {"month": month})), out_dir / "summary",
             month, mask_ids=settings.mask_ids),
     }
+    warehouse.run_sql(con, "actions/record_notices", {"month": month, "today": today})
     return {**{name: len(paths) for name, paths in files.items()},
-            "pending_results": len(pending), "open_conflicts": len(conflicts)}
+            "pending_results": len(pending), "open_conflicts": len(conflicts),
+            "paths": {name: [str(p) for p in paths] for name, paths in files.items()}}
+
+
+def with_overpaid(actions: pd.DataFrame, owed: pd.DataFrame) -> pd.DataFrame:
+    """Each action with `overpaid`: the unrecovered 追缴 balance of the cases it rests on
+    (what the family is asked to return), None when none of them has a recovery entry."""
+    balance = {case_id: float(value or 0) for case_id, value in zip(owed["case_id"], owed["balance"])}
+    actions = actions.copy()
+    actions["overpaid"] = [
+        (round(sum(balance[c] for c in cases if c in balance), 2) if any(c in balance for c in cases) else None)
+        for cases in (str(ids or "").split("、") for ids in actions["case_ids"])]
+    return actions
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -118,12 +139,33 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def refresh_after_returns(db_path: Path, month: str, out_dir: Path, settings: Settings) -> dict:
     """`dibao actions`: once a month's returns are in, open the actions they imply and write
-    the action lists and notices into that month's out folder."""
-    with warehouse.run_lock(db_path), warehouse.working_copy(db_path) as work:
-        con = warehouse.connect(work)
+    the action lists and notices into that month's out folder.
+
+    Atomic like `dibao run`: the papers are written into a copy of the out folder and the
+    warehouse changes into a working copy; both are swapped in only when everything is
+    written, so a killed or failed run leaves the previous papers and warehouse as they were."""
+    from flows.pipeline import swap_folder
+
+    with warehouse.run_lock(db_path):
+        for stale in out_dir.parent.glob(f".{out_dir.name}.actions-*"):   # left by a killed run
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = out_dir.with_name(f".{out_dir.name}.actions-{os.getpid()}")
         try:
-            warehouse.ensure_schema(con)
-            follow_up_month(con, month, settings, snapshot_roster=False)
-            return write_follow_up_files(con, out_dir, month, settings)
+            if out_dir.exists():
+                shutil.copytree(out_dir, staging, symlinks=True)
+            else:
+                staging.mkdir(parents=True, mode=0o700)
+            with warehouse.working_copy(db_path) as work:
+                con = warehouse.connect(work)
+                try:
+                    warehouse.ensure_schema(con)
+                    follow_up_month(con, month, settings, snapshot_roster=False)
+                    written = write_follow_up_files(con, staging, month, settings)
+                finally:
+                    con.close()
+            swap_folder(staging, out_dir)
         finally:
-            con.close()
+            shutil.rmtree(staging, ignore_errors=True)
+    written["paths"] = {name: [str(out_dir / Path(p).relative_to(staging)) for p in paths]
+                        for name, paths in written["paths"].items()}
+    return written

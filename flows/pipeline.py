@@ -123,7 +123,7 @@ def exclusive_run(plan: RunPlan):
                         yield work_db, staging_out
                         owner_only(work_db)
                     owner_only(staging_out)
-                    _swap_folder(staging_out, plan.out_dir)
+                    swap_folder(staging_out, plan.out_dir)
                 finally:
                     shutil.rmtree(staging_out, ignore_errors=True)
         except OSError as exc:
@@ -145,7 +145,7 @@ def owner_only(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
-def _swap_folder(new: Path, target: Path) -> None:
+def swap_folder(new: Path, target: Path) -> None:
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if target.exists():
         os.replace(target, old)

@@ -49,7 +49,7 @@ def prefect_harness():
 # runs Prefect, subprocesses, notebooks or generated townships.
 FAST_MODULES = {
     "test_house_rules", "test_rule_sql", "test_ids", "test_dates", "test_names", "test_readers",
-    "test_stage", "test_rules", "test_reports", "test_ledgers",
+    "test_stage", "test_rules", "test_reports", "test_ledgers", "test_actions",
 }
 
 

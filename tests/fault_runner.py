@@ -2,7 +2,7 @@
 
     python tests/fault_runner.py STEP MARKER dibao-args...
 
-After STEP (load, normalise, check, match or report) has done its work in the run's
+After STEP (load, normalise, check, match, report; notices for `dibao actions`) has done its work in the run's
 working copy, the run creates MARKER and waits until MARKER.go exists: the battery kills
 or interrupts it there, or fills the disk and lets it go on.  Nothing else is changed.
 """
@@ -15,10 +15,12 @@ from pathlib import Path
 
 from flows import pipeline
 from flows.reports import month as report
+from flows.reports import notices
 from flows.cli import main
 
 STEPS = {"load": (pipeline, "load_sources"), "normalise": (pipeline, "normalise"),
-         "check": (pipeline, "check_sources"), "match": (pipeline, "match"), "report": (report, "write_all")}
+         "check": (pipeline, "check_sources"), "match": (pipeline, "match"), "report": (report, "write_all"),
+         "notices": (notices, "write_notices")}   # `dibao actions`: lists and notices written, not swapped in
 
 
 def pause_after(step: str, marker: Path) -> None:

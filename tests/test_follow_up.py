@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from flows import pipeline, warehouse
@@ -34,7 +35,6 @@ B = make_id("19450202", "222")    # 李四, head of H2, died 2020-04
 B2 = make_id("19700707", "333")   # 李小, H2
 C = make_id("19500303", "444")    # 王五, H3: a death record, denied by the village
 D = make_id("19600404", "555")    # 赵六, H4 (龙井村): not in the registry, never answered
-STANDARD = 620  # dibao_standard_monthly of the default config
 
 DEATHS = [death("张三", A, "2020-03-10"), death("李四", B, "2020-04-01"), death("王五", C, "2020-04-15")]
 POPULATION = [person("张三", A), person("李四", B), person("李小", B2), person("王五", C)]
@@ -95,15 +95,17 @@ def sheet_rows(path: Path, sheet: str) -> list[dict]:
 
 
 def _rows(ws) -> list[dict]:
-    """Rows of a follow-up workbook's sheet (header on row 3)."""
+    """Numbered rows of a follow-up workbook's sheet (header on row 3; not 合计 or notes)."""
     header = [c.value for c in ws[3]]
-    return [dict(zip(header, values)) for values in ws.iter_rows(min_row=4, values_only=True) if values[0]]
+    return [dict(zip(header, values)) for values in ws.iter_rows(min_row=4, values_only=True)
+            if isinstance(values[0], int)]
 
 
 def expected_actions(db: Path, month: str) -> set[tuple]:
-    """Independently of the action SQL: every case whose latest 核实结果 is 属实 and whose rule
-    changes a payment, as (kind, household, name) — a death/duplicate/move-out stops the person,
-    a household change adjusts the household (shown under its 户主)."""
+    """Independently of the action SQL: one action per household with a confirmed (属实) case
+    whose rule changes a payment, as (kind, household, the members who stop) — a death,
+    duplicate or move-out stops the person; the household stops (停发) when nobody remains,
+    else it is adjusted (调整)."""
     rows = query(db, """
         select c.rule, e.household_id, e.name
         from (select case_id, arg_max(result, decided_at) as result from decisions group by case_id) d
@@ -111,13 +113,19 @@ def expected_actions(db: Path, month: str) -> set[tuple]:
         join (select case_id, arg_max(household_id, month) as household_id, arg_max(name, month) as name
               from exceptions group by case_id) e using (case_id)
         where d.result = '属实'""")
-    kinds = {"DECEASED_PAID": "停发", "DECEASED_SUSPECT": "停发", "DUPLICATE_BENEFIT": "停发",
-             "MOVED_OUT": "停发", "GRADUAL_EXIT_OVERDUE": "停发", "HOUSEHOLD_SIZE_CHANGED": "调整"}
-    return {(kinds[rule], household, name) for rule, household, name in rows if rule in kinds}
+    members = dict(query(db, "select household_id, count(*) from roster_months where month = ? group by 1", [month]))
+    stops: dict[str, set[str]] = {}
+    for rule, household, name in rows:
+        if rule in ("DECEASED_PAID", "DECEASED_SUSPECT", "DUPLICATE_BENEFIT", "MOVED_OUT"):
+            stops.setdefault(household, set()).add(name)
+        elif rule == "HOUSEHOLD_SIZE_CHANGED":
+            stops.setdefault(household, set())
+    return {("停发" if len(names) == members[household] else "调整", household, "、".join(sorted(names)))
+            for household, names in stops.items()}
 
 
 def listed_actions(path: Path) -> set[tuple]:
-    return {(r["处理类型"], r["户编号"], r["姓名"]) for r in _rows(load_workbook(path).active)}
+    return {(r["处理类型"], r["户编号"], r["停发人员"]) for r in _rows(load_workbook(path).active)}
 
 
 @pytest.fixture(scope="module")
@@ -146,17 +154,19 @@ def months(tmp_path_factory):
     return tmp, db, case, may, june, july, may_actions, expected_may
 
 
-def test_may_actions_equal_the_confirmed_cases_and_follow_the_standard(months):
+def test_may_actions_one_row_per_household_from_the_members_own_amounts(months):
     tmp, db, case, may, june, july, may_actions, expected_may = months
     path = may / "actions" / "回龙镇_停发调整清单_2020-05.xlsx"
-    assert listed_actions(path) == expected_may == {("停发", "H1", "张三"), ("停发", "H2", "李四"),
-                                                    ("调整", "H2", "李四")}
-    rows = {(r["处理类型"], r["姓名"]): r for r in _rows(load_workbook(path).active)}
+    # 李四's death and H2's size change are one row: the death's 停发 inside the household's 调整
+    assert listed_actions(path) == expected_may == {("停发", "H1", "张三"), ("调整", "H2", "李四")}
+    rows = {(r["处理类型"], r["停发人员"]): r for r in _rows(load_workbook(path).active)}
     adjust = rows["调整", "李四"]
     assert (adjust["现保障人数"], adjust["新保障人数"]) == (2, 1)
-    assert (adjust["现月发放金额（元）"], adjust["新月发放金额（元）"]) == (700, 1 * STANDARD)
+    # 350 + 350 paid; 李四 stops: 李小 keeps her own 350 (not 1 × 低保标准 = 620, a raise)
+    assert (adjust["现月发放金额（元）"], adjust["新月发放金额（元）"]) == (700, 350)
+    assert adjust["核查编号"] == "、".join(sorted([case["DECEASED_PAID", "李四"], case["HOUSEHOLD_SIZE_CHANGED", "李四"]]))
     stop = rows["停发", "张三"]
-    assert (stop["身份证号"], stop["现月发放金额（元）"], stop["新月发放金额（元）"]) == (A, 400, 0)
+    assert (stop["停发人员身份证号"], stop["现月发放金额（元）"], stop["新月发放金额（元）"]) == (A, 400, 0)
     assert stop["起始月份"] == "2020年6月" and stop["落实情况"] == "待落实"
     assert stop["核查编号"] == case["DECEASED_PAID", "张三"]
     # office only: owner-only permissions, said on the first line of both files
@@ -168,31 +178,50 @@ def test_may_actions_equal_the_confirmed_cases_and_follow_the_standard(months):
     assert "王五" not in csv_path.read_text(encoding="utf-8-sig")
 
 
-def test_may_notices_one_docx_per_village_one_household_per_page(months):
+def test_may_notices_one_per_household_action_a4_addressed_to_the_living(months):
     tmp, db, case, may, *_ = months
     files = sorted((may / "notices").glob("*.docx"))
     assert [f.name for f in files] == ["回龙镇_天竺村_告知书_2020-05.docx"]
-    text = "\n".join(p.text for p in Document(str(files[0])).paragraphs)
+    document = Document(str(files[0]))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)    # A4, not Letter
+    body = [p for p in document.paragraphs if p.text.strip()]
+    east_asian = {run.element.rPr.rFonts.get(qn("w:eastAsia")) for p in body for run in p.runs}
+    assert east_asian <= {"仿宋_GB2312", "宋体"} and "仿宋_GB2312" in east_asian
+    text = "\n".join(p.text for p in document.paragraphs)
     pages = text.split("城乡低保（特困供养）待遇变更告知书")[1:]
-    assert len(pages) == 2
+    assert len(pages) == 2 == query(db, "select count(*) from actions where notice_month = '2020-05'")[0][0]
     h1, h2 = pages
-    assert "张三" in h1 and "李四" not in h1 and "李小" not in h1
-    assert "李四" in h2 and "张三" not in h2 and "王五" not in text
-    assert "保障人数由2人调整为1人" in h2 and "620.00元" in h2
-    assert "申请复核" in h1 and "023-00000000" in h1 and "30日内" in h1
+    # 张三 lived alone: the notice goes to his family, not to him; April and May overpaid
+    assert h1.split("\n")[1].startswith("家属/代领人（回龙镇天竺村，户编号H1）")
+    assert "李四" not in h1 and "李小" not in h1 and "多领取救助金800.00元" in h1
+    # H2: addressed to 李小, who remains, not to 李四 (who died)
+    assert h2.split("\n")[1].startswith("李小（户）") and "张三" not in h2 and "王五" not in text
+    assert "保障人数由2人调整为1人" in h2 and "由700.00元调整为350.00元" in h2 and "自2020年6月起" in h2
+    assert "多领取救助金350.00元" in h2
+    assert "经2020年5月村（社区）" in h1 and "复核申请" in h1 and "023-00000000" in h1 and "30日内" in h1
+    assert "补发" not in text
+
+
+def test_a_notice_is_issued_once(months):
+    tmp, db, case, may, june, july, *_ = months
+    # June and July bring no new decision: no new notice, and May's is not told again
+    assert list((june / "notices").glob("*.docx")) == [] == list((july / "notices").glob("*.docx"))
+    rows = {r["停发人员"]: r for r in _rows(load_workbook(june / "actions" / "回龙镇_停发调整清单_2020-06.xlsx").active)}
+    assert rows["张三"]["告知书"].endswith("已出具")
 
 
 def test_june_escalates_the_confirmed_death_still_paid(months):
     tmp, db, case, may, june, *_ = months
     zhang = case["DECEASED_PAID", "张三"]
     rows = {r["核查编号"]: r for r in sheet_rows(june / "villages" / "回龙镇_天竺村_异常核实表_2020-06.xlsx", "死亡疑点")}
-    assert rows[zhang]["上次核实"] == "属实"
-    assert rows[zhang]["督办"].startswith("已核实仍在发放：2020年5月核实表经天竺村核实为属实（天竺村 已核实.xlsx")
-    assert "核实后又发放1个月" in rows[zhang]["督办"]
+    assert rows[zhang]["上次核实"] == "属实（2020-05）"
+    # short, and only what the village needs: no file name, import time or payment instruction
+    assert rows[zhang]["督办"] == "已核实仍在发放：2020年5月核实为属实，其后又发放1个月，已报镇民政办督办"
     # 王五's death is in the police file under his exact ID: the village's 不属实 does not close it
     # (issue 24); it is sent again and escalated for the township's 复核 until the township decides.
     wang = case["DECEASED_PAID", "王五"]
-    assert rows[wang]["上次核实"] == "不属实" and rows[wang]["督办"].startswith("村（社区）报不属实")
+    assert rows[wang]["上次核实"] == "不属实（2020-05）" and rows[wang]["督办"].startswith("村（社区）报不属实")
     supervision = _rows(load_workbook(june / "summary" / "回龙镇_督办清单_2020-06.xlsx").active)
     assert [(r["核查编号"], r["督办类型"], r["核实后发放月数/未核实月数"]) for r in supervision] == [
         (zhang, "已核实仍在发放", 1), (wang, "待镇复核", 1)]
@@ -203,8 +232,8 @@ def test_june_escalates_the_confirmed_death_still_paid(months):
 
 def test_june_marks_the_carried_out_actions_done(months):
     tmp, db, case, may, june, july, may_actions, _ = months
-    rows = {(r["处理类型"], r["姓名"]): r for r in _rows(load_workbook(june / "actions" / "回龙镇_停发调整清单_2020-06.xlsx").active)}
-    assert rows["停发", "李四"]["落实情况"] == "已落实（2020年6月起）"
+    rows = {(r["处理类型"], r["停发人员"]): r for r in _rows(load_workbook(june / "actions" / "回龙镇_停发调整清单_2020-06.xlsx").active)}
+    assert rows["调整", "李四"]["落实情况"] == "已落实（2020年6月起）"
     assert rows["调整", "李四"]["落实月份"] == "2020年6月"
     assert rows["停发", "张三"]["落实情况"] == "待落实"
     assert "王五" not in {name for _, name in rows}
@@ -220,7 +249,7 @@ def test_july_closes_the_loop_and_escalates_the_unanswered(months):
                      "where x.month = '2020-07' and x.kind = '逾期未核实' order by 1") == [
         ("HOUSEHOLD_SIZE_CHANGED", "王五", 2), ("NOT_IN_REGISTRY", "赵六", 2)]
     rows = _rows(load_workbook(july / "actions" / "回龙镇_停发调整清单_2020-07.xlsx").active)
-    assert [(r["姓名"], r["落实情况"]) for r in rows] == [("张三", "已落实（2020年7月起）")]
+    assert [(r["停发人员"], r["落实情况"]) for r in rows] == [("张三", "已落实（2020年7月起）")]
     longjing = sheet_rows(july / "villages" / "回龙镇_龙井村_异常核实表_2020-07.xlsx", "身份信息")
     assert longjing[0]["督办"].startswith("逾期未核实：已下发2个月")
 
@@ -298,6 +327,23 @@ def test_annex4_remark_states_the_recovery_totals(months):
     assert remarks and remarks[0].startswith("追缴2户：应追缴1,550.00元（其中核实后仍发放400.00元），已追回0.00元")
 
 
+def test_a_refuted_death_is_out_of_the_next_months_counts_and_amounts(months):
+    tmp, db, case, may, june, *_ = months
+    wang = case["DECEASED_PAID", "王五"]
+    assert query(db, "select amount_overpaid > 0 from exceptions where month = '2020-06' and case_id = ?", [wang]) == [
+        (True,)]                                            # still found in June, answered 不属实 in May
+    book = load_workbook(next((june / "summary").glob("回龙镇_城乡低保摸排处理汇总表_*.xlsx")))
+    ws = book["分村统计"]
+    headers = [(c.value or "").replace("\n", "") for c in ws[3]]
+    rows = {r[1]: dict(zip(headers, r)) for r in ws.iter_rows(min_row=4, values_only=True)}
+    # June: only 张三 (April–June, 3 × 400) stands; 王五's death is not counted nor its amount
+    assert rows["天竺村"]["死亡仍在保"] == 1 and rows["天竺村"]["多发金额（已确认）（元）"] == 1200
+    annex = book["附件4"]
+    assert "统计月份：2020年6月" in annex["A2"].value and "填报单位：回龙镇民政和社会事务办" in annex["A2"].value
+    remark = next(row[-1] for row in annex.iter_rows(min_row=5, values_only=True) if row[0] == "回龙镇")
+    assert "核查发现多发资金1,200.00元（已确认死亡）" in remark
+
+
 def test_review_shows_recovery_totals_and_time_to_act(months):
     import matplotlib
 
@@ -310,3 +356,47 @@ def test_review_shows_recovery_totals_and_time_to_act(months):
     took = review.time_to_act(db, "2020-07")
     assert took[took["village"].isna()]["deaths"].tolist() == [2]
     assert review.plot_time_to_act(db, "2020-07").get_title()
+
+
+def test_a_killed_dibao_actions_leaves_the_previous_papers_as_they_were(tmp_path):
+    """May's run is out; the returns are in; `dibao actions` is killed once the new lists and
+    notices are written: every file of the out folder, and the warehouse's actions, are as
+    before.  Run again, it completes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "w.duckdb"
+    may = run_month(tmp_path, "2020-05")
+    zhang = query(db, "select case_id from exceptions where name = '张三' and rule = 'DECEASED_PAID'")[0][0]
+    back = tmp_path / "back.xlsx"
+    shutil.copy(may / "villages" / "回龙镇_天竺村_异常核实表_2020-05.xlsx", back)
+    fill(back, {zhang: ("属实", "3月去世")})
+    assert [o.error for o in record_returns(db, "2020-05", [back])] == [None]
+
+    def papers() -> dict[str, bytes]:
+        return {str(p.relative_to(may)): p.read_bytes() for p in sorted(may.rglob("*")) if p.is_file()}
+
+    before = papers()
+    marker = tmp_path / "paused"
+    runner = Path(__file__).with_name("fault_runner.py")
+    proc = subprocess.Popen([sys.executable, str(runner), "notices", str(marker), "actions", "--month", "2020-05",
+                             "--db", str(db), "--out", str(may)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while not marker.exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "dibao actions never reached its notices"
+        time.sleep(0.1)
+    assert list(may.parent.glob(".2020-05.actions-*/notices/*.docx"))     # the new notices exist, aside
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert papers() == before
+    assert query(db, "select count(*) from actions") == [(0,)]
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "actions", "--month", "2020-05", "--db", str(db),
+                           "--out", str(may)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert query(db, "select name from actions") == [("张三",)]
+    assert not list(may.parent.glob(".2020-05.actions-*"))
+    assert str(may / "notices" / "回龙镇_天竺村_告知书_2020-05.docx") in done.stdout     # the console says where

@@ -101,7 +101,7 @@ def test_one_file_per_village_and_kind_and_per_township_and_kind(written):
 def test_annex_title_unit_line_and_exact_headers(written):
     ws = _sheet(written[_name("龙门村", "未脱贫建档立卡")])
     assert ws["A1"].value == "附件1"
-    assert ws["A2"].value == "回龙镇未脱贫建档立卡贫困人口摸排台账"
+    assert ws["A2"].value == "回龙镇未脱贫建档立卡贫困人口摸排台账（2020年5月）"   # the month it stands at
     assert ws["A2"].font.b and ws["A2"].font.sz == 16 and ws["A2"].alignment.horizontal == "center"
     assert "A2:N2" in {str(r) for r in ws.merged_cells.ranges}
     assert ws["A3"].value == "填报单位：回龙镇龙门村（盖章）"

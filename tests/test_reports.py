@@ -20,9 +20,8 @@ FILLED_ON = dt.date(2020, 5, 28)
 TOWNSHIP = "回龙镇"
 HYPERLINK = '=HYPERLINK("http://x","y")'
 
-DEATH_HEADERS = ["序号", "核查编号", "姓名", "所属村组", "户主姓名", "身份证号", "救助类型", "疑点类型",
-                 "死亡日期", "死亡信息来源", "死亡记录姓名", "已多发月数", "多发金额（元）", "疑点说明",
-                 "核实结果", "备注"]
+DEATH_HEADERS = ["序号", "核查编号", "姓名", "户主姓名", "身份证号", "疑点类型", "死亡日期", "死亡信息来源",
+                 "多发金额（元）", "疑点说明", "核实结果", "备注"]
 
 
 def _case(case_id, rule, village, name, id_number, **extra):
@@ -184,7 +183,8 @@ def test_sheets_follow_family_order_with_hidden_meta(written):
 
 def test_instructions_explain_the_rules_present(written):
     text = "\n".join(str(v) for v in _visible_values(_open(written, "龙门村")) if isinstance(v, str))
-    assert "死亡仍在保（1条" in text and "立即停发并追回多发资金" in text
+    assert "死亡仍在保（1条" in text and "由镇民政办停发并追回多发资金" in text
+    assert "立即停发" not in text and "请立即" not in text      # stopping a payment is the office's job
     assert "身份证号与姓名不符（1条" in text
     assert "重复享受（" not in text  # not present in 龙门村
     assert "属实/不属实/已处理" in text and "签字并盖章" in text
@@ -219,10 +219,43 @@ def test_death_rows_dates_amounts_and_total(written):
     paid = next(r for r in rows if r["核查编号"] == "DP-0001")
     assert paid["疑点类型"] == "死亡仍在保" and paid["死亡信息来源"] == "公安,计生"
     assert paid["死亡日期"] == dt.datetime(2020, 1, 15)
-    assert paid["已多发月数"] == 4 and paid["多发金额（元）"] == 2480.0
+    assert paid["多发金额（元）"] == 2480.0
+    suspect = next(r for r in rows if r["核查编号"] == "DS-0002")
+    assert suspect["疑点说明"].endswith("死亡记录姓名：王得明")      # the record's name, where it differs
     amount_col = _column(ws, "多发金额（元）")
-    total_row = next(r for r in ws.iter_rows(min_row=4) if str(r[0].value).startswith("合计"))
-    assert total_row[amount_col - 1].value == 2480.0
+    totals = {r[0].value: r[amount_col - 1].value for r in ws.iter_rows(min_row=4) if str(r[0].value).startswith("合计")}
+    # confirmed and suspected deaths are totalled apart
+    assert totals == {"合计：已确认死亡（1条）": 2480.0, "合计：疑似死亡（待核实，未计入）（1条）": 0.0}
+
+
+def test_a_month_two_sheet_prints_legibly_on_a4(tmp_path, exceptions):
+    """The death sheet with everything a second month adds (督办, recovery, 上次核实) and long
+    texts: the print scale computed from the sheet's own widths and page setup is >= 70 %."""
+    from flows.reports.excel_style import PRINT_MARGINS
+
+    month_two = exceptions.assign(
+        escalation="已核实仍在发放：2020年5月核实为属实，其后又发放1个月，已报镇民政办督办",
+        recovery_balance=12480.5, previous_result="属实", previous_month="2020-05",
+        detail="公安、计生两个来源均登记死亡，死亡日期2020年1月15日；已多发4个月，核实后又发放1个月")
+    paths = write_village_workbooks(month_two, tmp_path, MONTH, filled_on=FILLED_ON)
+    wb = openpyxl.load_workbook(next(p for p in paths if "龙门村" in p.name))
+    for ws in (wb[name] for name in wb.sheetnames if name not in ("说明", "_meta")):
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+        last = openpyxl.utils.cell.range_boundaries(ws.print_area[0].split("!")[-1].replace("$", ""))[2] \
+            if isinstance(ws.print_area, list) else openpyxl.utils.cell.range_boundaries(
+                ws.print_area.split("!")[-1].replace("$", ""))[2]
+        widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in range(1, last + 1)]
+        printable_px = (11.69 - ws.page_margins.left - ws.page_margins.right) * 96
+        scale = min(1.0, printable_px / sum(7 * w for w in widths))
+        assert scale >= 0.70, (ws.title, round(scale, 2), widths)
+        assert (ws.page_margins.left, ws.page_margins.right) == PRINT_MARGINS[:2]
+    death = wb["死亡疑点"]
+    headers = [c.value for c in death[3]]
+    assert {"督办", "应追缴余额（元）", "已追回金额", "追回日期", "核实结果", "备注", "上次核实"} <= set(headers)
+    row = _data_rows(death)[0]
+    assert row["上次核实"] == "属实（2020-05）"
+    text = " ".join(str(v) for v in _visible_values(wb))
+    assert ".xlsx" not in text and "录入" not in text and "请立即停发" not in text
 
 
 def test_result_column_has_the_drop_down(written):
@@ -307,7 +340,8 @@ def counts() -> pd.DataFrame:
 
 
 def test_summary_annex_layout_and_numbers(tmp_path, stats, counts):
-    (path,) = write_township_summary(stats, counts, tmp_path, MONTH, filled_on=FILLED_ON)
+    (path,) = write_township_summary(stats, counts, tmp_path, MONTH, filled_on=FILLED_ON,
+                                     reporting_unit="{township}人民政府")
     assert path.name == f"回龙镇_城乡低保摸排处理汇总表_{MONTH}.xlsx"
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["附件4", "分村统计", "数据源检查"]
@@ -316,10 +350,12 @@ def test_summary_annex_layout_and_numbers(tmp_path, stats, counts):
     assert header_merges == {"A3:A4", "B3:D3", "E3:G3", "H3:H4"}
     assert {"A1:H1", "A2:H2"} <= {str(r) for r in ws.merged_cells.ranges}
     assert ws["A1"].value == "城乡低保摸排处理汇总表"
-    assert ws["A2"].value.startswith("填报单位：（盖章）") and "填报时间" in ws["A2"].value
+    assert ws["A2"].value.startswith("填报单位：回龙镇人民政府（盖章）") and "填报时间" in ws["A2"].value
+    assert "统计月份：2020年5月" in ws["A2"].value
     assert [ws[c].value for c in ("A3", "B3", "E3", "H3")] == ["乡镇", "基本情况", "摸排处理情况", "备注"]
-    assert [c.value for c in ws[4]][1:7] == ["低保户数", "低保人数", "其中建卡贫困户兜底户数",
-                                           "拟调整补差金额（元）", "拟整户纳入（户）", "拟完善资料（人）"]
+    assert [(c.value or "").replace("\n", "") for c in ws[4]][1:7] == [
+        "低保户数", "低保人数", "其中建卡贫困户兜底户数", "拟调整补差金额（元）", "拟整户纳入（户）", "拟完善资料（人）"]
+    assert_headers_unbroken(ws, 4)
     data = [c.value for c in ws[5]]
     assert data[:7] == ["回龙镇", 812, 1377, None, 3560.5, 3, 12]
     assert data[7].startswith("已停发2户") and "2,480.00" in data[7]
@@ -332,12 +368,61 @@ def test_summary_counts_by_village_and_rule(tmp_path, stats, counts):
     ws = openpyxl.load_workbook(path)["分村统计"]
     headers = [c.value for c in ws[3]]
     assert headers[:3] == ["序号", "村（社区）", "死亡仍在保"]
-    assert headers[-2:] == ["合计", "多发金额合计（元）"]
+    headers = [h.replace("\n", "") for h in headers]
+    assert headers[-3:] == ["合计", "多发金额（已确认）（元）", "多发金额（疑似待核实）（元）"]
+    assert_headers_unbroken(ws, 3)
     rows = {r[1]: dict(zip(headers, r)) for r in ws.iter_rows(min_row=4, values_only=True)}
     assert rows["龙门村"]["死亡仍在保"] == 1 and rows["龙门村"]["身份证号与姓名不符"] == 2
-    assert rows["龙门村"]["合计"] == 3 and rows["龙门村"]["多发金额合计（元）"] == 2480.0
+    assert rows["龙门村"]["合计"] == 3 and rows["龙门村"]["多发金额（已确认）（元）"] == 2480.0
+    assert rows["龙门村"]["多发金额（疑似待核实）（元）"] == 0
     assert rows["石桥村"]["户籍已迁出"] == 3 and rows["石桥村"]["死亡仍在保"] == 0
-    assert rows["合计"]["合计"] == 6 and rows["合计"]["多发金额合计（元）"] == 2480.0
+    assert rows["合计"]["合计"] == 6 and rows["合计"]["多发金额（已确认）（元）"] == 2480.0
+
+
+def test_suspected_amounts_are_labelled_apart(tmp_path, stats, counts):
+    counts = pd.concat([counts, pd.DataFrame([{"township": TOWNSHIP, "village": "石桥村", "rule": "DECEASED_SUSPECT",
+                                               "n": 1, "amount_overpaid": 620.0}])])
+    stats = stats.assign(overpaid_suspected=620.0)
+    (path,) = write_township_summary(stats, counts, tmp_path, MONTH, filled_on=FILLED_ON)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["分村统计"]
+    headers = [c.value.replace("\n", "") for c in ws[3]]
+    total = next(dict(zip(headers, r)) for r in ws.iter_rows(min_row=4, values_only=True) if r[1] == "合计")
+    assert (total["多发金额（已确认）（元）"], total["多发金额（疑似待核实）（元）"]) == (2480.0, 620.0)
+    remark = wb["附件4"]["H5"].value
+    assert "核查发现多发资金2,480.00元（已确认死亡）" in remark and "疑似死亡待核实涉及620.00元（未计入）" in remark
+
+
+def assert_headers_unbroken(ws, row):
+    """Every header line fits its column, so Excel breaks a header only where it has a line
+    break — never inside a word or a bracket; and no line opens or closes a bracket alone."""
+    from flows.reports.excel_style import display_width
+
+    for cell in ws[row]:
+        if not cell.value:
+            continue
+        width = ws.column_dimensions[cell.column_letter].width
+        for line in str(cell.value).split("\n"):
+            assert display_width(line) + 1 <= width, (cell.value, width)
+            assert line.count("（") == line.count("）"), cell.value
+
+
+def test_every_village_gets_its_own_file_whatever_its_name(tmp_path, exceptions):
+    from flows.reports.excel_style import file_name_notes
+    from flows.reports.workbooks import village_file_parts
+
+    long_name = "很长的村名" * 60                     # 300 characters: more than a file name may hold
+    frame = exceptions[exceptions["village"] == "龙门村"].copy()
+    copies = [frame.assign(village=name, case_id=[f"{c}-{i}" for c in frame["case_id"]])
+              for i, name in enumerate(("a/b", "a_b", long_name))]
+    both = pd.concat(copies, ignore_index=True)
+    paths = write_village_workbooks(both, tmp_path, MONTH, filled_on=FILLED_ON)
+    assert len(paths) == 3 == len({p.name for p in paths}) and all(p.exists() for p in paths)
+    villages = {openpyxl.load_workbook(p)["_meta"]["B4"].value for p in paths}
+    assert villages == {"a/b", "a_b", long_name}
+    assert all(len(p.name.encode("utf-8")) < 255 for p in paths)
+    notes = file_name_notes(village_file_parts(both))
+    assert len(notes) == 3 and all("文件名改为" in n for n in notes)
 
 
 def test_annex_adds_a_total_row_for_several_townships(stats):

@@ -101,7 +101,7 @@ def test_rerun_keeps_decisions_and_does_not_resend_a_dismissed_case(returned):
     values = [c.value for ws in load_workbook(sheet).worksheets if ws.sheet_state != "hidden"
               for row in ws.iter_rows() for c in row]
     assert case_of["DECEASED_SUSPECT"] not in values        # 不属实: not sent again
-    assert case_of["DECEASED_PAID"] in values and "属实" in values   # still open to act on, last result shown
+    assert case_of["DECEASED_PAID"] in values and "属实（2020-05）" in values   # still open; last result and its month
 
 
 @pytest.mark.parametrize("damage", ["wrong_value", "edited_id", "other_month"])

@@ -105,7 +105,8 @@ def write_rollups(city: CityConfig, month: str, summary_dir: Path, *, filled_on:
         townships = pd.read_parquet(path)
         rows = townships.drop(columns=["county"]).to_dict("records")
         _write_annex_workbook(summary_dir / f"{safe_file_part(county.name)}_{ANNEX_TITLE}_{month}.xlsx",
-                              rows, f"{county.name}{month_label(month)}", filled_on, place_header="乡镇（街道）")
+                              rows, f"{county.name}{month_label(month)}", filled_on, place_header="乡镇（街道）",
+                              month=month, unit=county.name)
         numeric = townships.drop(columns=["county", "township", "remark"])
         totals = {c: (None if numeric[c].isna().all() else numeric[c].sum()) for c in numeric.columns}
         city_rows.append({"township": county.name, **totals, "remark": None})
@@ -113,16 +114,17 @@ def write_rollups(city: CityConfig, month: str, summary_dir: Path, *, filled_on:
     city_file = summary_dir / f"{safe_file_part(name)}_{ANNEX_TITLE}_{month}.xlsx"
     note = ("缺报区县：" + "；".join(f"{m['name']}（{m['reason']}）" for m in missing)) if missing else None
     _write_annex_workbook(city_file, city_rows, f"{name}{month_label(month)}", filled_on,
-                          place_header="区县", note=note)
+                          place_header="区县", note=note, month=month, unit=name)
     return {"city_summary": str(city_file), "missing": missing}
 
 
 def _write_annex_workbook(path: Path, rows: list[dict], title: str, filled_on: dt.date, *,
-                          place_header: str, note: str | None = None) -> None:
+                          place_header: str, month: str, unit: str, note: str | None = None) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = ANNEX_SHEET
-    write_annex_sheet(ws, rows, filled_on=filled_on, place_header=place_header, always_total=True)
+    write_annex_sheet(ws, rows, filled_on=filled_on, place_header=place_header, always_total=True,
+                      month=month, unit=unit)
     if note:
         merge_text(ws, ws.max_row + 1, 1, 8, note)
     wb.properties.title = f"{title}{ANNEX_TITLE}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import hashlib
 import math
 import re
 import unicodedata
@@ -288,6 +289,66 @@ def date_label(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+MAX_NAME_PART = 40   # characters of one name in a file name: 3 such parts stay far below 255 bytes
+
+
 def safe_file_part(name: str) -> str:
-    """A township or village name usable in a file name on Windows and Linux."""
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._") or "未命名"
+    """A township or village name usable in a file name on Windows and Linux; an over-long
+    name is shortened and given a code of the full name, so it still names one place."""
+    part = re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._") or "未命名"
+    if len(part) > MAX_NAME_PART:
+        part = f"{part[:MAX_NAME_PART - 8].rstrip('._')}_{name_code(name)}"
+    return part
+
+
+def name_code(name: str) -> str:
+    """Six hex characters that tell apart names a file name cannot (stable across runs)."""
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:6]
+
+
+def unique_file_parts(places: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """The `乡镇_村` part of each place's file names, distinct for distinct places: where
+    sanitising makes two names alike (`a/b`, `a_b`) or a file system ignores case, each of
+    them gets the code of its full name."""
+    plain = {place: "_".join(safe_file_part(name) for name in place) for place in set(places)}
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for place, part in plain.items():
+        groups.setdefault(part.casefold(), []).append(place)
+    return {place: plain[place] if len(members) == 1 else f"{plain[place]}_{name_code('|'.join(place))}"
+            for members in groups.values() for place in members}
+
+
+def file_name_notes(parts: dict[tuple[str, ...], str]) -> list[str]:
+    """A line for each place whose file name carries a code (shortened, or alike another)."""
+    notes = []
+    for place, part in sorted(parts.items()):
+        if part != "_".join(safe_file_part(name) for name in place) or any(len(n) > MAX_NAME_PART for n in place):
+            where = "".join(place)
+            where = where if len(where) <= 30 else where[:30] + "…"
+            notes.append(f"“{where}”的名称在文件名中无法原样使用（过长或与其他村（社区）的文件名相同），"
+                         f"文件名改为“{part}”")
+    return notes
+
+
+# Where a header may break: after / 与, before a bracket or a trailing 查无/未/仍/兜底 clause;
+# never inside a bracket or a run of Latin letters and digits.
+_HEADER_BREAKS = re.compile(r"(?<=[/与])|(?=（)|(?=查无|未调整|仍发放|仍在保|兜底)")
+HEADER_LINE_UNITS = 14   # display width a header line aims at (7 Chinese characters)
+
+
+def header_lines(text: str, units: int = HEADER_LINE_UNITS) -> str:
+    """A header with explicit line breaks at allowed points, lines of at most `units` where
+    the pieces allow; the column is then made as wide as its longest line (header_width),
+    so Excel never breaks a header inside a word or a bracket."""
+    lines: list[str] = []
+    for piece in (p for p in _HEADER_BREAKS.split(text) if p):
+        if lines and display_width(lines[-1] + piece) <= units:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return "\n".join(lines)
+
+
+def header_width(text: str) -> float:
+    """The column width that holds every line of a header unbroken."""
+    return max(display_width(line) for line in text.split("\n")) + 2

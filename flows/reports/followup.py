@@ -31,9 +31,10 @@ OWNER_ONLY = 0o600
 SUPERVISION_COLUMNS = ("序号", "村（社区）", "核查编号", "户编号", "户主姓名", "姓名", "身份证号", "疑点类型",
                        "督办类型", "核实表月份", "核实单位", "录入时间", "核实文件", "上次核实",
                        "核实后发放月数/未核实月数", "疑点说明")
-ACTION_COLUMNS = ("序号", "动作编号", "处理类型", "村（社区）", "户编号", "户主姓名", "姓名", "身份证号", "救助类型",
-                  "现保障人数", "新保障人数", "现月发放金额（元）", "新月发放金额（元）", "起始月份", "原因",
-                  "核查编号", "落实情况", "落实月份")
+ACTION_COLUMNS = ("序号", "动作编号", "处理类型", "村（社区）", "户编号", "户主姓名", "停发人员", "停发人员身份证号",
+                  "救助类型", "现保障人数", "新保障人数", "现月发放金额（元）", "新月发放金额（元）", "起始月份", "原因",
+                  "核查编号", "告知书", "落实情况", "落实月份")
+NEEDS_REVIEW = "需重新核定"
 _AMOUNT_COLUMNS = {"现月发放金额（元）", "新月发放金额（元）", "多发金额（元）"}
 
 
@@ -43,6 +44,10 @@ def supervision_list_name(township: str, month: str) -> str:
 
 def action_list_name(township: str, month: str, suffix: str = ".xlsx") -> str:
     return f"{safe_file_part(township)}_停发调整清单_{month}{suffix}"
+
+
+ACTION_NOTE = ("每户一行：停发人员自起始月份起停发，新月发放金额为其余成员名册所列个人月保障金额之和；"
+               "“需重新核定”的户请按规定重新核定后发放。本清单任何一行都不会提高发放金额。")
 
 
 PENDING_COLUMNS = ("序号", "村（社区）", "核查编号", "户编号", "姓名", "身份证号", "核实表月份", "备注（未选核实结果）", "报送文件")
@@ -178,8 +183,8 @@ def write_action_lists(actions: pd.DataFrame, out_dir: Path, month: str) -> list
         wb = Workbook()
         ws = wb.active
         ws.title = "停发调整清单"
-        write_table(ws, f"{township}{month_label(month)}低保特困停发调整清单", OFFICE_ONLY_NOTE,
-                    ACTION_COLUMNS, values, note_first=True)
+        write_table(ws, f"{township}{month_label(month)}低保特困停发调整清单（每户一行）", OFFICE_ONLY_NOTE,
+                    ACTION_COLUMNS, values, note_first=True, footnote=ACTION_NOTE)
         xlsx = out_dir / action_list_name(township, month)
         wb.save(xlsx)
         csv_path = out_dir / action_list_name(township, month, ".csv")
@@ -197,21 +202,27 @@ def write_action_lists(actions: pd.DataFrame, out_dir: Path, month: str) -> list
 
 def action_row(r: dict[str, Any]) -> dict[str, Any]:
     done = text_or_none(r["done_month"])
+    noticed = text_or_none(r.get("notice_date"))
+    new_amount = _amount(r["new_amount"])
     return {
         "动作编号": r["action_id"], "处理类型": r["kind"], "村（社区）": r["village"], "户编号": r["household_id"],
-        "户主姓名": r["head_name"], "姓名": r["name"], "身份证号": r["id_number"], "救助类型": r["benefit_type"],
+        "户主姓名": r["head_name"], "停发人员": r["name"], "停发人员身份证号": r["id_number"],
+        "救助类型": r["benefit_type"],
         "现保障人数": _int(r["current_size"]), "新保障人数": _int(r["new_size"]),
-        "现月发放金额（元）": _amount(r["current_amount"]), "新月发放金额（元）": _amount(r["new_amount"]),
+        "现月发放金额（元）": _amount(r["current_amount"]),
+        "新月发放金额（元）": NEEDS_REVIEW if new_amount is None and text_or_none(r.get("amount_note")) else new_amount,
         "起始月份": month_label(r["from_month"]), "原因": r["reason"], "核查编号": r["case_ids"],
+        "告知书": (f"{pd.Timestamp(noticed).strftime('%Y-%m-%d')}已出具" if noticed
+                 else f"{month_label(r['created_month'])}已出具" if r.get("stop_count") is None else "本次出具"),
         "落实情况": f"已落实（{month_label(done)}起）" if done else "待落实",
         "落实月份": month_label(done) if done else None,
     }
 
 
 def write_table(ws: Worksheet, title: str, note: str, columns: tuple[str, ...], rows: list[dict[str, Any]],
-                *, note_first: bool = False) -> None:
-    """Title, a note line, header on row 3, rows numbered from 1.  With `note_first` the note
-    is row 1 (the first line anyone sees) and the title row 2."""
+                *, note_first: bool = False, footnote: str | None = None) -> None:
+    """Title, a note line, header on row 3, rows numbered from 1, an optional footnote under
+    them.  With `note_first` the note is row 1 (the first line anyone sees) and the title row 2."""
     n = len(columns)
     if note_first:
         merge_text(ws, 1, 1, n, note, alignment=WRAP_LEFT)
@@ -230,6 +241,9 @@ def write_table(ws: Worksheet, title: str, note: str, columns: tuple[str, ...], 
     fit_column_widths(ws, 3, last, n)
     fit_row_heights(ws, 3, last, n)
     ws.freeze_panes = ws.cell(row=4, column=1)
+    if footnote:
+        merge_text(ws, last + 2, 1, n, footnote, alignment=WRAP_LEFT)
+        last += 2
     apply_print_setup(ws, n_columns=n, last_row=max(last, 3), title_rows="1:3")
 
 

@@ -35,7 +35,7 @@ from flows.normalize.ids import mask_id
 from flows.reports import parallel
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, FONT_NAME, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
-    date_label, display_width, month_label, safe_file_part, text_or_none,
+    date_label, display_width, month_label, safe_file_part, text_or_none, unique_file_parts,
 )
 from flows.reports.xlsx_writer import Book, Sheet
 from flows.reports.workbooks import (
@@ -100,10 +100,12 @@ _MIN_WIDTH = {REASON_HEADER: 20, PREVIOUS_HEADER: 14, "致贫原因": 10, "健�
 _WANTED = (NAME_HEADER, ID_HEADER, ASSISTANCE_HEADER, INCLUDE_HEADER, REASON_HEADER, LEDGER_ID_HEADER)
 
 
-def ledger_workbook_name(township: str, village: str | None, household_type: str, month: str) -> str:
-    """`{乡镇}_{村}_附件{N}_{台账名}_{YYYY-MM}.xlsx`; without a village, the township's."""
+def ledger_workbook_name(township: str, village: str | None, household_type: str, month: str,
+                         place_part: str | None = None) -> str:
+    """`{乡镇}_{村}_附件{N}_{台账名}_{YYYY-MM}.xlsx`; without a village, the township's.
+    `place_part` (unique_file_parts) tells apart villages whose names a file name cannot."""
     number, title = LEDGER_TITLES[household_type]
-    place = safe_file_part(township) + (f"_{safe_file_part(village)}" if village else "")
+    place = place_part or safe_file_part(township) + (f"_{safe_file_part(village)}" if village else "")
     return f"{place}_附件{number}_{title}_{month}.xlsx"
 
 
@@ -155,12 +157,14 @@ def write_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, *,
         ledgers.append((sorted(rows, key=lambda r: r["village"]),
                         _Ledger(township, "", rows[0]["household_type"], month)))
     # A city's thousands of village ledgers are written on both cores (parallel.py).
-    return parallel.run_batches(_save_all, ledgers, out_dir, filled_on, mask_ids, workers=workers)
+    parts = unique_file_parts((township, village) for township, village, _ in by_village)
+    return parallel.run_batches(_save_all, ledgers, out_dir, filled_on, mask_ids, parts, workers=workers)
 
 
 def _save_all(ledgers: list[tuple[list[dict[str, Any]], "_Ledger"]], out_dir: Path, filled_on: dt.date,
-              mask_ids: bool) -> list[Path]:
-    return [_save(rows, header, out_dir, filled_on=filled_on, mask_ids=mask_ids) for rows, header in ledgers]
+              mask_ids: bool, parts: dict[tuple[str, str], str]) -> list[Path]:
+    return [_save(rows, header, out_dir, filled_on=filled_on, mask_ids=mask_ids,
+                  place_part=parts.get((header.township, header.village))) for rows, header in ledgers]
 
 
 def _check_ledger(ledger: pd.DataFrame) -> None:
@@ -177,9 +181,9 @@ def _check_ledger(ledger: pd.DataFrame) -> None:
 
 
 def _save(rows: list[dict[str, Any]], header: _Ledger, out_dir: Path, *, filled_on: dt.date,
-          mask_ids: bool) -> Path:
+          mask_ids: bool, place_part: str | None = None) -> Path:
     path = out_dir / ledger_workbook_name(header.township, header.village or None,
-                                          header.household_type, header.month)
+                                          header.household_type, header.month, place_part)
     _build_workbook(rows, header, filled_on=filled_on, mask_ids=mask_ids, file_name=path.name).save(path)
     return path
 
@@ -196,7 +200,7 @@ def _build_workbook(records: list[dict[str, Any]], header: _Ledger, *, filled_on
     wb = Book(title=f"{header.township}{header.village}{month_label(header.month)}{header.title}")
     ws = wb.add_sheet(header.title)
     ws.write(1, 1, f"附件{header.number}", font=ANNEX_FONT, border=False)
-    ws.write_title(2, n_columns, f"{header.township}{header.title}")
+    ws.write_title(2, n_columns, f"{header.township}{header.title}（{month_label(header.month)}）")
     _write_unit_line(ws, 3, n_columns, header)
     ws.write_header_row(HEADER_ROW, columns)
     ws.write(HEADER_ROW, id_column, LEDGER_ID_HEADER, border=False)

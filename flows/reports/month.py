@@ -20,7 +20,8 @@ from flows.recovery import balances
 from flows.reports.ledgers import write_poverty_ledgers
 from flows.reports.protection import protect_village_files
 from flows.reports.summary import write_township_summary
-from flows.reports.workbooks import write_village_workbooks
+from flows.reports.excel_style import file_name_notes
+from flows.reports.workbooks import village_file_parts, write_village_workbooks
 from flows.rules import EXCEPTION_COLUMNS
 
 
@@ -58,8 +59,12 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
         stats["remark"] = [recovery.get(t) for t in stats["township"]]
         summary_files = write_township_summary(
             stats, warehouse.query_sql(con, "reports/village_rule_counts", params),
-            out_dir / "summary", plan.month, filled_on=today, warnings=warnings)
+            out_dir / "summary", plan.month, filled_on=today, warnings=warnings,
+            reporting_unit=settings.reporting_unit)
         follow_up_files = followup.write_follow_up_files(con, out_dir, plan.month, settings)
+        follow_up_files.pop("paths")   # inside the staging folder; the console lists the swapped-in one
+        renamed = file_name_notes(village_file_parts(
+            to_verify, villages if settings.no_exception_sheet else None))   # said on the console and in run.json
         if settings.protect_workbooks:
             protect_village_files(con, out_dir, plan.month)
         record = write_run_record(
@@ -67,7 +72,7 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
             rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,
             extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files),
                                "ledgers": len(ledger_files), **follow_up_files},
-                   "source_health": facts["source_health"]["sources"], "warnings": warnings})
+                   "source_health": facts["source_health"]["sources"], "warnings": warnings + renamed})
     finally:
         con.close()
     return record

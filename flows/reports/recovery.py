@@ -21,8 +21,10 @@ def recovery_ledger_name(township: str, month: str) -> str:
     return f"{safe_file_part(township)}_追缴台账_{month}.xlsx"
 
 
-def write_recovery_ledgers(entries: pd.DataFrame, out_dir: Path, month: str) -> list[Path]:
-    """One 追缴台账 per township with recovery entries, with a 合计 row."""
+def write_recovery_ledgers(entries: pd.DataFrame, out_dir: Path, month: str, *,
+                           reporting_unit: str = "{township}民政和社会事务办") -> list[Path]:
+    """One 追缴台账 per township with recovery entries, with a 合计 row; the note line names
+    the 填报单位 and the month the balances stand at."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for township, group in entries.groupby("township", sort=True):
@@ -32,6 +34,7 @@ def write_recovery_ledgers(entries: pd.DataFrame, out_dir: Path, month: str) -> 
         ws.title = "追缴台账"
         totals = {c: round(sum(r[c] for r in rows), 2) for c in _TOTALLED}
         write_table(ws, f"{township}{month_label(month)}低保特困多发资金追缴台账",
+                    f"填报单位：{reporting_unit.format(township=township)}　截至{month_label(month)}："
                     f"共{len(rows)}户，应追缴{totals['核实前多发金额（元）'] + totals['核实后多发金额（元）']:.2f}元"
                     f"（其中核实后仍发放{totals['核实后多发金额（元）']:.2f}元），已追回{totals['已追回（元）']:.2f}元，"
                     f"已核销{totals['已核销（元）']:.2f}元，未追回余额{totals['未追回余额（元）']:.2f}元",

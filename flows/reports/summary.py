@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, BODY_FONT, HEADER_FILL, HEADER_FONT, RIGHT, WRAP_CENTER, WRAP_LEFT,
-    apply_print_setup, date_label, fit_row_heights, merge_text, month_label, safe_file_part, text_or_none,
-    write_cell, write_header_row, write_title,
+    apply_print_setup, date_label, fit_row_heights, header_lines, header_width, merge_text, month_label,
+    safe_file_part, text_or_none, write_cell, write_header_row, write_title,
 )
 from flows.reports.workbooks import RULE_NAMES
 
@@ -29,7 +29,7 @@ ANNEX_TITLE = "城乡低保摸排处理汇总表"
 
 # 附件4 columns: (stats column, sub-header, width, number format).  The two-row
 # header groups B:D under 基本情况 and E:G under 摸排处理情况; A and H span both rows.
-ANNEX_COLUMNS = (
+ANNEX_COLUMNS = (   # a column is at least as wide as its header's longest line (header_lines)
     ("township", "乡镇", 14, None),
     ("households", "低保户数", 11, "0"),
     ("persons", "低保人数", 11, "0"),
@@ -37,13 +37,15 @@ ANNEX_COLUMNS = (
     ("adjust_amount", "拟调整补差金额（元）", 14, AMOUNT_FORMAT),
     ("include_households", "拟整户纳入（户）", 12, "0"),
     ("complete_info", "拟完善资料（人）", 12, "0"),
-    ("remark", "备注", 36, None),
+    ("remark", "备注", 40, None),
 )
 ANNEX_GROUPS = (("基本情况", 2, 4), ("摸排处理情况", 5, 7))  # (text, first col, last col)
 ANNEX_HEADER_ROWS = (3, 4)
 STATS_COLUMNS = ("township", "households", "persons", "poverty_households", "adjust_amount",
                  "include_households", "complete_info", "overpaid_total", "remark")
 COUNTS_COLUMNS = ("township", "village", "rule", "n", "amount_overpaid")
+CONFIRMED_HEADER = "多发金额（已确认）（元）"
+SUSPECTED_HEADER = "多发金额（疑似待核实）（元）"
 
 
 def summary_workbook_name(township: str, month: str) -> str:
@@ -51,7 +53,8 @@ def summary_workbook_name(township: str, month: str) -> str:
 
 
 def write_township_summary(stats: pd.DataFrame, counts: pd.DataFrame, out_dir: Path,
-                           month: str, *, filled_on: dt.date, warnings: list[str] | None = None) -> list[Path]:
+                           month: str, *, filled_on: dt.date, warnings: list[str] | None = None,
+                           reporting_unit: str = "{township}民政和社会事务办") -> list[Path]:
     """Write one summary workbook per township found in `stats` or `counts`; return
     the paths in township order.  `filled_on` is printed as the 制表日期 note; the
     填报时间 line stays blank for the township to date when it stamps the form.
@@ -73,7 +76,8 @@ def write_township_summary(stats: pd.DataFrame, counts: pd.DataFrame, out_dir: P
         annex = wb.active
         annex.title = ANNEX_SHEET
         township_stats = stats[stats["township"] == township].to_dict("records") or [{"township": township}]
-        write_annex_sheet(annex, township_stats, filled_on=filled_on)
+        write_annex_sheet(annex, township_stats, filled_on=filled_on, month=month,
+                          unit=reporting_unit.format(township=township))
         write_village_counts_sheet(wb.create_sheet(BY_VILLAGE_SHEET), township,
                                    counts[counts["township"] == township], month, filled_on=filled_on)
         write_warnings_sheet(wb.create_sheet(WARNINGS_SHEET), month, warnings or [])
@@ -112,31 +116,36 @@ def write_warnings_sheet(ws: Worksheet, month: str, warnings: list[str]) -> None
 
 
 def write_annex_sheet(ws: Worksheet, rows: list[dict[str, Any]], *, filled_on: dt.date,
-                      place_header: str = "乡镇", always_total: bool = False) -> None:
+                      place_header: str = "乡镇", always_total: bool = False,
+                      month: str | None = None, unit: str | None = None) -> None:
     """附件4 for the given township rows (one per township); a 合计 row when more
     than one (or always), so the same sheet serves a county or city roll-up, whose
-    first column (`place_header`) names 乡镇（街道） or 区县."""
+    first column (`place_header`) names 乡镇（街道） or 区县.  The 填报单位 line names
+    `unit` (stamped beside it) and the month the figures are for."""
     n_columns = len(ANNEX_COLUMNS)
     write_title(ws, 1, n_columns, ANNEX_TITLE)
-    merge_text(ws, 2, 1, n_columns, "填报单位：（盖章）　　　　　　　　　　　　　　　　"
-                                    "填报时间：　　　　年　　月　　日")
+    merge_text(ws, 2, 1, n_columns, f"填报单位：{unit or ''}（盖章）　　　　"
+                                    + (f"统计月份：{month_label(month)}　　　　" if month else "")
+                                    + "填报时间：　　　　年　　月　　日")
     _write_annex_header(ws, place_header)
 
     row = ANNEX_HEADER_ROWS[1] + 1
     for stats_row in rows:
         _write_annex_row(ws, row, {key: stats_row.get(key) for key, *_ in ANNEX_COLUMNS},
-                         overpaid_total=stats_row.get("overpaid_total"))
+                         overpaid_total=stats_row.get("overpaid_total"),
+                         overpaid_suspected=stats_row.get("overpaid_suspected"))
         row += 1
     if len(rows) > 1 or always_total:
         totals = {key: _sum(r.get(key) for r in rows) for key, *_ in ANNEX_COLUMNS[1:-1]}
         _write_annex_row(ws, row, {"township": "合计", **totals, "remark": None},
-                         overpaid_total=_sum(r.get("overpaid_total") for r in rows), bold=True)
+                         overpaid_total=_sum(r.get("overpaid_total") for r in rows),
+                         overpaid_suspected=_sum(r.get("overpaid_suspected") for r in rows), bold=True)
         row += 1
     merge_text(ws, row + 1, 1, n_columns,
                f"注：本表由系统生成（制表日期：{date_label(filled_on)}），请核对无误后盖章报送。")
 
-    for col, (_, _, width, _) in enumerate(ANNEX_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
+    for col, (_, sub_header, width, _) in enumerate(ANNEX_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = max(width, header_width(header_lines(sub_header)))
     fit_row_heights(ws, ANNEX_HEADER_ROWS[1] + 1, row - 1, n_columns)
     ws.freeze_panes = ws.cell(row=ANNEX_HEADER_ROWS[1] + 1, column=2)
     apply_print_setup(ws, n_columns=n_columns, last_row=row + 1,
@@ -152,7 +161,7 @@ def _write_annex_header(ws: Worksheet, place_header: str) -> None:
     for col, (_, sub_header, _, _) in enumerate(ANNEX_COLUMNS, start=1):
         grouped = any(first <= col <= last for _, first, last in ANNEX_GROUPS)
         if grouped:
-            write_cell(ws, bottom, col, sub_header, font=HEADER_FONT, alignment=WRAP_CENTER)
+            write_cell(ws, bottom, col, header_lines(sub_header), font=HEADER_FONT, alignment=WRAP_CENTER)
         else:  # 乡镇 and 备注 span both header rows
             write_cell(ws, top, col, place_header if col == 1 else sub_header, font=HEADER_FONT, alignment=WRAP_CENTER)
             ws.merge_cells(start_row=top, start_column=col, end_row=bottom, end_column=col)
@@ -166,9 +175,9 @@ def _write_annex_header(ws: Worksheet, place_header: str) -> None:
 
 
 def _write_annex_row(ws: Worksheet, row: int, values: dict[str, Any], *,
-                     overpaid_total: Any, bold: bool = False) -> None:
+                     overpaid_total: Any, overpaid_suspected: Any = None, bold: bool = False) -> None:
     values = dict(values)
-    values["remark"] = _annex_remark(values.get("remark"), overpaid_total)
+    values["remark"] = _annex_remark(values.get("remark"), overpaid_total, overpaid_suspected)
     for col, (key, _, _, number_format) in enumerate(ANNEX_COLUMNS, start=1):
         value = text_or_none(values[key]) if number_format is None else _number(values[key])
         write_cell(ws, row, col, value, font=HEADER_FONT if bold else BODY_FONT,
@@ -176,13 +185,16 @@ def _write_annex_row(ws: Worksheet, row: int, values: dict[str, Any], *,
                    number_format=number_format)
 
 
-def _annex_remark(remark: Any, overpaid_total: Any) -> str | None:
+def _annex_remark(remark: Any, overpaid_total: Any, overpaid_suspected: Any = None) -> str | None:
     """备注, with the month's overpaid money named: 附件4 has no column for it, and
-    the county needs it to follow up recovery."""
+    the county needs it to follow up recovery.  Confirmed and suspected (疑似, 待核实)
+    amounts are stated apart, as in 分村统计."""
     parts = [text_or_none(remark)]
-    total = _number(overpaid_total)
+    total, suspected = _number(overpaid_total), _number(overpaid_suspected)
     if total:
-        parts.append(f"核查发现多发资金{total:,.2f}元")
+        parts.append(f"核查发现多发资金{total:,.2f}元（已确认死亡）")
+    if suspected:
+        parts.append(f"另疑似死亡待核实涉及{suspected:,.2f}元（未计入）")
     return "；".join(p for p in parts if p) or None
 
 
@@ -193,12 +205,12 @@ def write_village_counts_sheet(ws: Worksheet, township: str, counts: pd.DataFram
     """Villages × rules (every rule, in SPEC order, so months line up), with row
     and column totals and the money overpaid per village."""
     rules = list(RULE_NAMES)
-    headers = ["序号", "村（社区）", *RULE_NAMES.values(), "合计", "多发金额合计（元）"]
+    headers = ["序号", "村（社区）", *RULE_NAMES.values(), "合计", CONFIRMED_HEADER, SUSPECTED_HEADER]
     n_columns = len(headers)
     write_title(ws, 1, n_columns, f"{township}{month_label(month)}数据比对异常分村统计表")
-    merge_text(ws, 2, 1, n_columns // 2, f"制表日期：{date_label(filled_on)}")
+    merge_text(ws, 2, 1, n_columns // 2, f"制表日期：{date_label(filled_on)}　不含村（社区）核实为不属实的疑点")
     merge_text(ws, 2, n_columns // 2 + 1, n_columns, "单位：条、元", alignment=RIGHT)
-    write_header_row(ws, 3, headers)
+    write_header_row(ws, 3, [header_lines(h) for h in headers])
 
     table = _village_rule_table(counts, rules)
     row = 4
@@ -207,10 +219,10 @@ def write_village_counts_sheet(ws: Worksheet, township: str, counts: pd.DataFram
         row += 1
     _write_count_row(ws, row, None, "合计", table.sum(), rules, bold=True)
 
-    widths = {1: 6, 2: 16, n_columns - 1: 8, n_columns: 14}
-    for col in range(1, n_columns + 1):
-        ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 11)
-    ws.row_dimensions[3].height = 60  # rule names wrap over several lines
+    widths = {1: 6, 2: 16}
+    for col, header in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = max(widths.get(col, 8), header_width(header_lines(header)))
+    ws.row_dimensions[3].height = 15 * max(header_lines(h).count("\n") + 1 for h in headers) + 6
     ws.freeze_panes = "C4"
     apply_print_setup(ws, n_columns=n_columns, last_row=row, title_rows="1:3")
 
@@ -225,7 +237,13 @@ def _village_rule_table(counts: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
     table = frame.pivot_table(index="village", columns="rule", values="n", aggfunc="sum", fill_value=0)
     table = table.reindex(columns=rules, fill_value=0).astype("int64")
     table["total"] = table.sum(axis=1)
-    table["amount"] = frame.groupby("village")["amount_overpaid"].sum().reindex(table.index).fillna(0.0)
+    if "amount_suspected" not in frame:   # counts without the split: a 疑似 amount is suspected
+        suspect = frame["rule"].eq("DECEASED_SUSPECT")
+        frame["amount_suspected"] = frame["amount_overpaid"].where(suspect, 0.0)
+        frame["amount_confirmed"] = frame["amount_overpaid"].where(~suspect, 0.0)
+    for column in ("amount_confirmed", "amount_suspected"):
+        amounts = pd.to_numeric(frame[column], errors="coerce").fillna(0.0)
+        table[column] = amounts.groupby(frame["village"]).sum().reindex(table.index).fillna(0.0)
     return table.sort_index()
 
 
@@ -233,10 +251,10 @@ def _write_count_row(ws: Worksheet, row: int, number: int | None, village: str,
                      line: pd.Series, rules: list[str], *, bold: bool = False) -> None:
     font = HEADER_FONT if bold else BODY_FONT
     values = [number, village, *(int(line[r]) for r in rules), int(line["total"]),
-              round(float(line["amount"]), 2)]
+              round(float(line["amount_confirmed"]), 2), round(float(line["amount_suspected"]), 2)]
     for col, value in enumerate(values, start=1):
         write_cell(ws, row, col, value, font=font, alignment=WRAP_CENTER,
-                   number_format=AMOUNT_FORMAT if col == len(values) else None)
+                   number_format=AMOUNT_FORMAT if col > len(values) - 2 else None)
 
 
 # --- small helpers -----------------------------------------------------------

@@ -26,9 +26,9 @@ from flows.reports import parallel
 from flows.rules import RULE_FAMILIES, RULES
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, BODY_FONT, BOLD_12, BOLD_14, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT,
-    TITLE_FONT, WRAP_CENTER, WRAP_LEFT, date_label, excel_safe, month_label, safe_file_part, text_or_none,
+    TITLE_FONT, WRAP_CENTER, WRAP_LEFT, date_label, excel_safe, month_label, safe_file_part, text_or_none, unique_file_parts,
 )
-from flows.reports.xlsx_writer import Book, Sheet
+from flows.reports.xlsx_writer import Book, Sheet, printable_width_units
 
 FORMAT_VERSION = "2"  # 2: _meta sealed with the office key (flows/cases/seal.py)
 KIND_EXCEPTIONS = "village_exceptions"
@@ -65,21 +65,30 @@ RULE_NAMES: dict[str, str] = {code: rule.name_zh for code, rule in RULES.items()
 FAMILY_OF_RULE = {rule: family for family, rules in RULE_FAMILIES.items() for rule in rules}
 RULE_ORDER = {rule: i for i, rule in enumerate(FAMILY_OF_RULE)}
 
-# Columns the village needs to check, per family (核实结果/备注/上次核实 are added).
+# Columns the village needs to check, per family (核实结果/备注/上次核实 are added).  A village's
+# own sheet needs no village column; a death's months overpaid and the name on the death
+# record are in 疑点说明 — so a sheet with every optional column still prints legibly.
 FAMILY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "死亡疑点": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", "户主姓名", ID_HEADER, "救助类型",
-             "疑点类型", "死亡日期", "死亡信息来源", "死亡记录姓名", "已多发月数", "多发金额（元）", "疑点说明"),
-    "身份信息": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", "户主姓名", ID_HEADER, "救助类型",
-             "疑点类型", "户籍库姓名", "疑点说明"),
-    "重复享受": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", "户编号", "户主姓名", ID_HEADER, "救助类型",
-             "疑点类型", "疑点说明"),
-    "家庭变动": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", "户编号", "户主姓名", ID_HEADER, "救助类型",
-             "疑点类型", "疑点说明"),
-    "应保未保": ("序号", CASE_ID_HEADER, NAME_HEADER, "所属村组", ID_HEADER, "疑点类型", "疑点说明"),
+    "死亡疑点": ("序号", CASE_ID_HEADER, NAME_HEADER, "户主姓名", ID_HEADER, "疑点类型", "死亡日期", "死亡信息来源",
+             "多发金额（元）", "疑点说明"),
+    "身份信息": ("序号", CASE_ID_HEADER, NAME_HEADER, "户主姓名", ID_HEADER, "救助类型", "疑点类型", "户籍库姓名",
+             "疑点说明"),
+    "重复享受": ("序号", CASE_ID_HEADER, NAME_HEADER, "户编号", "户主姓名", ID_HEADER, "救助类型", "疑点类型",
+             "疑点说明"),
+    "家庭变动": ("序号", CASE_ID_HEADER, NAME_HEADER, "户编号", "户主姓名", ID_HEADER, "救助类型", "疑点类型",
+             "疑点说明"),
+    "应保未保": ("序号", CASE_ID_HEADER, NAME_HEADER, ID_HEADER, "疑点类型", "疑点说明"),
 }
 _INPUT_COLUMNS = {RESULT_HEADER, REMARK_HEADER, RECOVERED_HEADER, RECOVERED_DATE_HEADER}  # filled in by the village
-_CENTERED = {"序号", CASE_ID_HEADER, ID_HEADER, "救助类型", "死亡日期", "已多发月数", RESULT_HEADER}
-_MIN_WIDTH = {"疑点说明": 30, ESCALATION_HEADER: 30, REMARK_HEADER: 20, RESULT_HEADER: 10, PREVIOUS_HEADER: 10}
+_CENTERED = {"序号", CASE_ID_HEADER, ID_HEADER, "救助类型", "死亡日期", RESULT_HEADER}
+_MIN_WIDTH = {"疑点说明": 30, ESCALATION_HEADER: 24, REMARK_HEADER: 20, RESULT_HEADER: 10, PREVIOUS_HEADER: 10}
+# The column budget: what a column may be narrowed to (its text wraps, its header may wrap)
+# when the sheet is wider than A4 landscape prints at PRINT_SCALE_FLOOR.  Columns not named
+# keep their fitted width (IDs, dates and case numbers must not wrap).
+_NARROWEST = {"户主姓名": 8, "疑点类型": 10, "死亡信息来源": 8, "多发金额（元）": 12, "疑点说明": 14,
+              ESCALATION_HEADER: 10, BALANCE_HEADER: 12, RECOVERED_HEADER: 10, RECOVERED_DATE_HEADER: 10,
+              REMARK_HEADER: 12, PREVIOUS_HEADER: 10, "户籍库姓名": 8, "户编号": 8, "救助类型": 8}
+PRINT_SCALE_FLOOR = 0.75   # aimed at, so that the printed scale stays >= 70 % with rounding
 
 REQUIRED_COLUMNS = (
     "rule", "severity", "township", "village", "household_id", "name", "id_number",
@@ -108,12 +117,22 @@ def case_set_fingerprint(case_ids: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(case_ids)).encode("utf-8")).hexdigest()
 
 
-def village_workbook_name(township: str, village: str, month: str) -> str:
-    return f"{safe_file_part(township)}_{safe_file_part(village)}_异常核实表_{month}.xlsx"
+def village_workbook_name(township: str, village: str, month: str, place_part: str | None = None) -> str:
+    """`place_part` (from unique_file_parts) tells apart villages whose names a file name cannot."""
+    return f"{place_part or safe_file_part(township) + '_' + safe_file_part(village)}_异常核实表_{month}.xlsx"
 
 
-def no_exception_workbook_name(township: str, village: str, month: str) -> str:
-    return f"{safe_file_part(township)}_{safe_file_part(village)}_无异常确认表_{month}.xlsx"
+def no_exception_workbook_name(township: str, village: str, month: str, place_part: str | None = None) -> str:
+    return f"{place_part or safe_file_part(township) + '_' + safe_file_part(village)}_无异常确认表_{month}.xlsx"
+
+
+def village_file_parts(exceptions: pd.DataFrame, villages: pd.DataFrame | None = None) -> dict[tuple[str, str], str]:
+    """Each village's `乡镇_村` file-name part, distinct for every village of the run."""
+    labelled = with_place_labels(exceptions)
+    places = set(zip(labelled["township"], labelled["village"]))
+    if villages is not None:
+        places |= set(_place_pairs(villages))
+    return unique_file_parts(places)
 
 
 @dataclass(frozen=True)
@@ -170,7 +189,7 @@ def write_village_workbooks(
     without = ([pair for pair in _place_pairs(villages) if pair not in by_place]
                if villages is not None and no_exception_sheet else [])
     options = {"mask_ids": mask_ids, "reporting_unit": reporting_unit, "filled_on": filled_on,
-               "return_by": return_by}
+               "return_by": return_by, "file_parts": village_file_parts(exceptions, villages)}
     places = [(township, village, by_place[township, village]) for township, village in sorted(by_place)]
     places += [(township, village, None) for township, village in without]
     written = dict(parallel.run_batches(_write_places, places, out_dir, month, options, workers=workers))
@@ -184,10 +203,11 @@ def _write_places(places: list[tuple[str, str, list[dict[str, Any]] | None]], ou
     for township, village, rows in places:
         header = _Header(township, village, month, options["reporting_unit"].format(township=township))
         if rows is None:
-            path = out_dir / no_exception_workbook_name(township, village, month)
+            path = out_dir / no_exception_workbook_name(township, village, month,
+                                                        options["file_parts"][township, village])
             _build_no_exception_workbook(header, filled_on=options["filled_on"], file_name=path.name).save(path)
         else:
-            path = out_dir / village_workbook_name(township, village, month)
+            path = out_dir / village_workbook_name(township, village, month, options["file_parts"][township, village])
             _build_village_workbook(rows, header, mask_ids=options["mask_ids"], filled_on=options["filled_on"],
                                     return_by=options["return_by"], file_name=path.name).save(path)
         written.append(((township, village), path))
@@ -290,6 +310,7 @@ def _write_family_sheet(ws: Sheet, family: str, records: list[dict[str, Any]],
     # Widths from header and data only: the merged 合计 label would widen 序号.
     ws.fit_column_widths(HEADER_ROW, last_data_row, n_columns,
                          minimum={i: _MIN_WIDTH[c] for i, c in enumerate(columns, 1) if c in _MIN_WIDTH})
+    fit_to_budget(ws.widths, columns, landscape=True)
     ws.fit_row_heights(HEADER_ROW, last_data_row, n_columns)
     choices = result_choices(family)
     ws.add_list_validation(columns.index(RESULT_HEADER) + 1, FIRST_DATA_ROW, last_data_row, choices,
@@ -339,17 +360,31 @@ def _row_values(record: dict[str, Any], number: int, village: str, mask_ids: boo
         "疑点类型": RULE_NAMES[record["rule"]],
         "死亡日期": _death_date_shown(record),
         "死亡信息来源": text_or_none(record["matched_source"]),
-        "死亡记录姓名": text_or_none(record["matched_name"]),
         "户籍库姓名": text_or_none(record["matched_name"]) if record["rule"] == "ID_NAME_MISMATCH" else None,
-        "已多发月数": _as_int(record["months_overpaid"]),
         "多发金额（元）": _as_amount(record["amount_overpaid"]),
-        "疑点说明": text_or_none(record["detail"]),
-        PREVIOUS_HEADER: text_or_none(record["previous_result"]),
+        "疑点说明": _detail(record),
+        PREVIOUS_HEADER: previous_text(record),
         ESCALATION_HEADER: text_or_none(record.get("escalation")),
         BALANCE_HEADER: _as_amount(record.get("recovery_balance")),
         # 核实结果 is left empty on purpose, even when last month's answer is known:
         # the village must look again, not confirm by default.
     }
+
+
+def _detail(record: dict[str, Any]) -> str | None:
+    """疑点说明, with the name on the death record when it is not the member's own."""
+    detail = text_or_none(record["detail"])
+    matched = text_or_none(record["matched_name"])
+    if FAMILY_OF_RULE[record["rule"]] == "死亡疑点" and matched and matched != text_or_none(record["name"]):
+        return "；".join(filter(None, [detail, f"死亡记录姓名：{matched}"]))
+    return detail
+
+
+def previous_text(record: dict[str, Any]) -> str | None:
+    """上次核实 as one short cell: the answer and the month of the sheet it was given on."""
+    result = text_or_none(record["previous_result"])
+    month = text_or_none(record.get("previous_month"))
+    return f"{result}（{month}）" if result and month and result in RESULT_CHOICES else result
 
 
 def _number_format(header: str) -> str | None:
@@ -377,17 +412,43 @@ def _as_amount(value: Any) -> float | None:
 
 def _write_amount_total(ws: Sheet, row: int, columns: Sequence[str],
                         records: list[dict[str, Any]]) -> int:
-    """A 合计 row under the data; a value, not a SUM formula, so viewers that do
-    not recalculate (phones, previews) show it too.  Returns the next free row."""
-    total = sum(_as_amount(r["amount_overpaid"]) or 0.0 for r in records)
-    for col in range(1, len(columns) + 1):
-        ws.write(row, col, None)
+    """合计 rows under the data, confirmed and suspected deaths apart (a suspected death's
+    amount is not owed until the village confirms it); values, not SUM formulas, so viewers
+    that do not recalculate (phones, previews) show them too.  Returns the next free row."""
     amount_col = columns.index("多发金额（元）") + 1
-    ws.write(row, 1, f"合计（{len(records)}条）", font=HEADER_FONT, alignment=WRAP_CENTER)
-    ws.merge(row, 1, 3)
-    ws.write(row, amount_col, round(total, 2), font=HEADER_FONT, alignment=WRAP_CENTER,
-             number_format=AMOUNT_FORMAT)
-    return row + 1
+    confirmed = [r for r in records if not _suspected(r)]
+    suspected = [r for r in records if _suspected(r)]
+    for label, group in (("合计：已确认死亡", confirmed), ("合计：疑似死亡（待核实，未计入）", suspected)):
+        if not group:
+            continue
+        total = sum(_as_amount(r["amount_overpaid"]) or 0.0 for r in group)
+        for col in range(1, len(columns) + 1):
+            ws.write(row, col, None)
+        ws.write(row, 1, f"{label}（{len(group)}条）", font=HEADER_FONT, alignment=WRAP_CENTER)
+        ws.merge(row, 1, min(amount_col - 1, 5))
+        ws.write(row, amount_col, round(total, 2), font=HEADER_FONT, alignment=WRAP_CENTER,
+                 number_format=AMOUNT_FORMAT)
+        row += 1
+    return row
+
+
+def _suspected(record: dict[str, Any]) -> bool:
+    return record["rule"] == "DECEASED_SUSPECT" and record.get("case_status") != "confirmed"
+
+
+def fit_to_budget(widths: dict[int, float], columns: Sequence[str], *, landscape: bool) -> None:
+    """Narrow the columns named in _NARROWEST (towards their floor, in proportion to what
+    each can give) until the sheet prints one page wide at PRINT_SCALE_FLOOR or more."""
+    budget = printable_width_units(landscape) / PRINT_SCALE_FLOOR
+    total = sum(widths.get(i, 0) for i in range(1, len(columns) + 1))
+    spare = {i: widths[i] - _NARROWEST[c] for i, c in enumerate(columns, 1)
+             if c in _NARROWEST and widths.get(i, 0) > _NARROWEST[c]}
+    excess, give = total - budget, sum(spare.values())
+    if excess <= 0 or not give:
+        return
+    share = min(1.0, excess / give)
+    for i, can in spare.items():
+        widths[i] = round(widths[i] - can * share, 1)
 
 
 def _write_instructions(ws: Sheet, header: _Header, records: list[dict[str, Any]],

@@ -219,6 +219,18 @@ class Sheet:
         return "".join(parts)
 
 
+A4_INCHES = (8.27, 11.69)
+PIXELS_PER_INCH = 96
+PIXELS_PER_UNIT = 7     # a column width unit is one digit of the body font: 7 px at 96 dpi
+
+
+def printable_width_units(landscape: bool = True) -> float:
+    """Column width units that fit across an A4 page inside PRINT_MARGINS at 100 %."""
+    left, right, *_ = PRINT_MARGINS
+    paper = A4_INCHES[1] if landscape else A4_INCHES[0]
+    return (paper - left - right) * PIXELS_PER_INCH / PIXELS_PER_UNIT
+
+
 class Book:
     """A workbook of Sheets, saved as one .xlsx."""
 

@@ -1,6 +1,6 @@
 -- time_to_act: how long it took, for every death found up to $month — months from the death
 -- to the first finding, from the finding to the first confirmation (属实, by the month of the
--- sheet answered), and from the confirmation to the payment stopping (the 停发 action's done month) —
+-- sheet answered), and from the confirmation to the payment stopping (the done month of the action that stops the person) —
 -- averaged per village and per township (village NULL).  A step not reached yet is left out
 -- of its average and counted as waiting.  This is the figure a district asks a township for.
 -- Inputs: cases, exceptions, v_first_confirmations, v_effective_decisions, actions.  Parameters: $month.
@@ -16,7 +16,7 @@ steps as (
     select d.*, v.confirmed_month, a.done_month as stopped_month
     from deaths d
     left join v_first_confirmations v on v.case_id = d.case_id and v.confirmed_month <= $month
-    left join actions a on a.kind = '停发' and a.person_key = d.person_key and a.done_month <= $month
+    left join actions a on list_contains(string_split(a.person_key, '、'), d.person_key) and a.done_month <= $month
     where d.death_date is not null and (v.case_id is not null or d.case_id not in (
         select case_id from v_effective_decisions where result = '不属实'))
 ),

@@ -10,8 +10,12 @@
 --                          附件1-3 ledgers, counted by their 户主's row (or the person when the
 --                          registry gives no 户主), latest answer per person up to M;
 --   complete_info          拟完善资料: people with an identity finding (身份信息 family);
---   overpaid_total         多发金额 of DECEASED_PAID, for the 备注.
--- Inputs: stg_roster, stg_poverty, rule_hits, exceptions, rule_catalogue, ledger_entries,
+--   overpaid_total         多发金额 of confirmed deaths (an exact-ID death record, DECEASED_PAID, or a
+--                          suspected death the village confirmed), for the 备注;
+--   overpaid_suspected     多发金额 of suspected deaths not yet confirmed (疑似, 待核实), stated apart.
+-- A finding the village refuted (不属实, case false_positive, not reopened by new evidence) is out
+-- of every count and amount; a disputed one still counts.
+-- Inputs: stg_roster, stg_poverty, rule_hits, exceptions, cases, rule_catalogue, ledger_entries,
 -- ledger_answers.  Parameters: $month.
 with dibao as (
     select township, count(distinct household_id) as households, count(*) as persons
@@ -20,19 +24,25 @@ with dibao as (
     group by township
 ),
 findings as (
-    select e.*, c.family from exceptions e join rule_catalogue c on c.code = e.rule
-    where e.month = $month
+    select e.*, c.family, s.status
+    from exceptions e join rule_catalogue c on c.code = e.rule join cases s using (case_id)
+    where e.month = $month and s.status <> 'false_positive'
+),
+standing_hits as (
+    select h.rule, r.*
+    from rule_hits h join stg_roster r using (member_key)
+    join cases c on c.rule = h.rule and c.person_key = r.person_key
+    where c.status <> 'false_positive'
 ),
 stopping_members as (
-    select r.township, r.member_key, r.monthly_amount
-    from rule_hits h join stg_roster r using (member_key)
-    where h.rule in ('DECEASED_PAID', 'MOVED_OUT')
+    select township, member_key, monthly_amount
+    from standing_hits
+    where rule in ('DECEASED_PAID', 'MOVED_OUT')
     union
     select member.township, member.member_key, member.monthly_amount
-    from rule_hits h
-    join stg_roster head using (member_key)
+    from standing_hits head
     join stg_roster member on member.township = head.township and member.household_id = head.household_id
-    where h.rule = 'GRADUAL_EXIT_OVERDUE'
+    where head.rule = 'GRADUAL_EXIT_OVERDUE'
 ),
 poverty_households as (
     select r.township, count(distinct r.household_id) as households
@@ -65,7 +75,12 @@ per_township as (
         (select count(distinct coalesce(id_number, household_id || name)) from findings f
           where f.township = d.township and f.family = '身份信息') as complete_info,
         coalesce((select sum(amount_overpaid) from findings f
-          where f.township = d.township and f.rule = 'DECEASED_PAID'), 0) as overpaid_total
+          where f.township = d.township
+            and (f.rule = 'DECEASED_PAID' or (f.rule = 'DECEASED_SUSPECT' and f.status = 'confirmed'))), 0)
+            as overpaid_total,
+        coalesce((select sum(amount_overpaid) from findings f
+          where f.township = d.township and f.rule = 'DECEASED_SUSPECT' and f.status <> 'confirmed'), 0)
+            as overpaid_suspected
     from dibao d
 ),
 final as (

@@ -1,8 +1,16 @@
--- village_rule_counts: exceptions of the month counted by township × village × rule,
--- with the overpaid amount, for the summary's 分村统计 sheet.
--- Inputs: exceptions.  Parameters: $month.
-select township, village, rule, count(*) as n, coalesce(sum(amount_overpaid), 0) as amount_overpaid
-from exceptions
-where month = $month
-group by township, village, rule
-order by township, village, rule
+-- village_rule_counts: the month's findings that stand, counted by township × village × rule, with
+-- the overpaid amount split into confirmed (an exact-ID death, or a suspected death the village
+-- confirmed) and suspected (疑似死亡 not yet confirmed), for the summary's 分村统计 sheet.
+-- A finding the village refuted (不属实: case false_positive, not reopened) is not counted.
+-- Inputs: exceptions, cases.  Parameters: $month.
+select e.township, e.village, e.rule, count(*) as n,
+       coalesce(sum(e.amount_overpaid), 0) as amount_overpaid,
+       coalesce(sum(e.amount_overpaid) filter (where e.rule <> 'DECEASED_SUSPECT' or c.status = 'confirmed'), 0)
+           as amount_confirmed,
+       coalesce(sum(e.amount_overpaid) filter (where e.rule = 'DECEASED_SUSPECT' and c.status <> 'confirmed'), 0)
+           as amount_suspected
+from exceptions e
+join cases c using (case_id)
+where e.month = $month and c.status <> 'false_positive'
+group by e.township, e.village, e.rule
+order by e.township, e.village, e.rule

@@ -4,7 +4,7 @@
 -- family: 死亡疑点
 -- order: 10
 -- outranks_village: registry_death
--- guidance: 公安或计生数据显示该对象已死亡但仍在发放。请核实死亡情况，属实的立即停发并追回多发资金。
+-- guidance: 公安或计生数据显示该对象已死亡但仍在发放。请核实死亡情况，在“核实结果”中填写；属实的由镇民政办停发并追回多发资金。
 --
 -- DECEASED_PAID 死亡仍在保
 -- One row per roster member whose ID (after normalisation) appears exactly in a death

@@ -3,7 +3,7 @@
 -- severity: high
 -- family: 家庭变动
 -- order: 100
--- guidance: 渐退期已满6个月仍在发放。请核实是否已办理退出，期满的应停发。
+-- guidance: 渐退期已满6个月仍在发放。请核实是否已办理退出；期满的由镇民政办停发。
 --
 -- GRADUAL_EXIT_OVERDUE 渐退期满仍发放
 -- One row per household (shown on the 户主's row) whose 渐退起始年月 is more than

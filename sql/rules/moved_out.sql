@@ -3,7 +3,7 @@
 -- severity: medium
 -- family: 家庭变动
 -- order: 80
--- guidance: 户籍人口库显示该对象户籍已迁出。请核实是否仍在本地生活，不再符合条件的按规定停发或办理转移。
+-- guidance: 户籍人口库显示该对象户籍已迁出。请核实是否仍在本地生活；不再符合条件的由镇民政办按规定停发或办理转移。
 --
 -- MOVED_OUT 户籍已迁出
 -- One row per roster member whose population records say 迁出 with a 变动日期 on or
