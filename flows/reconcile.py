@@ -15,7 +15,7 @@ configure()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from flows import audit, console, pipeline, retention, warehouse  # noqa: E402
+from flows import audit, console, keys, pipeline, retention, warehouse  # noqa: E402
 from flows.reports import month as month_reports  # noqa: E402
 from flows.config import load_settings  # noqa: E402
 
@@ -73,6 +73,7 @@ def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[s
     logger = get_run_logger()
     started_at = dt.datetime.now()
     settings = load_settings(Path(config) if config else None)
+    keys.use_key_of(settings)
     warehouse.use_engine(settings)
     plan = pipeline.plan_run(settings, month, overrides=inputs,
                              out_dir=Path(out) if out else None, db_path=Path(db) if db else None)

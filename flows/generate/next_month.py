@@ -44,11 +44,18 @@ def next_month(month: str) -> str:
     return Month(parsed.year + parsed.month // 12, parsed.month % 12 + 1).label
 
 
-def generate_next_month(scale: str, seed: int, first_month: str, out_dir: Path) -> dict:
-    """Inputs for the month after `first_month` of the world generate(scale, seed,
-    first_month) made, under `out_dir`, with truth.csv.  Returns generate()'s counts."""
+def generate_next_month(scale: str, seed: int, first_month: str, out_dir: Path, until: str | None = None) -> dict:
+    """Inputs for the month after `first_month` (or for month `until`, a month at a time) of
+    the world generate(scale, seed, first_month) made, under `out_dir`, with truth.csv.
+    Returns generate()'s counts."""
     ctx, poverty, _ = build(scale, seed, first_month)
-    events = advance(ctx, seed)
+    until = until or next_month(first_month)
+    if until <= first_month:
+        raise ValueError(f"{until} is not after {first_month}")
+    step = 0
+    while ctx.month.label < until:
+        step += 1
+        events = advance(ctx, seed, step)
     # The poverty registry and 临时救助 keep their people; they are rendered afresh.
     poverty_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3,)))
     summary = write_all(ctx, Path(out_dir), population_as_xlsx=(scale == "township"),
@@ -60,11 +67,11 @@ def generate_next_month(scale: str, seed: int, first_month: str, out_dir: Path) 
     return {**summary, "truth_rows": len(truth)}
 
 
-def advance(ctx: Ctx, seed: int) -> pd.DataFrame:
+def advance(ctx: Ctx, seed: int, step: int = 1) -> pd.DataFrame:
     """Move `ctx` one month on (in place); the changes without a finding, as truth rows."""
     first = ctx.month
     ctx.month = Month.parse(next_month(first.label))
-    ctx.rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
+    ctx.rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2, step)))
     heads = head_rows(ctx)
     truth = []
     for t in ctx.truth:
