@@ -630,7 +630,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from flows.check import check_month
+    from flows.check import check_month, stale_warnings
 
     settings = _settings(args)
     report = check_month(settings, args.month, _path_overrides(args, settings))
@@ -658,7 +658,14 @@ def cmd_check(args) -> int:
             print(f"  ！{source.problem}")
         elif not source.files:
             print("  （未找到文件，可选数据源将跳过）")
-    print(f"\n检查完成：{'发现 ' + str(problems) + ' 个问题，请先处理' if problems else '可以运行 dibao run'}（未写入任何文件）")
+    warnings = stale_warnings(settings, args.month, report)
+    if warnings:
+        print()
+    for warning in warnings:
+        print(f"警告：{warning}")
+    verdict = (f"发现 {problems} 个问题，请先处理" if problems
+               else f"可以运行 dibao run，但请先看上面的 {len(warnings)} 条警告" if warnings else "可以运行 dibao run")
+    print(f"\n检查完成：{verdict}（未写入任何文件）")
     return 1 if problems else 0
 
 

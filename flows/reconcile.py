@@ -41,9 +41,9 @@ def normalise(work_db: Path, plan: pipeline.RunPlan, settings) -> dict[str, int]
 
 
 @task(name="check sources", cache_policy=NO_CACHE)
-def check_sources(work_db: Path, plan: pipeline.RunPlan, settings) -> dict:
+def check_sources(work_db: Path, plan: pipeline.RunPlan, settings, lineage: list[dict]) -> dict:
     with console.step("数据源检查"):
-        return pipeline.check_sources(work_db, plan, settings)
+        return pipeline.check_sources(work_db, plan, settings, lineage)
 
 
 @task(name="match rules", cache_policy=NO_CACHE)
@@ -80,7 +80,7 @@ def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[s
     with pipeline.exclusive_run(plan) as (work_db, work_out):
         lineage = load_sources(work_db, plan, settings)
         rejects_by_file = normalise(work_db, plan, settings)
-        source_health = check_sources(work_db, plan, settings)
+        source_health = check_sources(work_db, plan, settings, lineage)
         counts = match(work_db, plan, settings)
         record = write_reports(work_db, work_out, plan, settings, {
             "started_at": started_at, "lineage": lineage, "rejects_by_file": rejects_by_file, "counts": counts,
