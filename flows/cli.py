@@ -152,6 +152,12 @@ def _parser() -> argparse.ArgumentParser:
     recover.add_argument("--config", type=Path)
     recover.set_defaults(handler=cmd_recover)
 
+    review = commands.add_parser("review", help="在 JupyterLab 中打开月度核查笔记本（需可选组件：make review 会自动安装）")
+    review.add_argument("--config", type=Path, help="配置文件（默认与 dibao 命令相同；make demo 后、尚无真实数据库时为示例的）")
+    review.add_argument("--month", type=_month, help="核查月份（默认最近比对的月份）")
+    review.add_argument("--port", type=int, help="JupyterLab 端口（默认 8888 或下一个空闲端口）")
+    review.set_defaults(handler=cmd_review)
+
     serve = commands.add_parser("serve", help="按配置中的 cron 定时运行月度比对（Prefect serve）")
     serve.add_argument("--config", type=Path)
     serve.add_argument("--port", type=int, default=4200, help="未设置 PREFECT_API_URL 时本地 Prefect 服务器的端口")
@@ -400,6 +406,32 @@ def cmd_recover(args) -> int:
     print(f"已登记核查编号 {args.case} 的{'核销' if args.write_off else '追回'} {args.amount} 元，未追回余额 {balance} 元"
           "（追缴台账在下次运行或 dibao actions 时更新）")
     return 0
+
+
+def cmd_review(args) -> int:
+    """JupyterLab on the review notebook; the notebook finds its warehouse, key and month
+    from the config (flows.review.open_workplace), passed on as DIBAO_CONFIG / DIBAO_MONTH."""
+    import importlib.util
+    import subprocess
+
+    from flows.review import open_workplace
+
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise UserFacingError("没有安装 JupyterLab（可选组件）：请运行 make review（会自动安装），"
+                              "或 .venv/bin/pip install -e '.[review]'")
+    env = dict(os.environ)
+    if args.config:
+        env["DIBAO_CONFIG"] = str(args.config.resolve())
+    if args.month:
+        env["DIBAO_MONTH"] = args.month
+    try:   # say which warehouse the notebook will open, and stop here if there is none
+        place = open_workplace(args.config.resolve() if args.config else None, month=args.month)
+    except (FileNotFoundError, ValueError) as exc:
+        raise UserFacingError(str(exc)) from None
+    print(place.describe())
+    notebook = PROJECT_ROOT / "notebooks" / "01_monthly_review.ipynb"
+    command = [sys.executable, "-m", "jupyterlab", str(notebook)] + ([f"--port={args.port}"] if args.port else [])
+    return subprocess.call(command, env=env, cwd=notebook.parent)
 
 
 def cmd_serve(args) -> int:
