@@ -213,7 +213,7 @@ def _month(text: str) -> str:
              or re.fullmatch(r"\s*(\d{4})(\d{2})\s*", text))
     if not found or not 1 <= int(found.group(2)) <= 12 or not 1900 <= int(found.group(1)) <= 2200:
         raise argparse.ArgumentTypeError(
-            f"月份 {text!r} 无法识别：请写作 2020-06（也可写 2020-6、2020年6月、202006）")
+            f"月份 {text!r} 无法识别：请写作 YYYY-MM，如 2020-06（也可写 2020-6、2020年6月、202006）")
     return f"{int(found.group(1)):04d}-{int(found.group(2)):02d}"
 
 
@@ -316,23 +316,23 @@ def cmd_returns(args) -> int:
     from flows.pipeline import expand_paths
     from flows.warehouse import WarehouseBusyError
 
-    settings = _settings(args)
-    db = _existing_warehouse(args, settings)
-    check_warehouse_key(db)
     _paths_exist(args.paths)
     found = expand_paths(args.paths, Path.cwd())
     files = [p for p in found if p.suffix.lower() == ".xlsx"]
+    old_format = [p.name for p in found if p.suffix.lower() == ".xls"]
+    for name in old_format:
+        print(f"未导入：{name} 是旧版 Excel（.xls）格式，请在 Excel 中“另存为”Excel 工作簿（.xlsx）后再导入",
+              file=sys.stderr)
     if not files:
-        old_format = [p.name for p in found if p.suffix.lower() == ".xls"]
-        if old_format:
-            raise UserFacingError(f"{'、'.join(old_format)} 是旧版 Excel（.xls）格式：请在 Excel 中“另存为”"
-                                  "Excel 工作簿（.xlsx）后再导入")
-        raise UserFacingError("没有找到要导入的 .xlsx 核实表")
+        raise UserFacingError("没有可导入的 .xlsx 核实表" if old_format else "没有找到要导入的 .xlsx 核实表")
+    settings = _settings(args)
+    db = _existing_warehouse(args, settings)
+    check_warehouse_key(db)
     try:
         outcomes = record_returns(Path(db), args.month, files)
     except WarehouseBusyError as exc:
         raise UserFacingError(str(exc)) from None
-    failed = 0
+    failed = len(old_format)
     for outcome in outcomes:
         if outcome.error:
             failed += 1
@@ -344,7 +344,7 @@ def cmd_returns(args) -> int:
             _print_return_notes(outcome)
     pending = sum(len(o.remarks_only) for o in outcomes)
     conflicts = sum(len(o.conflicts) for o in outcomes)
-    print(f"共 {len(outcomes)} 个文件，成功 {len(outcomes) - failed} 个，失败 {failed} 个"
+    print(f"共 {len(outcomes) + len(old_format)} 个文件，成功 {len(outcomes) + len(old_format) - failed} 个，失败 {failed} 个"
           + (f"；待补核实结果 {pending} 条" if pending else "")
           + (f"；核实结果冲突 {conflicts} 条（用 dibao settle 处理）" if conflicts else ""))
     return 1 if failed else 0
