@@ -317,6 +317,9 @@ def cmd_returns(args) -> int:
     from flows.warehouse import WarehouseBusyError
 
     _paths_exist(args.paths)
+    settings = _settings(args)
+    db = _existing_warehouse(args, settings)
+    check_warehouse_key(db)
     found = expand_paths(args.paths, Path.cwd())
     files = [p for p in found if p.suffix.lower() == ".xlsx"]
     old_format = [p.name for p in found if p.suffix.lower() == ".xls"]
@@ -325,9 +328,6 @@ def cmd_returns(args) -> int:
               file=sys.stderr)
     if not files:
         raise UserFacingError("没有可导入的 .xlsx 核实表" if old_format else "没有找到要导入的 .xlsx 核实表")
-    settings = _settings(args)
-    db = _existing_warehouse(args, settings)
-    check_warehouse_key(db)
     try:
         outcomes = record_returns(Path(db), args.month, files)
     except WarehouseBusyError as exc:
@@ -604,7 +604,7 @@ def _demo_fill(month: str) -> int:
     print(f"  {dibao} returns {config} --month {month} {_shown(target)}")
     print(f"  {dibao} actions {config} --month {month}")
     if filled.confirmed_deaths:
-        print(f"  {dibao} recover {config} --case {filled.confirmed_deaths[0]} --amount 100"
+        print(f"  {dibao} recover {config} --case {min(filled.confirmed_deaths)} --amount 100"
               "   # 登记追回的多发资金（导入核实表之后）")
     print(f"  {dibao} demo --month {_next_month(month)}")
     return 0

@@ -67,19 +67,25 @@ def test_a_mistyped_path_says_the_file_is_not_found(tmp_path):
     assert "无法读取" not in returns.stderr
 
 
+def _empty_warehouse(db: Path) -> Path:
+    con = warehouse.connect(db)
+    warehouse.ensure_schema(con)
+    con.close()
+    return db
+
+
 def test_an_xls_return_is_told_to_be_saved_as_xlsx(tmp_path):
+    db = _empty_warehouse(tmp_path / "w.duckdb")
     (tmp_path / "回龙镇_天竺村_异常核实表_2020-05.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    proc = _dibao("returns", "--month", "2020-05", "回龙镇_天竺村_异常核实表_2020-05.xls", cwd=tmp_path)
+    proc = _dibao("returns", "--month", "2020-05", "--db", str(db), "回龙镇_天竺村_异常核实表_2020-05.xls",
+                  cwd=tmp_path)
     assert proc.returncode == 1
     assert ("未导入：回龙镇_天竺村_异常核实表_2020-05.xls 是旧版 Excel（.xls）格式，"
             "请在 Excel 中“另存为”Excel 工作簿（.xlsx）后再导入") in proc.stderr
 
 
 def test_case_ids_are_read_in_any_case(tmp_path):
-    db = tmp_path / "w.duckdb"
-    con = warehouse.connect(db)
-    warehouse.ensure_schema(con)
-    con.close()
+    db = _empty_warehouse(tmp_path / "w.duckdb")
     proc = _dibao("recover", "--case", " c000046 ", "--amount", "100", "--db", str(db), cwd=tmp_path)
     assert proc.returncode == 1
     assert "核查编号 C000046 没有追缴记录" in proc.stderr

@@ -29,55 +29,78 @@ class Filled:
     not_returned: list[str] = field(default_factory=list)  # village sheets left unreturned
     answers: dict[str, int] = field(default_factory=dict)  # 核实结果 -> rows
     pending: list[str] = field(default_factory=list)      # 核查编号 with a remark only
-    confirmed_deaths: list[str] = field(default_factory=list)  # 核查编号 of 死亡仍在保 answered 属实
+    confirmed_deaths: list[str] = field(default_factory=list)  # 核查编号 of 死亡仍在保 answered 属实, lowest first
 
 
 def fill_returns(villages: Path, out: Path, seed: int) -> Filled:
-    """Fill every 异常核实表 in `villages` but one, writing the filled copies into `out`."""
+    """Fill every 异常核实表 in `villages` but one, writing the filled copies into `out`.
+    The first 死亡仍在保 of the township (lowest 核查编号) is always confirmed and its sheet
+    returned, so the rehearsal has a death to stop and money to recover."""
     rng = np.random.default_rng(seed)
-    sheets = sorted(villages.glob("*_异常核实表_*.xlsx"))
+    books = {path: load_workbook(path) for path in sorted(villages.glob("*_异常核实表_*.xlsx"))}
     filled = Filled()
-    if not sheets:
+    if not books:
         return filled
-    skipped = sheets[int(rng.integers(len(sheets)))]
-    filled.not_returned.append(skipped.name)
+    deaths = {path: _death_cases(book) for path, book in books.items()}
+    first_death = min((case for cases in deaths.values() for case in cases), default=None)
+    skippable = [path for path in books if first_death not in deaths[path]]
+    skipped = skippable[int(rng.integers(len(skippable)))] if skippable else None
+    if skipped is not None:
+        filled.not_returned.append(skipped.name)
     out.mkdir(parents=True, exist_ok=True)
-    for path in sheets:
+    for path, workbook in books.items():
         if path == skipped:
             continue
-        workbook = load_workbook(path)
         for ws in workbook.worksheets:
             for validation in ws.data_validations.dataValidation:
-                _answer(ws, validation, rng, filled)
+                _answer(ws, validation, rng, filled, first_death)
         workbook.save(out / path.name)
         filled.files.append(out / path.name)
     return filled
 
 
-def _answer(ws, validation, rng: np.random.Generator, filled: Filled) -> None:
-    """Answer the rows one 核实结果 drop-down covers."""
-    choices = [c.strip() for c in (validation.formula1 or "").strip('"').split(",") if c.strip()]
-    if not choices:
-        return
-    min_col, min_row, max_col, max_row = range_boundaries(str(validation.sqref).split()[0])
+def _columns(ws, validation) -> tuple[dict, int, int, int] | None:
+    """(header name -> column, result column, first row, last row) of one 核实结果 drop-down."""
+    min_col, min_row, _, max_row = range_boundaries(str(validation.sqref).split()[0])
     header = {ws.cell(min_row - 1, c).value: c for c in range(1, ws.max_column + 1)}
-    if header.get(RESULT_HEADER) != min_col or REMARK_HEADER not in header:
+    if header.get(RESULT_HEADER) != min_col or REMARK_HEADER not in header or "核查编号" not in header:
+        return None
+    return header, min_col, min_row, max_row
+
+
+def _death_cases(workbook) -> list[str]:
+    cases = []
+    for ws in workbook.worksheets:
+        for validation in ws.data_validations.dataValidation:
+            found = _columns(ws, validation)
+            if found and "疑点类型" in found[0]:
+                header, _, first, last = found
+                cases += [str(ws.cell(row, header["核查编号"]).value) for row in range(first, last + 1)
+                          if ws.cell(row, header["疑点类型"]).value == "死亡仍在保"]
+    return cases
+
+
+def _answer(ws, validation, rng: np.random.Generator, filled: Filled, first_death: str | None) -> None:
+    """Answer the rows one 核实结果 drop-down covers, with the choices it offers."""
+    choices = [c.strip() for c in (validation.formula1 or "").strip('"').split(",") if c.strip()]
+    found = _columns(ws, validation)
+    if not choices or found is None:
         return
-    case_col = next((c for name, c in header.items() if name == "核查编号"), None)
-    kind_col = next((c for name, c in header.items() if name == "疑点类型"), None)
+    header, result_col, first, last = found
     weights = np.array([0.75, 0.17, 0.08, 0.05][:len(choices)])
-    for row in range(min_row, max_row + 1):
-        case_id = ws.cell(row, case_col).value if case_col else None
+    for row in range(first, last + 1):
+        case_id = ws.cell(row, header["核查编号"]).value
         if not case_id:
             continue
-        if not filled.pending:      # one remark without a result, as happens every month
+        if not filled.pending and str(case_id) != first_death:   # one remark without a result
             ws.cell(row, header[REMARK_HEADER]).value = PENDING_REMARK
             filled.pending.append(str(case_id))
             continue
-        answer = choices[int(rng.choice(len(choices), p=weights / weights.sum()))]
-        ws.cell(row, min_col).value = answer
+        answer = (choices[0] if str(case_id) == first_death
+                  else choices[int(rng.choice(len(choices), p=weights / weights.sum()))])
+        ws.cell(row, result_col).value = answer
         if answer != choices[0] or rng.random() < 0.3:
             ws.cell(row, header[REMARK_HEADER]).value = REMARKS.get(answer, "")
         filled.answers[answer] = filled.answers.get(answer, 0) + 1
-        if answer == "属实" and kind_col and ws.cell(row, kind_col).value == "死亡仍在保":
+        if answer == "属实" and "疑点类型" in header and ws.cell(row, header["疑点类型"]).value == "死亡仍在保":
             filled.confirmed_deaths.append(str(case_id))
