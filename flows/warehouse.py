@@ -92,7 +92,7 @@ def _demo_hint(path: Path) -> str:
         demo = load_settings(DEMO_CONFIG)
     except Exception:   # a broken demo config must not hide the key message
         return ""
-    if demo.warehouse.resolve() != path.resolve():
+    if demo.warehouse.parent.resolve() != path.parent.resolve():   # the warehouse or a working copy beside it
         return ""
     return (f"这是示例数据库，它有自己的密钥 {demo.key_file}（由 make demo 创建）："
             "请在命令后加上 --config configs/demo.toml。")

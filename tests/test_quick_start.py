@@ -133,3 +133,23 @@ def test_the_notebook_opens_the_demo_and_chases_up(rehearsal):
     assert "核查月份：2020-06（上次对账：2020-05）" in shown
     assert "已核实属实但本月仍在册发放：" in shown
     assert "Traceback" not in shown
+
+
+def test_a_machine_key_never_shadows_the_demo_and_errors_point_at_it(rehearsal, tmp_path):
+    root, _ = rehearsal
+    env = _environment(tmp_path)
+
+    def dibao(*args):
+        return subprocess.run([".venv/bin/dibao", *args], cwd=root, env=env, capture_output=True, text=True,
+                              timeout=600)
+
+    assert dibao("key", "init").returncode == 0              # this machine now has a key for real months
+    assert dibao("actions", "--config", "configs/demo.toml", "--month", "2020-6").returncode == 0
+    no_config = dibao("returns", "--month", "2020-05", "data/raw/demo/2020-05/returned")
+    assert no_config.returncode == 1
+    assert ("示例乡镇的数据库是 data/demo/warehouse.duckdb：演练示例时请在命令后加上 --config configs/demo.toml"
+            in no_config.stderr)
+    wrong_key = dibao("recover", "--db", "data/demo/warehouse.duckdb", "--case", "c000001", "--amount", "1")
+    assert wrong_key.returncode == 1
+    assert "的密钥不正确" in wrong_key.stderr
+    assert f"这是示例数据库，它有自己的密钥 {root / 'data' / 'demo' / 'warehouse.key'}（由 make demo 创建）" in wrong_key.stderr
