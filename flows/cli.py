@@ -104,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--month", default=DEMO_MONTH, type=_month)
     gen.add_argument("--out", type=Path, required=True)
     gen.add_argument("--workers", type=int, default=2, help="city 规模按区县并行生成的进程数（默认 2）")
+    gen.add_argument("--continue-from", type=_month, metavar="YYYY-MM",
+                     help="在该月（同一种子）的合成数据基础上续做 --month 月：同一批人、同样的身份证号")
     gen.set_defaults(handler=cmd_generate)
 
     run = commands.add_parser("run", help="月度比对")
@@ -244,8 +246,21 @@ def _clear_generated(folder: Path) -> None:
 def cmd_generate(args) -> int:
     from flows.generate import generate
 
+    if args.continue_from:
+        if args.scale == "city" or args.continue_from >= args.month:
+            raise UsageError("--continue-from 只用于 township、district 规模，且应早于 --month")
+        from flows.generate.next_month import generate_next_month
+
+        _clear_generated(args.out)
+        summary = generate_next_month(args.scale, args.seed, args.continue_from, args.out, until=args.month)
+        print(f"已在 {args.continue_from} 的基础上续做 {args.month}（同一批人、同样的身份证号）")
+        return _print_generated(args, summary)
     _clear_generated(args.out)
     summary = generate(args.scale, args.seed, args.month, args.out, workers=args.workers)
+    return _print_generated(args, summary)
+
+
+def _print_generated(args, summary: dict) -> int:
     print(f"已生成 {args.scale} 规模数据（种子 {args.seed}，月份 {args.month}）到 {args.out}")
     for key, value in summary.items():
         if key != "files":

@@ -87,3 +87,15 @@ def test_the_first_month_is_unchanged_by_the_refactor(months, tmp_path):
     """generate() still writes the same first month for the seed (next_month rebuilds it)."""
     generate("township", SEED, "2020-05", tmp_path / "again")
     assert (tmp_path / "again" / "truth.csv").read_bytes() == (months / "2020-05" / "truth.csv").read_bytes()
+
+
+def test_generate_can_continue_a_month_from_the_command_line(months, tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "generate", "--seed", str(SEED), "--month", "2020年6月",
+                           "--continue-from", "2020-5", "--out", str(tmp_path / "june")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "已在 2020-05 的基础上续做 2020-06（同一批人、同样的身份证号）" in proc.stdout
+    assert (tmp_path / "june" / "truth.csv").read_bytes() == (months / "2020-06" / "truth.csv").read_bytes()
