@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-fast test-system install benchmark clean
+.PHONY: demo review test test-fast test-system install benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/dibao demo
+
+# The review notebook in JupyterLab, on the warehouse `dibao` uses (the demo's after `make demo`).
+# JupyterLab is the optional `review` extra, installed here on first use.
+review: $(STAMP)
+	$(BIN)/python -c "import jupyterlab" 2>/dev/null || \
+	if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev,review]'; \
+	else $(BIN)/python -m pip install --quiet -e '.[dev,review]'; fi
+	$(BIN)/dibao review
 
 # Both cores: one worker per core, each test module on one worker (its fixtures built once).
 test: $(STAMP)

@@ -3,16 +3,18 @@
 For every configured source: the files its paths find, and for each sheet the header row
 found, which header feeds which field (and which configured headers are absent), the
 rows, and the dates it covers; then what is missing — a required source without files,
-a file that cannot be read.  The first command a clerk runs when setting up a month.
+a file that cannot be read — and what looks stale: a death file that ends before the
+month, files byte-identical to those an earlier month's run read (the warehouse's lineage,
+opened read-only).  The first command a clerk runs when setting up a month.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, Settings
-from flows.normalize.dates import parse_date
-from flows.sources.readers import SourceFileError, read_source_file
+from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, ConfigError, Settings
+from flows.normalize.dates import month_bounds, parse_date
+from flows.sources.readers import SourceFileError, file_sha256, read_source_file
 from flows.sources.stage import DATE_FIELDS
 
 COVERAGE_FIELDS = ("death_date", "deregistration_date", "change_date", "cremation_date", "assistance_date")
@@ -68,6 +70,35 @@ def check_month(settings: Settings, month: str, overrides: dict[str, list[str]] 
             check.files.append(_check_file(path, source))
         report.append(check)
     return report
+
+
+def stale_warnings(settings: Settings, month: str, report: list[SourceCheck]) -> list[str]:
+    """What a run would warn about the files being old: a death file ending before the
+    month, and files identical to an earlier month's (when the warehouse can be opened)."""
+    from flows import health, warehouse
+
+    first_day, _ = month_bounds(month)
+    warnings = []
+    for source in report:
+        if source.kind != "deaths":
+            continue
+        ends = [sheet.dates.get("death_date", sheet.dates.get("cremation_date", ("", "")))[1]
+                for file in source.files for sheet in file.sheets]
+        latest = max((d for d in ends if d), default=None)
+        if latest and latest < first_day.isoformat():
+            warnings.append(health.death_file_ends_early(source.label, parse_date(latest), first_day))
+    files = [{"source": source.name, "file": file.path.name, "sha256": file_sha256(file.path)}
+             for source in report for file in source.files if not file.error]
+    if files and settings.warehouse.exists():
+        try:
+            con = warehouse.connect(settings.warehouse, read_only=True)
+        except ConfigError as exc:   # no key here: the rest of the check still stands
+            return warnings + [f"未能与以往月份读入的文件比较：{exc}"]
+        try:
+            warnings += health.stale_inputs(con, month, files, {s.name: s.label for s in report})
+        finally:
+            con.close()
+    return warnings
 
 
 def _check_file(path: Path, source) -> FileCheck:

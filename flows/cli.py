@@ -43,12 +43,59 @@ class UsageError(Exception):
     """A command line that cannot mean anything; exit code 2."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dibao", description="低保/特困名册与死亡、户籍数据的月度比对")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+# argparse's own messages, as a clerk should read them (Python 3.11's wording).
+_ARGPARSE_ZH = (
+    (r"the following arguments are required: (.*)", "缺少必需的参数：{0}"),
+    (r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)", "参数 {0} 的值 {1} 无效，可选：{2}"),
+    (r"argument (\S+): expected one argument", "参数 {0} 后面需要一个值"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", "参数 {0} 的值 {2} 无效"),
+    (r"argument (\S+): not allowed with argument (\S+)", "参数 {0} 不能与 {1} 同时使用"),
+    (r"argument (\S+): (.*)", "参数 {0}：{1}"),
+    (r"unrecognized arguments: (.*)", "无法识别的参数：{0}"),
+    (r"ambiguous option: (.*)", "选项不明确：{0}"),
+)
 
-    demo = commands.add_parser("demo", help="生成示例乡镇（回龙镇）数据并完成2020-05月度比对")
-    demo.add_argument("--out", type=Path, help="输出目录（默认 data/out/2020-05/）")
+
+class _ChineseHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with its usage errors and headings in Chinese (exit code 2, as before)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _ChineseHelp)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+
+    def error(self, message: str):
+        import re
+
+        for pattern, text in _ARGPARSE_ZH:
+            found = re.fullmatch(pattern, message)
+            if found:
+                message = text.format(*found.groups())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"错误：{message}\n（用 {self.prog} -h 查看用法）\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = ChineseArgumentParser(prog="dibao", description="低保/特困名册与死亡、户籍数据的月度比对")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", title="命令",
+                                     parser_class=ChineseArgumentParser)
+
+    demo = commands.add_parser("demo", help="生成示例乡镇（回龙镇）数据并完成2020-05月度比对；"
+                                           "--month 2020-06 续做下一个月（演练用）")
+    demo.add_argument("--month", type=_month, default=DEMO_MONTH,
+                      help="示例月份：2020-05（默认，第一个月），或其后各月（在上个月的基础上续做）")
+    demo.add_argument("--out", type=Path, help="输出目录（默认 data/out/月份/）")
+    demo.add_argument("--fill", action="store_true",
+                      help="演练：模拟各村填写并交回该月的核实表（写入 data/raw/demo/月份/returned/）")
     demo.set_defaults(handler=cmd_demo)
 
     gen = commands.add_parser("generate", help="生成合成测试数据及 truth.csv")
@@ -57,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--month", default=DEMO_MONTH, type=_month)
     gen.add_argument("--out", type=Path, required=True)
     gen.add_argument("--workers", type=int, default=2, help="city 规模按区县并行生成的进程数（默认 2）")
+    gen.add_argument("--continue-from", type=_month, metavar="YYYY-MM",
+                     help="在该月（同一种子）的合成数据基础上续做 --month 月：同一批人、同样的身份证号")
     gen.set_defaults(handler=cmd_generate)
 
     run = commands.add_parser("run", help="月度比对")
@@ -88,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     actions.set_defaults(handler=cmd_actions)
 
     settle = commands.add_parser("settle", help="处理同一疑点的两个不同核实结果（核实结果冲突）")
-    settle.add_argument("--case", required=True, metavar="核查编号")
+    settle.add_argument("--case", required=True, metavar="核查编号", type=_case_id)
     settle.add_argument("--result", required=True, choices=("属实", "不属实", "已处理", "停发此处", "保留此处", "是", "否"),
                         help="核实结果；重复享受为停发此处/保留此处；摸排台账（台账编号 L…）为是/否")
     settle.add_argument("--remark")
@@ -97,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     settle.set_defaults(handler=cmd_settle)
 
     decide = commands.add_parser("decide", help="镇级认定：镇民政办对疑点作出核实结果（村报不属实待复核的，须写明理由、依据和经办人）")
-    decide.add_argument("--case", required=True, metavar="核查编号")
+    decide.add_argument("--case", required=True, metavar="核查编号", type=_case_id)
     decide.add_argument("--result", required=True, choices=("属实", "不属实", "已处理", "停发此处", "保留此处"))
     decide.add_argument("--reason", default="", help="认定理由")
     decide.add_argument("--evidence", default="", help="依据，如“本人到场核验 2020-06-12”“公安更正户籍”")
@@ -108,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     decide.set_defaults(handler=cmd_decide)
 
     recover = commands.add_parser("recover", help="登记多发资金追回金额，或说明原因后核销")
-    recover.add_argument("--case", required=True, metavar="核查编号")
+    recover.add_argument("--case", required=True, metavar="核查编号", type=_case_id)
     recover.add_argument("--amount", required=True)
     recover.add_argument("--date", type=_date, help="追回日期 YYYY-MM-DD（默认今天）")
     recover.add_argument("--write-off", action="store_true", help="核销（须同时给出 --reason）")
@@ -116,6 +165,12 @@ def _parser() -> argparse.ArgumentParser:
     recover.add_argument("--db", type=Path)
     recover.add_argument("--config", type=Path)
     recover.set_defaults(handler=cmd_recover)
+
+    review = commands.add_parser("review", help="在 JupyterLab 中打开月度核查笔记本（需可选组件：make review 会自动安装）")
+    review.add_argument("--config", type=Path, help="配置文件（默认与 dibao 命令相同；make demo 后、尚无真实数据库时为示例的）")
+    review.add_argument("--month", type=_month, help="核查月份（默认最近比对的月份）")
+    review.add_argument("--port", type=int, help="JupyterLab 端口（默认 8888 或下一个空闲端口）")
+    review.set_defaults(handler=cmd_review)
 
     serve = commands.add_parser("serve", help="按配置中的 cron 定时运行月度比对（Prefect serve）")
     serve.add_argument("--config", type=Path)
@@ -164,13 +219,21 @@ def _add_path_flags(command: argparse.ArgumentParser) -> None:
 
 
 def _month(text: str) -> str:
-    from flows.normalize.dates import month_bounds
+    """A month as a clerk types it — 2020-06, 2020-6, 2020/6, 2020.6, 2020年6月, 202006 —
+    as YYYY-MM."""
+    import re
 
-    try:
-        month_bounds(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+    found = (re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*", text)
+             or re.fullmatch(r"\s*(\d{4})(\d{2})\s*", text))
+    if not found or not 1 <= int(found.group(2)) <= 12 or not 1900 <= int(found.group(1)) <= 2200:
+        raise argparse.ArgumentTypeError(
+            f"月份 {text!r} 无法识别：请写作 YYYY-MM，如 2020-06（也可写 2020-6、2020年6月、202006）")
+    return f"{int(found.group(1)):04d}-{int(found.group(2)):02d}"
+
+
+def _case_id(text: str) -> str:
+    """核查编号 as printed on the sheets (C000046); typed in any case."""
+    return text.strip().upper()
 
 
 def _date(text: str):
@@ -195,8 +258,21 @@ def _clear_generated(folder: Path) -> None:
 def cmd_generate(args) -> int:
     from flows.generate import generate
 
+    if args.continue_from:
+        if args.scale == "city" or args.continue_from >= args.month:
+            raise UsageError("--continue-from 只用于 township、district 规模，且应早于 --month")
+        from flows.generate.next_month import generate_next_month
+
+        _clear_generated(args.out)
+        summary = generate_next_month(args.scale, args.seed, args.continue_from, args.out, until=args.month)
+        print(f"已在 {args.continue_from} 的基础上续做 {args.month}（同一批人、同样的身份证号）")
+        return _print_generated(args, summary)
     _clear_generated(args.out)
     summary = generate(args.scale, args.seed, args.month, args.out, workers=args.workers)
+    return _print_generated(args, summary)
+
+
+def _print_generated(args, summary: dict) -> int:
     print(f"已生成 {args.scale} 规模数据（种子 {args.seed}，月份 {args.month}）到 {args.out}")
     for key, value in summary.items():
         if key != "files":
@@ -204,35 +280,91 @@ def cmd_generate(args) -> int:
     return 0
 
 
-def cmd_returns(args) -> int:
+def _settings(args):
+    """The command's config, and the key it names ([warehouse] key_file: the demo's own)."""
     from flows.config import load_settings
+    from flows.keys import use_key_of
+
+    settings = load_settings(args.config)
+    use_key_of(settings)
+    return settings
+
+
+def _existing_warehouse(args, settings) -> Path:
+    """The warehouse a command works on; a missing one says what to run first, and after
+    `make demo` that the sample township has its own config."""
+    db = Path(args.db or settings.warehouse)
+    if db.exists():
+        return db
+    month = getattr(args, "month", None) or "YYYY-MM"
+    if args.config is None and args.db is None and os.environ.get("DIBAO_CONFIG") is None:
+        from flows.config import load_settings
+
+        demo = load_settings(DEMO_CONFIG)
+        if demo.warehouse.exists():
+            raise UserFacingError(f"数据库 {db} 不存在（还没有比对过本乡镇的真实数据）。示例乡镇的数据库是 "
+                                  f"{_shown(demo.warehouse)}：演练示例时请在命令后加上 --config {_shown(DEMO_CONFIG)}")
+    raise UserFacingError(f"数据库 {db} 不存在：请先运行 dibao run --month {month}"
+                          + (f" --config {args.config}" if args.config else ""))
+
+
+def _paths_exist(paths) -> None:
+    """A path typed on the command line that names nothing: say so before anything else."""
+    for text in paths:
+        path = Path(text).expanduser()
+        if not any(ch in str(text) for ch in "*?[") and not path.exists():
+            raise UserFacingError(f"找不到文件：{text}（请检查路径和文件名是否写对）")
+
+
+def _dibao() -> str:
+    """`dibao` as this command was started (.venv/bin/dibao from the project folder), so
+    the next commands printed can be copied as they are."""
+    import shutil
+
+    started = Path(sys.argv[0])
+    if started.name != "dibao":
+        return "dibao"
+    on_path = shutil.which("dibao")
+    if on_path and Path(on_path).resolve() == started.resolve():
+        return "dibao"
+    return _shown(started)
+
+
+def _shown(path: Path) -> str:
+    """A project path as the user types it from the project folder."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def cmd_returns(args) -> int:
     from flows.decisions import record_returns
     from flows.pipeline import expand_paths
     from flows.warehouse import WarehouseBusyError
 
-    settings = load_settings(args.config)
-    db = args.db or settings.warehouse
-    if not Path(db).exists():
-        raise UserFacingError(f"数据库 {db} 不存在：请先运行 dibao run --month {args.month}")
-    check_warehouse_key(Path(db))
-    missing = [p for p in args.paths if not any(ch in str(p) for ch in "*?[") and not p.exists()]
-    if missing:
-        raise UserFacingError(f"找不到文件：{'、'.join(str(p) for p in missing)}（请检查路径和文件名）")
-    # .xls is read too: the reader tells the village to save it as .xlsx instead of skipping it.
-    files = [p for p in expand_paths(args.paths, Path.cwd()) if p.suffix.lower() in (".xlsx", ".xls")]
+    _paths_exist(args.paths)
+    settings = _settings(args)
+    db = _existing_warehouse(args, settings)
+    check_warehouse_key(db)
+    found = expand_paths(args.paths, Path.cwd())
+    files = [p for p in found if p.suffix.lower() == ".xlsx"]
+    old_format = [p.name for p in found if p.suffix.lower() == ".xls"]
+    for name in old_format:
+        print(f"未导入：{name} 是旧版 Excel（.xls）格式，请在 Excel 中“另存为”Excel 工作簿（.xlsx）后再导入",
+              file=sys.stderr)
     if not files:
-        raise UserFacingError("没有找到要导入的 .xlsx 核实表")
+        raise UserFacingError("没有可导入的 .xlsx 核实表" if old_format else "没有找到要导入的 .xlsx 核实表")
     try:
         outcomes = record_returns(Path(db), args.month, files)
     except WarehouseBusyError as exc:
         raise UserFacingError(str(exc)) from None
-    failed = 0
+    failed = len(old_format)
     for outcome in outcomes:
         if outcome.error:
             failed += 1
             print(f"未导入：{outcome.error}", file=sys.stderr)
         else:
-            repeated = f"（另有 {outcome.repeated} 条此前已从该文件导入，未重复计入）" if outcome.repeated else ""
             money = f"，追回金额 {outcome.recovered} 条" if outcome.recovered else ""
             repeated = (f"（另有 {outcome.repeated} 条与已录入的结果相同，计为同一结果，文件已记入来源）"
                         if outcome.repeated else "")
@@ -240,7 +372,7 @@ def cmd_returns(args) -> int:
             _print_return_notes(outcome)
     pending = sum(len(o.remarks_only) for o in outcomes)
     conflicts = sum(len(o.conflicts) for o in outcomes)
-    print(f"共 {len(outcomes)} 个文件，成功 {len(outcomes) - failed} 个，失败 {failed} 个"
+    print(f"共 {len(outcomes) + len(old_format)} 个文件，成功 {len(outcomes) + len(old_format) - failed} 个，失败 {failed} 个"
           + (f"；待补核实结果 {pending} 条" if pending else "")
           + (f"；核实结果冲突 {conflicts} 条（用 dibao settle 处理）" if conflicts else ""))
     print(f"核实结果已写入数据库：{db}")
@@ -249,15 +381,15 @@ def cmd_returns(args) -> int:
 
 
 def cmd_actions(args) -> int:
-    from flows.config import load_settings
     from flows.followup import refresh_after_returns
     from flows.warehouse import WarehouseBusyError
 
-    settings = load_settings(args.config)
-    db = Path(args.db or settings.warehouse)
+    settings = _settings(args)
+    db = _existing_warehouse(args, settings)
     out = Path(args.out or settings.out_dir(args.month))
-    if not db.exists() or not out.is_dir():
-        raise UserFacingError(f"找不到{args.month}的比对结果（{db}、{out}）：请先运行 dibao run --month {args.month}")
+    if not out.is_dir():
+        raise UserFacingError(f"找不到{args.month}的比对结果（{out}）：请先运行 dibao run --month {args.month}"
+                              + (" --config " + str(args.config) if args.config else ""))
     try:
         counts = refresh_after_returns(db, args.month, out, settings)
     except WarehouseBusyError as exc:
@@ -265,7 +397,8 @@ def cmd_actions(args) -> int:
     print(f"{args.month} 的处理材料已生成：")
     print_written([("停发调整清单（仅限镇民政办使用）", counts["paths"]["actions"]),
                    ("告知书", counts["paths"]["notices"]), ("督办清单", counts["paths"]["supervision"]),
-                   ("追缴台账", counts["paths"]["recovery"])])
+                   ("追缴台账", counts["paths"]["recovery"]),
+                   ("镇级复核清单（村报不属实、待镇民政办认定）", counts["paths"]["township_review"])])
     if not counts["paths"]["notices"]:
         print("  本月没有需要新出具的告知书（已出具的不再重复出具）")
     return 0
@@ -292,7 +425,8 @@ def out_folder_papers(out: Path) -> list[tuple[str, list]]:
             ("停发调整清单（仅限镇民政办使用）", sorted((out / "actions").glob("*"))),
             ("告知书", sorted((out / "notices").glob("*.docx"))),
             ("督办清单", sorted(summary.glob("*_督办清单_*.xlsx"))),
-            ("追缴台账", sorted(summary.glob("*_追缴台账_*.xlsx")))]
+            ("追缴台账", sorted(summary.glob("*_追缴台账_*.xlsx"))),
+            ("镇级复核清单（村报不属实、待镇民政办认定）", sorted(summary.glob("*_镇级复核清单_*.xlsx")))]
 
 
 def _print_return_notes(outcome) -> None:
@@ -311,14 +445,10 @@ def _print_return_notes(outcome) -> None:
 
 
 def cmd_settle(args) -> int:
-    from flows.config import load_settings
     from flows.decisions import settle_conflict
     from flows.warehouse import WarehouseBusyError
 
-    settings = load_settings(args.config)
-    db = Path(args.db or settings.warehouse)
-    if not db.exists():
-        raise UserFacingError(f"数据库 {db} 不存在")
+    db = _existing_warehouse(args, _settings(args))
     try:
         month = settle_conflict(db, args.case, args.result, args.remark or "")
     except ValueError as exc:
@@ -330,36 +460,28 @@ def cmd_settle(args) -> int:
 
 
 def cmd_decide(args) -> int:
+    from flows.cases import STATUS_ZH
     from flows.cases.township import TownshipDecisionError, decide
-    from flows.config import load_settings
     from flows.warehouse import WarehouseBusyError
 
-    settings = load_settings(args.config)
-    db = Path(args.db or settings.warehouse)
-    if not db.exists():
-        raise UserFacingError(f"数据库 {db} 不存在")
+    settings = _settings(args)
+    db = _existing_warehouse(args, settings)
     check_warehouse_key(db)
     try:
         status = decide(db, args.case, args.result, reason=args.reason, evidence=args.evidence,
                         officer=args.officer, month=args.month)
     except (TownshipDecisionError, WarehouseBusyError) as exc:
         raise UserFacingError(str(exc)) from None
-    from flows.cases import STATUS_ZH
-
-    print(f"已记录镇级认定：核查编号 {args.case.strip().upper()} 为“{args.result}”（经办人 {args.officer or '未填'}），"
+    print(f"已记录镇级认定：核查编号 {args.case} 为“{args.result}”（经办人 {args.officer or '未填'}），"
           f"状态：{STATUS_ZH.get(status, status)}。停发调整清单和督办清单在 dibao actions 或下次运行时更新")
     return 0
 
 
 def cmd_recover(args) -> int:
-    from flows.config import load_settings
     from flows.recovery import RecoveryError, record_recovery
     from flows.warehouse import WarehouseBusyError
 
-    settings = load_settings(args.config)
-    db = Path(args.db or settings.warehouse)
-    if not db.exists():
-        raise UserFacingError(f"数据库 {db} 不存在")
+    db = _existing_warehouse(args, _settings(args))
     try:
         balance = record_recovery(db, args.case, args.amount, on=args.date, write_off=args.write_off,
                                   reason=args.reason)
@@ -368,6 +490,32 @@ def cmd_recover(args) -> int:
     print(f"已登记核查编号 {args.case} 的{'核销' if args.write_off else '追回'} {args.amount} 元，未追回余额 {balance} 元"
           "（追缴台账在下次运行或 dibao actions 时更新）")
     return 0
+
+
+def cmd_review(args) -> int:
+    """JupyterLab on the review notebook; the notebook finds its warehouse, key and month
+    from the config (flows.review.open_workplace), passed on as DIBAO_CONFIG / DIBAO_MONTH."""
+    import importlib.util
+    import subprocess
+
+    from flows.review import open_workplace
+
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise UserFacingError("没有安装 JupyterLab（可选组件）：请运行 make review（会自动安装），"
+                              "或 .venv/bin/pip install -e '.[review]'")
+    env = dict(os.environ)
+    if args.config:
+        env["DIBAO_CONFIG"] = str(args.config.resolve())
+    if args.month:
+        env["DIBAO_MONTH"] = args.month
+    try:   # say which warehouse the notebook will open, and stop here if there is none
+        place = open_workplace(args.config.resolve() if args.config else None, month=args.month)
+    except (FileNotFoundError, ValueError) as exc:
+        raise UserFacingError(str(exc)) from None
+    print(place.describe())
+    notebook = PROJECT_ROOT / "notebooks" / "01_monthly_review.ipynb"
+    command = [sys.executable, "-m", "jupyterlab", str(notebook)] + ([f"--port={args.port}"] if args.port else [])
+    return subprocess.call(command, env=env, cwd=notebook.parent)
 
 
 def cmd_serve(args) -> int:
@@ -419,11 +567,10 @@ def cmd_key_init(args) -> int:
 
 
 def cmd_key_migrate(args) -> int:
-    from flows.config import load_settings
     from flows.keys import warehouse_key
     from flows.migrate import is_encrypted, migrate_to_encrypted
 
-    db = Path(args.db or load_settings(args.config).warehouse)
+    db = Path(args.db or _settings(args).warehouse)
     if not db.exists():
         raise UserFacingError(f"数据库 {db} 不存在，无需转换。")
     key = warehouse_key()
@@ -445,19 +592,106 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from flows.generate import generate
+    """The sample township: its first month, a later month carried on from it, or the
+    training step that fills the month's village sheets as villages return them."""
+    import shutil
 
     from flows.keys import use_demo_key
     from flows.lifetime import spawn_prefect_server
 
+    if args.fill:
+        return _demo_fill(args.month)
+    if args.month < DEMO_MONTH:
+        raise UsageError(f"示例从 {DEMO_MONTH} 开始：--month 应为 {DEMO_MONTH} 或其后的月份")
+    previous = _previous_month(args.month)
+    if args.month != DEMO_MONTH and not (_demo_settings().out_dir(previous) / "run.json").exists():
+        raise UserFacingError(f"示例的 {previous} 还没有比对：请先运行 dibao demo --month {previous}")
     spawn_prefect_server()    # starts up while the sample township is generated
     key_file = use_demo_key()
     _demo_warehouse_encrypted()
-    _clear_generated(DEMO_RAW)
-    generate("township", DEMO_SEED, DEMO_MONTH, DEMO_RAW)
-    print(f"示例数据库使用示例密钥 {key_file}（仅用于示例，真实数据请用 dibao key init 创建自己的密钥）")
-    print(f"示例数据已生成：{DEMO_RAW}")
-    return _reconcile(DEMO_MONTH, config=DEMO_CONFIG, inputs=None, out=args.out, db=None)
+    raw = DEMO_RAW / args.month
+    _clear_generated(raw)
+    shutil.rmtree(_demo_returned(args.month), ignore_errors=True)   # answers to the sheets replaced
+    if args.month == DEMO_MONTH:
+        from flows.generate import generate
+
+        generate("township", DEMO_SEED, DEMO_MONTH, raw)
+    else:
+        from flows.generate.next_month import generate_next_month
+
+        generate_next_month("township", DEMO_SEED, DEMO_MONTH, raw, until=args.month)
+    print(f"示例数据库使用示例密钥 {_shown(key_file)}（仅用于示例，真实数据请用 dibao key init 创建自己的密钥；"
+          f"configs/demo.toml 指定了此密钥，命令加上 --config configs/demo.toml 即使用它）")
+    print(f"示例数据已生成：{_shown(raw)}")
+    code = _reconcile(args.month, config=DEMO_CONFIG, inputs=None, out=args.out, db=None)
+    if code == 0 and args.out is None:
+        _print_demo_next_steps(args.month)
+    return code
+
+
+def _demo_settings():
+    from flows.config import load_settings
+
+    return load_settings(DEMO_CONFIG)
+
+
+def _previous_month(month: str) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    return f"{year - (number == 1):04d}-{(number - 2) % 12 + 1:02d}"
+
+
+def _next_month(month: str) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def _demo_returned(month: str) -> Path:
+    return DEMO_RAW / month / "returned"
+
+
+def _print_demo_next_steps(month: str) -> None:
+    config, dibao = f"--config {_shown(DEMO_CONFIG)}", _dibao()
+    print("\n下一步（在示例乡镇上演练一个月的工作，命令可直接复制）：")
+    steps = [
+        (f"{dibao} demo --fill --month {month}", "演练：模拟各村填写并交回核实表"),
+        (f"{dibao} returns {config} --month {month} {_shown(_demo_returned(month))}", "导入交回的核实表"),
+        (f"{dibao} actions {config} --month {month}", "生成停发调整清单、告知书和督办清单"),
+        (f"{dibao} demo --month {_next_month(month)}", "续做下一个月"),
+        ("make review", "在 JupyterLab 中打开月度核查笔记本（或 dibao review）"),
+    ]
+    width = max(len(command) for command, _ in steps)
+    for command, what in steps:
+        print(f"  {command.ljust(width)}  # {what}")
+
+
+def _demo_fill(month: str) -> int:
+    """The training step: the month's village sheets filled in as villages return them."""
+    import shutil
+
+    from flows.generate.training import fill_returns
+
+    villages = _demo_settings().out_dir(month) / "villages"
+    if not villages.is_dir():
+        raise UserFacingError(f"示例的 {month} 还没有比对：请先运行 dibao demo --month {month}")
+    target = _demo_returned(month)
+    shutil.rmtree(target, ignore_errors=True)
+    filled = fill_returns(villages, target, seed=DEMO_SEED + int(month.replace("-", "")))
+    answers = "，".join(f"{answer} {n} 条" for answer, n in filled.answers.items())
+    print(f"演练：已模拟 {len(filled.files)} 个村（社区）填写并交回核实表，放在 {_shown(target)}")
+    print(f"  核实结果：{answers}")
+    if filled.pending:
+        print(f"  只写了备注、没有选核实结果（待补核实结果）：核查编号 {'、'.join(filled.pending)}")
+    if filled.not_returned:
+        print(f"  未交回：{'、'.join(filled.not_returned)}（督办清单会列出）")
+    config, dibao = f"--config {_shown(DEMO_CONFIG)}", _dibao()
+    print("\n下一步：")
+    print(f"  {dibao} returns {config} --month {month} {_shown(target)}")
+    print(f"  {dibao} actions {config} --month {month}")
+    if filled.confirmed_deaths:
+        print(f"  {dibao} recover {config} --case {min(filled.confirmed_deaths)} --amount 100"
+              "   # 登记追回的多发资金（导入核实表之后）")
+    print(f"  {dibao} demo --month {_next_month(month)}")
+    return 0
 
 
 def _demo_warehouse_encrypted() -> None:
@@ -485,6 +719,7 @@ def _path_overrides(args, settings) -> dict[str, list[str]] | None:
             known = "、".join(settings.sources)
             raise UsageError(f"--source 应写作 NAME=PATH，NAME 为配置中的数据源（{known}）：{item}")
         inputs.setdefault(name, []).append(path)
+    _paths_exist([p for paths in inputs.values() for p in paths])
     if not inputs:
         return None
     # Files named on the command line replace the config's; an optional registry not
@@ -496,14 +731,13 @@ def _path_overrides(args, settings) -> dict[str, list[str]] | None:
 
 
 def cmd_run(args) -> int:
-    from flows.config import load_settings
     from flows.lifetime import spawn_prefect_server
     from flows.pipeline import plan_run
 
     # Prefect's server starts up (≈ 7 s) while the inputs are checked; a check that fails
     # exits at once, and the server dies with this process.
     spawn_prefect_server()
-    settings = load_settings(args.config)
+    settings = _settings(args)
     inputs = _path_overrides(args, settings)
     # Paths, files and the month are checked before Prefect starts: a file that cannot be
     # read at all is named at once, and nothing is touched.
@@ -512,10 +746,9 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from flows.check import check_month
-    from flows.config import load_settings
+    from flows.check import check_month, stale_warnings
 
-    settings = load_settings(args.config)
+    settings = _settings(args)
     report = check_month(settings, args.month, _path_overrides(args, settings))
     problems = 0
     print(f"{args.month} 将读取的数据（配置文件 {settings.config_path}）：")
@@ -541,7 +774,14 @@ def cmd_check(args) -> int:
             print(f"  ！{source.problem}")
         elif not source.files:
             print("  （未找到文件，可选数据源将跳过）")
-    print(f"\n检查完成：{'发现 ' + str(problems) + ' 个问题，请先处理' if problems else '可以运行 dibao run'}（未写入任何文件）")
+    warnings = stale_warnings(settings, args.month, report)
+    if warnings:
+        print()
+    for warning in warnings:
+        print(f"警告：{warning}")
+    verdict = (f"发现 {problems} 个问题，请先处理" if problems
+               else f"可以运行 dibao run，但请先看上面的 {len(warnings)} 条警告" if warnings else "可以运行 dibao run")
+    print(f"\n检查完成：{verdict}（未写入任何文件）")
     return 1 if problems else 0
 
 
@@ -563,9 +803,12 @@ def _reconcile(month: str, *, config, inputs, out, db) -> int:
     import signal
 
     from flows.config import load_settings
+    from flows.keys import use_key_of
 
     # Before Prefect is even imported: a missing or wrong key fails in a second.
-    check_warehouse_key(Path(db) if db else load_settings(config).warehouse)
+    settings = load_settings(config)
+    use_key_of(settings)
+    check_warehouse_key(Path(db) if db else settings.warehouse)
     from flows.errors import RunStepError
     from flows.faults import RunFault, explain
     from flows.lifetime import prefect_api, start_prefect_server
@@ -624,10 +867,9 @@ def _run_failed(exc: Exception) -> int:
 
 
 def _backups_place(args) -> tuple[Path, Path, int]:
-    from flows.config import load_settings
     from flows.generations import default_folder
 
-    settings = load_settings(args.config)
+    settings = _settings(args)
     db = Path(args.db or settings.warehouse)
     return db, settings.backups_dir or default_folder(db), settings.backups_keep
 

@@ -112,6 +112,7 @@ class Settings:
     backups_keep: int = 3        # verified previous warehouses kept ([backups] keep; 0 = none)
     backups_dir: Path | None = None   # [backups] folder; default <warehouse>.backups/ beside it
     follow_up: FollowUpConfig = field(default_factory=lambda: FollowUpConfig())
+    key_file: Path | None = None   # [warehouse] key_file: this config's warehouse key (the demo's own)
 
     def out_dir(self, month: str) -> Path:
         return resolve(self.out_dir_pattern.format(month=month))
@@ -163,6 +164,7 @@ def load_settings(path: Path | None = None) -> Settings:
         backups_keep=_count(backups.get("keep", 3), "[backups] keep", path),
         backups_dir=resolve(backups["folder"]) if backups.get("folder") else None,
         follow_up=_follow_up(raw.get("follow_up", {}), path),
+        key_file=resolve(raw["warehouse"]["key_file"]) if raw.get("warehouse", {}).get("key_file") else None,
     )
 
 

@@ -157,7 +157,7 @@ def _record_sheet(con, month: str, path: Path, sheet: ReturnedSheet, recoveries:
         merged = rows.merge(verdict[["case_id", "outcome", "prior_result", "prior_file", "prior_sha"]], on="case_id")
         conflicts = merged[merged["outcome"] == "conflict"]
         if not conflicts.empty:
-            shown = conflicts.assign(result=[c if c else r for c, r in zip(conflicts["choice"], conflicts["result"])])
+            shown = conflicts.assign(result=_shown_answers(conflicts))
             run_with(con, "_conflicts", shown.assign(found_at=now), "returns/record_conflicts")
             warehouse.run_sql(con, "returns/reopen_conflicted")
             outcome.conflicts = [
@@ -170,10 +170,14 @@ def _record_sheet(con, month: str, path: Path, sheet: ReturnedSheet, recoveries:
         outcome.recorded = len(new)
         outcome.repeated = int((merged["outcome"] == "repeat").sum())
         outcome.township_decided = sorted(merged.loc[merged["outcome"] == "township", "case_id"])
-        _record_sources(con, merged.assign(answer=[c if c else r for c, r in zip(merged["choice"], merged["result"])]),
-                        "case", "case_id", now)
+        _record_sources(con, merged.assign(answer=_shown_answers(merged)), "case", "case_id", now)
     con.execute("commit")
     return outcome
+
+
+def _shown_answers(rows: pd.DataFrame) -> list[str]:
+    """The answer as the village chose it: 停发此处/保留此处 on a duplicate listing, else the result."""
+    return [c if isinstance(c, str) and c else r for c, r in zip(rows["choice"], rows["result"])]
 
 
 def _now_disputed(con, case_ids: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ in characters, registered on every connection.
 from __future__ import annotations
 
 import functools
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -37,8 +38,11 @@ class EngineError(RuntimeError):
 @functools.cache
 def extension_path(name: str) -> Path:
     platform = {"x86_64": "linux_amd64", "aarch64": "linux_arm64"}.get(_machine(), "linux_amd64")
-    path = (Path(sysconfig.get_paths()["purelib"]) / "duckdb_ext" / "extensions" / f"v{DUCKDB_VERSION}"
-            / platform / f"{name}.duckdb_extension")
+    where = Path("duckdb_ext") / "extensions" / f"v{DUCKDB_VERSION}" / platform / f"{name}.duckdb_extension"
+    # The wheels' folder in site-packages, or wherever sys.path finds it (a venv layered
+    # on another one's packages by a .pth file).
+    candidates = [Path(sysconfig.get_paths()["purelib"]) / where] + [Path(p) / where for p in sys.path if p]
+    path = next((c for c in candidates if c.is_file()), candidates[0])
     if duckdb.__version__ != DUCKDB_VERSION or not path.is_file():
         raise EngineError(f"需要 DuckDB {DUCKDB_VERSION} 及扩展 duckdb-ext-{name}（当前 DuckDB {duckdb.__version__}）："
                           "请运行 make install 重新安装依赖。")

@@ -7,7 +7,10 @@ why DuckDB 1.4.4).  The key is looked up, in this order:
      which must belong to the user and be readable by nobody else (mode 600).
 `dibao key init` creates the key file.  The key is never in the config, the repository,
 a log line, a Prefect parameter or an error message: messages name the key file only.
-The demo uses a demo key of its own, data/demo/warehouse.key, created by `dibao demo`.
+A config may name a key file of its own (`[warehouse] key_file`): every command run with
+that config uses it, before the environment (`use_key_of`).  The demo's config names the
+demo key, data/demo/warehouse.key, created by `dibao demo`, so a machine's key for real
+months never shadows it.
 """
 from __future__ import annotations
 
@@ -47,6 +50,10 @@ def warehouse_key() -> str:
     try:
         info = path.stat()
     except FileNotFoundError:
+        if is_demo_key(path):
+            raise WarehouseKeyError(
+                f"示例数据库的密钥 {path} 不存在：请先运行 make demo（或 dibao demo），它会创建示例密钥。"
+                "示例密钥只能打开示例数据库。") from None
         raise WarehouseKeyError(
             f"没有找到数据库密钥：请运行 dibao key init 创建密钥文件 {path}，"
             f"或设置环境变量 {KEY_ENV}。已有加密数据库时，请使用创建它时的密钥。") from None
@@ -81,3 +88,15 @@ def use_demo_key() -> Path:
     os.environ.pop(KEY_ENV, None)
     os.environ[KEY_FILE_ENV] = str(DEMO_KEY_FILE)
     return DEMO_KEY_FILE
+
+
+def is_demo_key(path: Path) -> bool:
+    return Path(path).expanduser().resolve() == DEMO_KEY_FILE.resolve()
+
+
+def use_key_of(settings) -> None:
+    """The key file a config names ([warehouse] key_file) wins over the environment, so the
+    demo's config always opens the demo warehouse with the demo key."""
+    if settings.key_file is not None:
+        os.environ.pop(KEY_ENV, None)
+        os.environ[KEY_FILE_ENV] = str(settings.key_file)

@@ -215,11 +215,12 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
 
 
 @sanitized("数据源检查", passthrough=EXPECTED_ERRORS)
-def check_sources(db_path: Path, plan: RunPlan, settings: Settings) -> dict:
-    """Source health before matching: coverage dates, townships, roster found in population."""
+def check_sources(db_path: Path, plan: RunPlan, settings: Settings, lineage: list[dict] | None = None) -> dict:
+    """Source health before matching: coverage dates, townships, roster found in population,
+    files identical to an earlier month's (by the lineage's sha256)."""
     con = warehouse.connect(db_path)
     try:
-        report, warnings = health.check_sources(con, plan.month, plan.run_id, settings)
+        report, warnings = health.check_sources(con, plan.month, plan.run_id, settings, lineage)
     finally:
         con.close()
     return {"sources": report, "warnings": warnings}

@@ -15,7 +15,7 @@ configure()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from flows import audit, console, pipeline, retention, warehouse  # noqa: E402
+from flows import audit, console, keys, pipeline, retention, warehouse  # noqa: E402
 from flows.reports import month as month_reports  # noqa: E402
 from flows.config import load_settings  # noqa: E402
 
@@ -41,9 +41,9 @@ def normalise(work_db: Path, plan: pipeline.RunPlan, settings) -> dict[str, int]
 
 
 @task(name="check sources", cache_policy=NO_CACHE)
-def check_sources(work_db: Path, plan: pipeline.RunPlan, settings) -> dict:
+def check_sources(work_db: Path, plan: pipeline.RunPlan, settings, lineage: list[dict]) -> dict:
     with console.step("数据源检查"):
-        return pipeline.check_sources(work_db, plan, settings)
+        return pipeline.check_sources(work_db, plan, settings, lineage)
 
 
 @task(name="match rules", cache_policy=NO_CACHE)
@@ -73,13 +73,14 @@ def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[s
     logger = get_run_logger()
     started_at = dt.datetime.now()
     settings = load_settings(Path(config) if config else None)
+    keys.use_key_of(settings)
     warehouse.use_engine(settings)
     plan = pipeline.plan_run(settings, month, overrides=inputs,
                              out_dir=Path(out) if out else None, db_path=Path(db) if db else None)
     with pipeline.exclusive_run(plan) as (work_db, work_out):
         lineage = load_sources(work_db, plan, settings)
         rejects_by_file = normalise(work_db, plan, settings)
-        source_health = check_sources(work_db, plan, settings)
+        source_health = check_sources(work_db, plan, settings, lineage)
         counts = match(work_db, plan, settings)
         record = write_reports(work_db, work_out, plan, settings, {
             "started_at": started_at, "lineage": lineage, "rejects_by_file": rejects_by_file, "counts": counts,

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from flows import health, warehouse
-from flows.config import PROJECT_ROOT, load_settings
+from flows import health, keys, warehouse
+from flows.config import DEMO_CONFIG, PROJECT_ROOT, load_settings
 from flows.cases import STATUS_ZH
 from flows.decisions import STATUS_OF_RESULT, record_decision
 from flows.normalize.ids import mask_id
@@ -63,6 +64,10 @@ COLUMN_ZH = {
     "recovered": "已追回（元）", "written_off": "已核销（元）", "balance": "未追回余额（元）",
     "deaths": "发现的死亡（人）", "death_to_finding": "死亡→发现（月）", "finding_to_confirmation": "发现→核实（月）",
     "confirmation_to_stop": "核实→停发（月）", "awaiting_confirmation": "待核实（人）", "awaiting_stop": "已核实待停发（人）",
+    "answered": "已填核实结果", "remarks_only": "只填备注", "unanswered": "未填写", "returned": "已交回",
+    "result_a": "结果一", "file_a": "文件一", "result_b": "结果二", "file_b": "文件二", "found_at": "发现时间",
+    "confirmed_month": "核实月份", "village_result": "村里的核实结果", "village_remark": "村里的备注",
+    "answered_month": "核实表月份", "remark_month": "备注所在月份",
 }
 
 
@@ -88,6 +93,57 @@ def audit_trail(db: Path | str, month: str | None = None, *, case_id: str | None
     if case_id is not None:
         return _query(db, "case_trail", {"case_id": case_id.strip().upper()})
     return _query(db, "audit_trail", {"month": month})
+
+
+# ---------------------------------------------------------------- where the work is
+
+@dataclass(frozen=True)
+class Workplace:
+    """The warehouse, key and month the notebook reviews: those of a config, as the CLI uses them."""
+
+    config: Path
+    warehouse: Path
+    month: str
+    out_dir: Path       # the month's out folder (or the folder above the months' folders)
+    demo: bool          # the sample township's (configs/demo.toml)
+
+    def describe(self) -> str:
+        what = "示例乡镇（回龙镇）的数据库" if self.demo else "数据库"
+        line = f"已打开{what} {self.warehouse}（配置文件 {self.config}）"
+        if self.demo:
+            line += "。本乡镇的真实数据库建立后（dibao run），笔记本会改为打开它"
+        return line
+
+
+def open_workplace(config: str | Path | None = None, *, warehouse: str | Path | None = None,
+                   month: str | None = None, out_dir: str | Path | None = None) -> Workplace:
+    """The config's warehouse with the config's key, and `month` (the latest reconciled when
+    None).  Without a config: $DIBAO_CONFIG or configs/default.toml — or, after `make demo`
+    while no real warehouse exists yet, the demo's configs/demo.toml.  `warehouse` names
+    another warehouse than the config's."""
+    named = config or os.environ.get("DIBAO_CONFIG")
+    settings = load_settings(_config_path(named) if named else None)
+    if not named and not warehouse and not settings.warehouse.exists():
+        demo = load_settings(DEMO_CONFIG)
+        if demo.warehouse.exists():
+            settings = demo
+    keys.use_key_of(settings)
+    db = warehouse_path(warehouse) if warehouse else settings.warehouse
+    if not db.exists():
+        raise FileNotFoundError(f"找不到数据库 {db}（配置文件 {settings.config_path}）：请先运行 dibao run "
+                                "完成至少一个月的比对，或运行 make demo 生成示例乡镇")
+    chosen = resolve_month(db, month)
+    return Workplace(config=settings.config_path, warehouse=db, month=chosen,
+                     out_dir=Path(out_dir).expanduser() if out_dir else settings.out_dir(chosen),
+                     demo=settings.config_path.resolve() == DEMO_CONFIG.resolve())
+
+
+def _config_path(value: str | Path) -> Path:
+    """A relative config is looked up from the working directory (notebooks/), then the project root."""
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path
+    return next((p for p in (Path.cwd() / path, PROJECT_ROOT / path) if p.exists()), PROJECT_ROOT / path)
 
 
 # ---------------------------------------------------------------- paths and months
@@ -188,6 +244,64 @@ def top_suspects(db: Path | str, month: str, n: int = 10, *, mask: bool = True,
     table[["last_result", "last_remark"]] = table[["last_result", "last_remark"]].fillna("")
     # A suspect's money is at stake, not yet overpaid: named as in counts_by_village.
     return table.drop(columns=["id_number_raw"]).rename(columns={"amount_overpaid": "amount_suspect"})
+
+
+# ---------------------------------------------------------------- chase-up
+
+def _masked(table: pd.DataFrame, mask: bool = True) -> pd.DataFrame:
+    if "id_number" in table:
+        shown = mask_id if mask else (lambda id_number, raw=None: id_number or raw or "")
+        table["id_number"] = [shown(i if isinstance(i, str) else None, r if isinstance(r, str) else None)
+                              for i, r in zip(table["id_number"], table["id_number_raw"])]
+        table = table.drop(columns=["id_number_raw"])
+    if "rule" in table:
+        table.insert(table.columns.get_loc("rule") + 1, "rule_name",
+                     [RULES[c].name_zh if c in RULES else c for c in table["rule"]])
+    return table
+
+
+def returned_sheets(db: Path | str, month: str) -> pd.DataFrame:
+    """Per village with findings in `month`: findings sent, answered, remark only, unanswered,
+    and whether a sheet came back at all (villages still to chase first)."""
+    table = _query(db, "chase_returns", {"month": month})
+    table["returned"] = table["returned"].map({True: "是", False: "否"})
+    return table
+
+
+def pending_answers(db: Path | str, month: str, *, mask: bool = True) -> pd.DataFrame:
+    """待补核实结果: cases found in `month` whose village wrote a 备注 but chose no 核实结果."""
+    return _masked(_query(db, "chase_pending", {"month": month}), mask)
+
+
+def open_conflicts(db: Path | str) -> pd.DataFrame:
+    """Two different 核实结果 for one case, awaiting `dibao settle`."""
+    return _masked(_query(db, "chase_conflicts"))
+
+
+def confirmed_still_paid(db: Path | str, month: str, *, mask: bool = True) -> pd.DataFrame:
+    """Cases confirmed (属实) on an earlier sheet and still found in `month`: still on the roster."""
+    return _masked(_query(db, "chase_confirmed_paid", {"month": month}), mask)
+
+
+def disputed_cases(db: Path | str, *, mask: bool = True) -> pd.DataFrame:
+    """复核: a village's 不属实/已处理 against registry evidence that outranks it; the township decides."""
+    return _masked(_query(db, "chase_disputed"), mask)
+
+
+def chase_up(db: Path | str, month: str) -> str:
+    """One line per chase-up list: how many, so the notebook says what is left to do."""
+    villages = returned_sheets(db, month)
+    lines = [
+        f"核实表：{int((villages['returned'] == '是').sum())} 个村（社区）已交回，"
+        f"{int((villages['returned'] == '否').sum())} 个未交回"
+        + (f"（{'、'.join(villages.loc[villages['returned'] == '否', 'village'])}）"
+           if (villages["returned"] == "否").any() else ""),
+        f"待补核实结果：{len(pending_answers(db, month))} 条",
+        f"核实结果冲突待处理（dibao settle）：{len(open_conflicts(db))} 条",
+        f"已核实属实但本月仍在册发放：{len(confirmed_still_paid(db, month))} 人",
+        f"待镇里复核决定（村里答不属实/已处理，但登记证据更强）：{len(disputed_cases(db))} 条",
+    ]
+    return "\n".join(lines)
 
 
 def case_decisions(db: Path | str, case_id: str) -> pd.DataFrame:

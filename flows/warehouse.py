@@ -69,15 +69,33 @@ def sql_literal(text: str) -> str:
 def _open_error(path: Path, message: str, with_key: bool) -> Exception:
     """DuckDB's reason, in Chinese, saying what to do; never the key."""
     if "Wrong encryption key" in message:
+        if keys.is_demo_key(keys.key_file()) and not os.environ.get(keys.KEY_ENV):
+            return keys.WarehouseKeyError(
+                f"数据库 {path} 不能用示例密钥 {keys.key_file()} 打开：示例密钥只能打开示例数据库"
+                "（data/demo/warehouse.duckdb）。数据库未做任何改动。")
         return keys.WarehouseKeyError(
             f"数据库 {path} 的密钥不正确：请使用创建该数据库时的密钥（环境变量 {keys.KEY_ENV} "
-            f"或密钥文件 {keys.key_file()}）。数据库未做任何改动。")
+            f"或密钥文件 {keys.key_file()}）。{_demo_hint(path)}数据库未做任何改动。")
     if "without a key" in message:
         return keys.WarehouseKeyError(f"数据库 {path} 已加密，需要密钥才能打开。")
     if "is not encrypted" in message and with_key:
         return keys.PlaintextWarehouseError(
             f"数据库 {path} 尚未加密：请先运行 dibao key migrate --db {path} 将其转为加密数据库。")
     return keys.WarehouseKeyError(f"无法打开数据库 {path}：{message.splitlines()[0][:200]}")
+
+
+def _demo_hint(path: Path) -> str:
+    """The demo's warehouse opens only with the demo's key, which its config names."""
+    from flows.config import DEMO_CONFIG, load_settings
+
+    try:
+        demo = load_settings(DEMO_CONFIG)
+    except Exception:   # a broken demo config must not hide the key message
+        return ""
+    if demo.warehouse.parent.resolve() != path.parent.resolve():   # the warehouse or a working copy beside it
+        return ""
+    return (f"这是示例数据库，它有自己的密钥 {demo.key_file}（由 make demo 创建）："
+            "请在命令后加上 --config configs/demo.toml。")
 
 
 _engine_settings = None   # flows.config.EngineSettings of this process's run, see use_engine

@@ -171,3 +171,27 @@ def test_after_a_run_only_what_later_months_need_is_kept(world):
         con.close()
     assert db.stat().st_size < size_before
     assert [p.name for p in tmp.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_config_that_names_its_key_file_wins_over_the_environment(tmp_path, monkeypatch):
+    """The demo's config names the demo key: a machine key in the environment never shadows it."""
+    from flows.config import load_settings
+
+    key_path = keys.create_key_file(tmp_path / "own.key")
+    config = tmp_path / "own.toml"
+    config.write_text(f'extends = "{os.environ["DIBAO_CONFIG"]}"\n[warehouse]\nkey_file = "{key_path}"\n',
+                      encoding="utf-8")
+    settings = load_settings(config)
+    assert settings.key_file == key_path
+    monkeypatch.setenv(keys.KEY_ENV, "a-machine-key")
+    monkeypatch.setenv(keys.KEY_FILE_ENV, str(tmp_path / "machine.key"))
+    keys.use_key_of(settings)
+    assert keys.warehouse_key() == key_path.read_text(encoding="utf-8").strip()
+
+
+def test_a_missing_demo_key_says_to_run_the_demo(tmp_path, monkeypatch):
+    monkeypatch.setattr(keys, "DEMO_KEY_FILE", tmp_path / "data" / "demo" / "warehouse.key")
+    monkeypatch.delenv(keys.KEY_ENV)
+    monkeypatch.setenv(keys.KEY_FILE_ENV, str(tmp_path / "data" / "demo" / "warehouse.key"))
+    with pytest.raises(keys.WarehouseKeyError, match="示例数据库的密钥 .* 不存在：请先运行 make demo"):
+        keys.warehouse_key()

@@ -4,8 +4,9 @@ May: 张三 (H1) and 李四 (H2, head of a two-person household) died and are st
 matches a death record but the village says 不属实; 赵六 (H4, 龙井村) is not in the registry
 and nobody answers.  The village confirms 张三, 李四 and H2's household change.
 June: the office has not stopped 张三 (escalated: 已核实仍在发放, 1 month paid since); 李四 is
-gone and H2 is paid for one person (both actions done); 王五's denial of an exact-ID police
-death does not close his case: it is sent again and escalated 待镇复核 (issue 24).
+gone and H2 is paid for one person (both actions done); 王五's death is in the police file under
+his exact ID, so the village's 不属实 leaves it disputed until the township decides 不属实 after
+checking him in person (issue 24); then he is not sent again and not counted.
 July: 张三 is removed (done); 赵六's case, unanswered since May, is 逾期未核实.
 Each month runs the real steps on real files; workbooks are read back with openpyxl.
 """
@@ -25,6 +26,7 @@ from openpyxl import load_workbook
 from flows import pipeline, warehouse
 from flows.reports import month as report
 from flows.config import load_settings
+from flows.cases.township import decide
 from flows.decisions import record_returns
 from flows.followup import refresh_after_returns
 from helpers import DEATHS_HEADER, POPULATION_HEADER, ROSTER_HEADER, death, make_id, member, person, write_csv
@@ -146,6 +148,11 @@ def months(tmp_path_factory):
                 case["DECEASED_PAID", "王五"]: ("不属实", "本人健在，同名")})
     outcomes = record_returns(db, "2020-05", [back])
     assert [o.error for o in outcomes] == [None]
+    # 王五's death is in the police file under his exact ID: the village's 不属实 alone leaves the
+    # case disputed (issue 24); the township checks him in person and decides before June.
+    assert outcomes[0].disputed == [case["DECEASED_PAID", "王五"]]
+    decide(db, case["DECEASED_PAID", "王五"], "不属实", reason="本人健在，同名",
+           evidence="本人到场核验 2020-05-28", officer="王科员")
     refresh_after_returns(db, "2020-05", may, settings)
     may_actions = {row[0]: row for row in query(db, "select kind || '|' || name, * from actions")}
     expected_may = expected_actions(db, "2020-05")
@@ -218,16 +225,12 @@ def test_june_escalates_the_confirmed_death_still_paid(months):
     assert rows[zhang]["上次核实"] == "属实（2020-05）"
     # short, and only what the village needs: no file name, import time or payment instruction
     assert rows[zhang]["督办"] == "已核实仍在发放：2020年5月核实为属实，其后又发放1个月，已报镇民政办督办"
-    # 王五's death is in the police file under his exact ID: the village's 不属实 does not close it
-    # (issue 24); it is sent again and escalated for the township's 复核 until the township decides.
-    wang = case["DECEASED_PAID", "王五"]
-    assert rows[wang]["上次核实"] == "不属实（2020-05）" and rows[wang]["督办"].startswith("村（社区）报不属实")
+    assert case["DECEASED_PAID", "王五"] not in rows          # refuted by the township: not sent again
     supervision = _rows(load_workbook(june / "summary" / "回龙镇_督办清单_2020-06.xlsx").active)
     assert [(r["核查编号"], r["督办类型"], r["核实后发放月数/未核实月数"]) for r in supervision] == [
-        (zhang, "已核实仍在发放", 1), (wang, "待镇复核", 1)]
+        (zhang, "已核实仍在发放", 1)]
     assert query(db, "select severity from exceptions where month = '2020-06' and case_id = ?", [zhang]) == [("high",)]
-    assert query(db, "select count(*) from escalations where month = '2020-06'") == [(2,)]
-    assert query(db, "select status from cases where case_id = ?", [wang]) == [("disputed",)]
+    assert query(db, "select count(*) from escalations where month = '2020-06'") == [(1,)]
 
 
 def test_june_marks_the_carried_out_actions_done(months):

@@ -116,7 +116,7 @@ def _numbers_of(table_text: str, rule: str) -> list[int]:
 
 def test_the_notebook_runs_and_shows_the_month_against_the_last(executed, world):
     assert not any(o.output_type == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)
-    assert "核查月份：2020-05（上次对账：2020-04）" in _texts(_cell(executed, "review.resolve_month"))
+    assert "核查月份：2020-05（上次对账：2020-04）" in _texts(_cell(executed, "review.open_workplace"))
     by_rule = _cell(executed, "review.counts_by_rule").outputs[0]["data"]["text/plain"]
     # this month, last, new, still open, resolved, dismissed
     assert _numbers_of(by_rule, "DECEASED_PAID") == [1, 1, 0, 1, 0, 0]

@@ -13,7 +13,9 @@
 Modules: world (geography, months), names, idnumbers, people (the clean world),
 faults (what goes wrong, and truth), namesakes (no unintended look-alikes),
 poverty (the poverty registry, 临时救助, and UNCOVERED_VULNERABLE truth),
-render (the messy written forms), writers (xlsx/csv), core (generate).
+render (the messy written forms), writers (xlsx/csv), core (generate); next_month (the
+same world a month later: `dibao demo --month`, `dibao generate --continue-from`) and
+training (village sheets filled in as villages return them: `dibao demo --fill`).
 """
 from .core import generate
 

@@ -29,6 +29,14 @@ def generate(scale: str, seed: int, month: str, out_dir: Path, workers: int = 2)
     if scale == "city":  # district by district, in worker processes (city.py)
         from .city import generate_city
         return generate_city(seed, month, out_dir, workers=workers)
+    ctx, poverty, poverty_rng = build(scale, seed, month)
+    return write_all(ctx, out_dir, population_as_xlsx=(scale == "township"),
+                     poverty=poverty, poverty_rng=poverty_rng)
+
+
+def build(scale: str, seed: int, month: str) -> tuple[Ctx, Poverty, np.random.Generator]:
+    """The world of run month `month` with its faults injected and its poverty registry:
+    what generate() writes, and what next_month.py carries into the following month."""
     rng = np.random.default_rng(seed)
     run_month = Month.parse(month)
     world = build_world(scale)
@@ -46,8 +54,7 @@ def generate(scale: str, seed: int, month: str, out_dir: Path, workers: int = 2)
     # one was renamed, which shows in the population file).
     poverty_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
     poverty = build_poverty(poverty_rng, ctx)
-    return write_all(ctx, out_dir, population_as_xlsx=(scale == "township"),
-                     poverty=poverty, poverty_rng=poverty_rng)
+    return ctx, poverty, poverty_rng
 
 
 def prepare_households(rng: np.random.Generator, households: pd.DataFrame, month: Month) -> pd.DataFrame:
