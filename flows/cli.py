@@ -376,7 +376,10 @@ def cmd_returns(args) -> int:
           + (f"；待补核实结果 {pending} 条" if pending else "")
           + (f"；核实结果冲突 {conflicts} 条（用 dibao settle 处理）" if conflicts else ""))
     print(f"核实结果已写入数据库：{db}")
-    print(f"下一步：dibao actions --month {args.month}，生成停发调整清单、告知书、督办清单和追缴台账")
+    config = f" --config {args.config}" if args.config else ""
+    print(f"下一步：dibao actions{config} --month {args.month}，生成停发调整清单、告知书、督办清单和追缴台账")
+    if any(o.disputed for o in outcomes):
+        print(f"镇级复核：dibao decide{config} --case 核查编号 --result 结果 --reason 理由 --evidence 依据 --officer 经办人")
     return 1 if failed else 0
 
 
