@@ -858,6 +858,9 @@ def print_suspect_matching(matching: dict) -> None:
         print(f"疑似死亡：匹配概率阈值 {matching['threshold']:g}，预计偶然误报 "
               f"{matching['expected_chance_suspicions']:.1f} 人（每万名保障对象 "
               f"{matching['expected_chance_per_10000_recipients']:.2f} 人）")
+        model = matching.get("model") or {}
+        if model.get("note"):
+            print(f"匹配模型：{model['note']}")
 
 
 def _run_failed(exc: Exception) -> int:
