@@ -12,13 +12,15 @@ pseudo-answers, so a handful of answers cannot swing a weight:
     m[level] = (confirmed[level] + PSEUDO_ANSWERS * prior_m[level]) / (confirmed + PSEUDO_ANSWERS)
 
 (for the ID, whose priors leave 0.7 to `unknown`, every confirmed suspicion counts; for the
-others only those with a known level).  Confirmed suspicions were found *because* their
+others only those with a known level), and kept within a factor 2 of the prior (MAX_SHIFT_BITS:
+a weight moves by at most one bit), so the fitted m of a comparison sum to about 1, not exactly.  Confirmed suspicions were found *because* their
 evidence was strong, so the estimate leans towards strong evidence: that is why a fitted model
 is never used on trust.  `dibao model fit` scores a generated township twice, with the priors
 and with the fitted m, against the generator's truth.csv, and writes the file with the check's
 result; a run uses the file only when that check passed (every death the priors find is still
-found, no living person flagged), it was fitted against the same priors and levels as this
-code's, and the file is intact — otherwise the priors stay and run.json says why.
+found, no living person flagged), at the threshold it was checked at, against the same priors
+and levels as this code's, and its keyed seal holds (a `passed: true` typed into the file does
+not) — otherwise the priors stay and run.json says why.
 
 The model only changes m, and m only changes DECEASED_SUSPECT (a fuzzy suspicion, always 待核实):
 registry-certain findings (an exact-ID death, a duplicate) are not scored by it, so a village's
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -43,6 +46,7 @@ from flows.matching.weights import PRIORS
 
 MODEL_FORMAT = 1
 PSEUDO_ANSWERS = 100     # the priors weigh as much as this many confirmed suspicions
+MAX_SHIFT_BITS = 1.0     # and no level's weight moves by more than this many bits from its prior's
 CHECK_SEED = 20201107    # the generated township the check scores when no world is given
 CHECK_MONTH = "2020-05"
 
@@ -65,9 +69,18 @@ def priors_signature() -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _content_sha256(model: dict) -> str:
-    body = {k: v for k, v in model.items() if k != "sha256"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+_SEAL_PURPOSE = b"dibao-recon model file seal v1"
+
+
+def _seal(model: dict) -> str:
+    """A keyed seal (HMAC-SHA256, key derived from the warehouse key as flows/cases/seal.py
+    does, another purpose) over the file's content: a model whose check result or m were
+    edited by hand — `passed: true` typed in — no longer carries a valid seal."""
+    from flows import keys
+
+    key = hmac.new(keys.warehouse_key().encode("utf-8"), _SEAL_PURPOSE, hashlib.sha256).digest()
+    body = {k: v for k, v in model.items() if k != "seal"}
+    return hmac.new(key, json.dumps(body, sort_keys=True, ensure_ascii=False).encode(), hashlib.sha256).hexdigest()
 
 
 # ---------------------------------------------------------------- what the answers say
@@ -105,11 +118,20 @@ def estimate_m(levels: pd.DataFrame, pseudo: int = PSEUDO_ANSWERS) -> tuple[dict
         # counts every confirmed suspicion; the others only those with a known level
         counted = [lvl for lvl in seen if lvl in known or (lvl == "unknown" and unknown_share > 1e-3)]
         total = sum(seen[lvl]["confirmed"] for lvl in counted)
-        m[comparison] = {lvl: round((seen.get(lvl, {}).get("confirmed", 0) + pseudo * prior) / (total + pseudo), 9)
+        m[comparison] = {lvl: round(_bounded((seen.get(lvl, {}).get("confirmed", 0) + pseudo * prior) / (total + pseudo),
+                                             prior), 9)
                          for lvl, prior in known.items()}
         if "unknown" in priors:
             m[comparison]["unknown"] = priors["unknown"][0]
     return m, counts
+
+
+def _bounded(m: float, prior: float) -> float:
+    """Within a factor 2**MAX_SHIFT_BITS of the prior: whatever the answers, a level's weight
+    log2(m/u) moves by at most MAX_SHIFT_BITS bits (a level the priors call rare — another valid
+    ID — stays rare however many villages confirm it)."""
+    factor = 2.0 ** MAX_SHIFT_BITS
+    return min(max(m, prior / factor), min(prior * factor, 1.0))
 
 
 # ---------------------------------------------------------------- the check on the generator's truth
@@ -212,7 +234,7 @@ def fit(settings, *, db: Path, month: str | None = None, world: Path | None = No
         "counts": counts,
         "check": check,
     }
-    model["sha256"] = _content_sha256(model)
+    model["seal"] = _seal(model)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     partial.write_text(json.dumps(model, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -231,7 +253,8 @@ def load_for_run(settings) -> ModelChoice:
         model = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ModelChoice.priors("模型文件无法读取，使用先验 m", file=str(path))
-    facts = {"file": str(path), "fitted_at": model.get("fitted_at"), "sha256": model.get("sha256")}
+    facts = {"file": str(path), "fitted_at": model.get("fitted_at") if isinstance(model, dict) else None,
+             "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     why = _unusable(model, settings)
     if why:
         return ModelChoice.priors(why + "，使用先验 m", **facts)
@@ -243,8 +266,12 @@ def load_for_run(settings) -> ModelChoice:
 def _unusable(model: dict, settings) -> str | None:
     if not isinstance(model, dict) or model.get("format") != MODEL_FORMAT:
         return "模型文件格式不符"
-    if model.get("sha256") != _content_sha256(model):
-        return "模型文件内容与其校验值不符（被改动过）"
+    try:
+        sealed = hmac.compare_digest(str(model.get("seal", "")), _seal(model))
+    except Exception:       # no warehouse key: nothing can vouch for the file
+        sealed = False
+    if not sealed:
+        return "模型文件的密封校验不符（文件被改动过，或由另一数据库密钥生成）"
     if model.get("priors_signature") != priors_signature():
         return "模型文件是按另一版先验与比较级别估计的，需重新运行 dibao model fit"
     check = model.get("check") or {}
