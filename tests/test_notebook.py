@@ -272,7 +272,7 @@ def test_the_notebook_shows_what_the_answers_say_per_evidence_pattern(executed):
     shown = _texts(_cell(executed, "review.suspect_patterns"))
     # 赵强: the death record has no ID; name, birth date and sex agree
     assert "出生日期相同、姓相同、名相同、身份证号无效或缺失" in shown
-    assert "匹配模型：未配置模型文件" in shown
+    assert "匹配模型：模型文件不存在" in shown   # the test config names one; none was fitted
 
 
 def test_a_decision_changes_the_pattern_counts_of_its_month_only(db, tmp_path):
