@@ -170,8 +170,7 @@ def check_model(m: dict, settings, *, world: Path | None = None, seed: int = CHE
             pipeline.match(db, replace(plan, db_path=db), settings, model=choice)
             con = warehouse.connect(db, read_only=True)
             try:
-                rows = con.execute("select rule, household_id, name from exceptions where month = $month "
-                                   "and rule in ('DECEASED_PAID', 'DECEASED_SUSPECT')", {"month": month}).df()
+                rows = warehouse.query_sql(con, "matching/deceased_findings", {"month": month})
             finally:
                 con.close()
             rows = _keyed(rows)
@@ -207,8 +206,8 @@ def fit(settings, *, db: Path, month: str | None = None, world: Path | None = No
     con = warehouse.connect(db, read_only=True)
     try:
         if month is None:
-            row = con.execute("select max(month) from runs").fetchone()
-            month = row[0] if row else None
+            reconciled = warehouse.query_sql(con, "review/months")["month"].tolist()
+            month = reconciled[-1] if reconciled else None
             if month is None:
                 raise ValueError(f"数据库 {db} 中还没有任何已完成的月份")
         levels = answered_levels(con, month)
