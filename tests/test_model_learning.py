@@ -214,3 +214,31 @@ def test_a_handful_of_answers_cannot_swing_a_weight():
     assert PRIORS["given"]["one_char"][0] < few["given"]["one_char"] < PRIORS["given"]["one_char"][0] * 1.7
     many = model.estimate_m(pd.DataFrame([{"comparison": "id", "level": "conflict", "confirmed": 500, "denied": 0}]))[0]
     assert many["id"]["conflict"] == PRIORS["id"]["conflict"][0] * 2     # another valid ID stays rare
+
+
+def test_a_village_denial_of_registry_certain_evidence_counts_only_once_the_township_decides():
+    """Issue 24's 复核 in the per-pattern counts: a village's 不属实 on a finding whose registry
+    evidence outranks it is awaiting_township, not a denial; the township's decision counts."""
+    con = warehouse.connect(":memory:")
+    try:
+        warehouse.ensure_schema(con)
+        pattern = "birth:same|surname:same|given:same|id:unknown|place:address"
+        for case_id, certain in (("C000001", True), ("C000002", False)):
+            con.execute("insert into exceptions (month, run_id, case_id, rule, severity, evidence_pattern, match_levels, "
+                        "registry_certain) values ('2020-05', 'r', $case, 'DECEASED_SUSPECT', 'medium', $p, $l, $c)",
+                        {"case": case_id, "p": pattern, "l": pattern.replace("|place", "|sex:same|place"), "c": certain})
+            con.execute("insert into decisions (case_id, month, result, decided_by, decided_at, origin) "
+                        "values ($case, '2020-05', '不属实', '天竺村', timestamp '2020-06-01 09:00', 'village')",
+                        {"case": case_id})
+
+        def counts():
+            row = model.pattern_answers(con, "2020-05").iloc[0]
+            return {k: int(row[k]) for k in ("denied", "awaiting_township", "township_decided")}
+
+        assert counts() == {"denied": 1, "awaiting_township": 1, "township_decided": 0}
+        assert model.answered_levels(con, "2020-05").query("comparison == 'id'")["denied"].tolist() == [1]
+        con.execute("insert into decisions (case_id, month, result, decided_by, decided_at, origin) "
+                    "values ('C000001', '2020-05', '不属实', '王科员', timestamp '2020-06-12 09:00', 'township')")
+        assert counts() == {"denied": 2, "awaiting_township": 0, "township_decided": 1}
+    finally:
+        con.close()
