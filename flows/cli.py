@@ -204,6 +204,19 @@ def _parser() -> argparse.ArgumentParser:
     key_migrate.add_argument("--config", type=Path)
     key_migrate.set_defaults(handler=cmd_key_migrate)
 
+    model = commands.add_parser("model", help="疑似死亡匹配模型：按各村核实结果重新估计 m，并用合成数据真值核对")
+    model_commands = model.add_subparsers(required=True, metavar="ACTION")
+    fit = model_commands.add_parser("fit", help="按已确认/否认的疑似死亡重新估计 m，核对真值后写入模型文件（[model] file）")
+    fit.add_argument("--config", type=Path)
+    fit.add_argument("--db", type=Path)
+    fit.add_argument("--month", type=_month, help="计入截至该月核实表的答复（默认最近比对的月份）")
+    fit.add_argument("--truth", type=Path, metavar="truth.csv",
+                     help="核对用的合成数据（dibao generate 生成的 truth.csv 或其目录）；默认临时生成一个乡镇")
+    fit.add_argument("--truth-month", type=_month, metavar="YYYY-MM", help="--truth 数据的月份（默认取其目录名）")
+    fit.add_argument("--seed", type=int, default=None, help="未给 --truth 时临时生成乡镇所用的种子")
+    fit.add_argument("--out", type=Path, help="模型文件（默认配置中的 [model] file）")
+    fit.set_defaults(handler=cmd_model_fit)
+
     evaluate = commands.add_parser("evaluate", help="对照 truth.csv 计算各规则的召回率和精确率")
     evaluate.add_argument("--truth", type=Path, required=True)
     evaluate.add_argument("--exceptions", type=Path, required=True)
@@ -586,6 +599,45 @@ def cmd_key_migrate(args) -> int:
     return 0
 
 
+def cmd_model_fit(args) -> int:
+    """Re-estimate m from the villages' answers, check it on the generator's truth, write the
+    model file with the check's result; later runs use it only if the check passed."""
+    from flows import warehouse
+    from flows.matching import model
+
+    settings = _settings(args)
+    warehouse.use_engine(settings)
+    db = _existing_warehouse(args, settings)
+    check_warehouse_key(db)
+    world, world_month = None, None
+    if args.truth is not None:
+        world = args.truth if args.truth.is_dir() else args.truth.parent
+        if not (world / "truth.csv").is_file():
+            raise UserFacingError(f"找不到文件：{world / 'truth.csv'}")
+        try:
+            world_month = args.truth_month or _month(world.name)
+        except (UsageError, argparse.ArgumentTypeError, ValueError):
+            raise UserFacingError(f"请用 --truth-month 说明 {world} 是哪个月的数据") from None
+    if not (args.out or settings.model_file):
+        raise UserFacingError("配置文件中没有 [model] file：请在配置中写明模型文件位置，或用 --out 指定")
+    try:
+        fitted = model.fit(settings, db=db, month=args.month, world=world, world_month=world_month,
+                           seed=model.CHECK_SEED if args.seed is None else args.seed, out=args.out)
+    except ValueError as exc:
+        raise UserFacingError(str(exc)) from None
+    check = fitted["check"]
+    print(f"已按截至 {fitted['answers_up_to']} 的核实结果重新估计 m：确认属实 {fitted['confirmed']} 条，"
+          f"否认 {fitted['denied']} 条（先验折合 {fitted['pseudo_answers']} 条）")
+    if "deaths_in_truth" in check:
+        print(f"真值核对（{check['world']}，阈值 {check['threshold']:g}）：死亡对象 {check['deaths_in_truth']} 人，"
+              f"先验找到 {check['deaths_found_priors']} 人、新模型找到 {check['deaths_found_model']} 人；"
+              f"在世人员被标记：先验 {check['living_flagged_priors']} 人、新模型 {check['living_flagged_model']} 人")
+    print(f"核对结果：{check['note']}")
+    print(f"模型文件：{_shown(Path(args.out or settings.model_file))}"
+          + ("（此后的月度比对将使用它）" if check["passed"] else "（未通过核对，此后的月度比对仍使用先验 m）"))
+    return 0 if check["passed"] else 1
+
+
 def cmd_evaluate(args) -> int:
     from flows.evaluate import evaluate_files
 
@@ -861,6 +913,9 @@ def print_suspect_matching(matching: dict) -> None:
         print(f"疑似死亡：匹配概率阈值 {matching['threshold']:g}，预计偶然误报 "
               f"{matching['expected_chance_suspicions']:.1f} 人（每万名保障对象 "
               f"{matching['expected_chance_per_10000_recipients']:.2f} 人）")
+        model = matching.get("model") or {}
+        if model.get("note"):
+            print(f"匹配模型：{model['note']}")
 
 
 def _run_failed(exc: Exception) -> int:

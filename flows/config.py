@@ -113,6 +113,7 @@ class Settings:
     backups_dir: Path | None = None   # [backups] folder; default <warehouse>.backups/ beside it
     follow_up: FollowUpConfig = field(default_factory=lambda: FollowUpConfig())
     key_file: Path | None = None   # [warehouse] key_file: this config's warehouse key (the demo's own)
+    model_file: Path | None = None   # [model] file: m re-estimated from the villages' answers (dibao model fit)
 
     def out_dir(self, month: str) -> Path:
         return resolve(self.out_dir_pattern.format(month=month))
@@ -165,6 +166,7 @@ def load_settings(path: Path | None = None) -> Settings:
         backups_dir=resolve(backups["folder"]) if backups.get("folder") else None,
         follow_up=_follow_up(raw.get("follow_up", {}), path),
         key_file=resolve(raw["warehouse"]["key_file"]) if raw.get("warehouse", {}).get("key_file") else None,
+        model_file=resolve(raw["model"]["file"]) if raw.get("model", {}).get("file") else None,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import glob
+import json
 import os
 import shutil
 import time
@@ -23,6 +24,7 @@ from flows import faults, generations, health, warehouse
 from flows.errors import sanitized
 from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, SOURCE_KINDS, ConfigError, Settings
 from flows.matching.deceased import score_candidates
+from flows.matching.model import ModelChoice, load_for_run
 from flows.normalize import staging
 from flows.normalize.dates import month_bounds
 from flows.rules import RULES
@@ -240,9 +242,13 @@ def rule_params(month: str, settings: Settings, run_id: str = "") -> dict:
 
 
 @sanitized("规则比对", passthrough=EXPECTED_ERRORS)
-def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | None = None) -> dict[str, int]:
+def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | None = None,
+          model: ModelChoice | None = None) -> dict[str, int]:
     """Run every rule into rule_hits, then record this month's exceptions and cases.
-    `seconds`, when given, receives the time spent per rule (benchmarks read it)."""
+    `seconds`, when given, receives the time spent per rule (benchmarks read it).  `model`:
+    the m DECEASED_SUSPECT scores with; by default the config's model file when its check
+    passed, else the priors (flows/matching/model.py)."""
+    model = model or load_for_run(settings)
     params = rule_params(plan.month, settings, plan.run_id)
     seconds = {} if seconds is None else seconds
     con = warehouse.connect(db_path)
@@ -252,7 +258,7 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
         for rule in RULES.values():
             started = time.perf_counter()
             if rule.prepare:
-                PREPARE_STEPS[rule.prepare](con, params, settings)
+                PREPARE_STEPS[rule.prepare](con, params, settings, model)
             warehouse.run_sql(con, rule.sql, params, prefix="insert into rule_hits by name ")
             seconds[rule.code] = time.perf_counter() - started
         return record_findings(con, params)
@@ -277,11 +283,13 @@ def record_findings(con, params: dict) -> dict[str, int]:
     return {code: int(counts.get(code, 0)) for code in RULES}
 
 
-def _prepare_suspects(con, params: dict, settings: Settings) -> None:
+def _prepare_suspects(con, params: dict, settings: Settings, model: ModelChoice | None = None) -> None:
     """Candidate pairs by blocking, then scored: what DECEASED_SUSPECT's SQL reads.  The
-    threshold and the chance suspicions expected at it are kept for run.json."""
-    summary = score_candidates(con, params)
-    warehouse.replace_table(con, "suspect_match_summary", pd.DataFrame([summary.as_record()]))
+    threshold, the chance suspicions expected at it and the model used are kept for run.json."""
+    summary = score_candidates(con, params, model or load_for_run(settings))
+    record = summary.as_record()
+    record["model"] = json.dumps(record["model"], ensure_ascii=False)   # one row, flat columns
+    warehouse.replace_table(con, "suspect_match_summary", pd.DataFrame([record]))
 
 
 # Steps a rule's header may name with `-- prepare: NAME` (flows/rules.py).

@@ -68,6 +68,21 @@ COLUMN_ZH = {
     "result_a": "结果一", "file_a": "文件一", "result_b": "结果二", "file_b": "文件二", "found_at": "发现时间",
     "confirmed_month": "核实月份", "village_result": "村里的核实结果", "village_remark": "村里的备注",
     "answered_month": "核实表月份", "remark_month": "备注所在月份",
+    "pattern_zh": "证据组合", "evidence_pattern": "证据模式", "suspicions": "疑似死亡（人）",
+    "confirmed": "确认属实", "denied": "否认（不属实）", "handled": "已处理", "awaiting_township": "待镇复核",
+    "township_decided": "其中镇级认定", "confirmation_rate": "属实比例",
+}
+
+# The levels of an evidence pattern (sql/matching/pair_levels.sql) in words, for suspect_patterns.
+LEVEL_ZH = {
+    "birth": {"same": "出生日期相同", "differs": "出生日期不同", "unknown": "出生日期不详"},
+    "surname": {"same": "姓相同", "sound": "姓同音", "differs": "姓不同", "unknown": "姓不详"},
+    "given": {"same": "名相同", "sound": "名同音", "unknown_syllable": "名除缺字外相同", "one_char": "名仅一字不同",
+              "differs": "名不同", "unknown": "名不详"},
+    "id": {"near": "身份证号仅差一位", "conflict": "另一有效身份证号", "unknown": "身份证号无效或缺失"},
+    "sex": {"same": "性别相同", "differs": "性别不同", "unknown": "性别不详"},
+    "place": {"address": "户籍地址为本人登记", "village": "户籍地址在本村", "township": "户籍地址在本乡镇",
+              "district": "户籍地址在本区县", "elsewhere": "户籍地址在外区县", "unknown": "户籍地址不详"},
 }
 
 
@@ -302,6 +317,33 @@ def chase_up(db: Path | str, month: str) -> str:
         f"待镇里复核决定（村里答不属实/已处理，但登记证据更强）：{len(disputed_cases(db))} 条",
     ]
     return "\n".join(lines)
+
+
+def pattern_in_words(pattern: str | None) -> str:
+    """'birth:same|surname:same|given:sound|id:unknown|place:address' → 出生日期相同、姓相同、名同音、…"""
+    if not pattern:
+        return ""
+    words = []
+    for part in pattern.split("|"):
+        comparison, _, level = part.partition(":")
+        words.append(LEVEL_ZH.get(comparison, {}).get(level, part))
+    return "、".join(words)
+
+
+def suspect_patterns(db: Path | str, month: str) -> pd.DataFrame:
+    """What the villages' answers say about each evidence pattern of 疑似死亡: suspicions found up
+    to `month`, confirmed, denied, handled, awaiting the township's 复核, unanswered, and the share
+    confirmed of those confirmed or denied (sql/reports/pattern_answers.sql; run.json suspect_answers)."""
+    table = _query(db, "pattern_answers", {"month": month}, folder="reports")
+    table.insert(0, "pattern_zh", table["evidence_pattern"].map(pattern_in_words))
+    return table
+
+
+def match_model(config: str | Path | None = None) -> str:
+    """Which m the config's next run scores 疑似死亡 with, and why (flows/matching/model.py)."""
+    from flows.matching.model import load_for_run
+
+    return load_for_run(load_settings(_config_path(config) if config else None)).record["note"]
 
 
 def case_decisions(db: Path | str, case_id: str) -> pd.DataFrame:

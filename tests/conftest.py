@@ -21,6 +21,8 @@ TEST_CONFIG.write_text(
     "[project]\n"
     f'warehouse = "{_WORLD / "warehouse.duckdb"}"\n'
     f'out_dir = "{_WORLD / "out" / "{month}"}"\n'
+    "[model]\n"
+    f'file = "{_WORLD / "model" / "m_probabilities.json"}"\n'
     + "".join(f'[sources.{name}]\npaths = ["{_WORLD / "raw" / "{month}" / name / "*.*"}"]\n'
               for name in ("roster", "police_deaths", "population", "cremation", "poverty", "assistance")),
     encoding="utf-8")

@@ -268,6 +268,27 @@ def test_a_decision_from_the_notebook_dismisses_the_suspect(db, tmp_path):
     assert shown["案件状态"].iloc[0] == "已核实不属实"
 
 
+def test_the_notebook_shows_what_the_answers_say_per_evidence_pattern(executed):
+    shown = _texts(_cell(executed, "review.suspect_patterns"))
+    # 赵强: the death record has no ID; name, birth date and sex agree
+    assert "出生日期相同、姓相同、名相同、身份证号无效或缺失" in shown
+    assert "匹配模型：模型文件不存在" in shown   # the test config names one; none was fitted
+
+
+def test_a_decision_changes_the_pattern_counts_of_its_month_only(db, tmp_path):
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy2(db, copy)
+    before = review.suspect_patterns(copy, "2020-05")
+    assert before[["suspicions", "confirmed", "denied", "unanswered"]].values.tolist() == [[1, 0, 0, 1]]
+    assert before["confirmation_rate"].isna().all()
+    case_id = review.top_suspects(copy, "2020-05").iloc[0]["case_id"]
+    review.decide(copy, case_id, "属实", "入户核实，已于1月去世", month="2020-05", reviewer="analyst")
+    after = review.suspect_patterns(copy, "2020-05")
+    assert after[["suspicions", "confirmed", "denied", "unanswered"]].values.tolist() == [[1, 1, 0, 0]]
+    assert after["confirmation_rate"].tolist() == [1.0]
+    assert review.suspect_patterns(copy, "2020-04")["confirmed"].tolist() == [0]   # a May answer, not April's
+
+
 def test_the_audit_trail_lists_every_file_each_run_read_and_wrote(db, world):
     import getpass
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from flows.matching.weights import PRIOR_WEIGHT, priors_table
+from flows.matching.model import ModelChoice, match_priors
+from flows.matching.weights import PRIOR_WEIGHT
 from flows.warehouse import query_sql, replace_table, run_sql
 
 U_SAMPLE_MEMBERS = 1000
@@ -33,23 +34,25 @@ class MatchSummary:
     expected_chance_per_10000: float
     suspicions: int
     prior: float
+    model: dict | None = None   # which m were used and why (flows/matching/model.py)
 
     def as_record(self) -> dict:
         return {"candidate_pairs": self.candidate_pairs, "pairs_scored": self.pairs_scored, "threshold": self.threshold,
                 "expected_chance_suspicions": round(self.expected_chance_suspicions, 3),
                 "expected_chance_per_10000_recipients": round(self.expected_chance_per_10000, 3),
-                "suspicions": self.suspicions, "prior": self.prior}
+                "suspicions": self.suspicions, "prior": self.prior, "model": self.model}
 
 
-def score_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> MatchSummary:
+def score_candidates(con: duckdb.DuckDBPyConnection, params: dict, model: ModelChoice | None = None) -> MatchSummary:
     """Build suspect_scores (one row per candidate pair: probability, evidence) for
-    DECEASED_SUSPECT; needs rule_hits to hold DECEASED_PAID already."""
+    DECEASED_SUSPECT; needs rule_hits to hold DECEASED_PAID already.  `model`: the m to score
+    with (a checked model file's, flows/matching/model.py), the priors when None."""
     run_sql(con, "matching/match_sides", params)
     run_sql(con, "matching/id_candidates")
     run_sql(con, "matching/term_frequencies")
     run_sql(con, "matching/u_sample_input", {"u_members": U_SAMPLE_MEMBERS, "u_deaths": U_SAMPLE_DEATHS})
     run_sql(con, "matching/pair_levels")
-    replace_table(con, "match_priors", priors_table())
+    replace_table(con, "match_priors", match_priors(model))
     run_sql(con, "matching/u_estimates", {"prior_weight": PRIOR_WEIGHT})
     counts = query_sql(con, "matching/match_counts").iloc[0]
     prior = _prior(int(counts["members"]), int(counts["deaths"]), int(counts["exact_deaths"]))
@@ -64,7 +67,8 @@ def score_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> MatchSumma
     chance = query_sql(con, "matching/chance_suspicions", params).iloc[0]
     expected = float(chance["expected_chance"])
     recipients = max(int(chance["recipients"]), 1)
-    return MatchSummary(candidates, pairs, threshold, expected, expected * 10000 / recipients, int(chance["suspicions"]), prior)
+    return MatchSummary(candidates, pairs, threshold, expected, expected * 10000 / recipients, int(chance["suspicions"]), prior,
+                        model.record if model is not None else None)
 
 
 def threshold_weight(threshold: float) -> float:

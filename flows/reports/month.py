@@ -16,6 +16,7 @@ import pandas as pd
 from flows import followup, health, pipeline, warehouse
 from flows.config import Settings
 from flows.errors import sanitized
+from flows.matching.model import pattern_answers_record
 from flows.recovery import balances
 from flows.reports.ledgers import write_poverty_ledgers
 from flows.reports.protection import protect_village_files
@@ -72,7 +73,9 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
             rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,
             extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files),
                                "ledgers": len(ledger_files), **follow_up_files},
-                   "source_health": facts["source_health"]["sources"], "warnings": warnings + renamed})
+                   "source_health": facts["source_health"]["sources"], "warnings": warnings + renamed,
+                   # what the villages' answers say about each evidence pattern of DECEASED_SUSPECT
+                   "suspect_answers": pattern_answers_record(con, plan.month)})
     finally:
         con.close()
     return record
@@ -104,7 +107,12 @@ def write_machine_outputs(con, plan: pipeline.RunPlan, out_dir: Path) -> pd.Data
 def _suspect_matching(con) -> dict:
     """The threshold DECEASED_SUSPECT used and the chance suspicions expected at it."""
     frame = con.execute("select * from suspect_match_summary").df()
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in frame.iloc[0].items()} if len(frame) else {}
+    if not len(frame):
+        return {}
+    record = {k: (v.item() if hasattr(v, "item") else v) for k, v in frame.iloc[0].items()}
+    if isinstance(record.get("model"), str):       # which m were used and why (flows/matching/model.py)
+        record["model"] = json.loads(record["model"])
+    return record
 
 
 def write_run_record(con, plan: pipeline.RunPlan, out_dir: Path, *, started_at: dt.datetime, lineage: list[dict],

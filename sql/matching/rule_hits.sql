@@ -16,5 +16,7 @@ create or replace table rule_hits (
     months_overpaid   integer,
     amount_overpaid   decimal(14, 2),
     detail            varchar,
-    evidence_key      varchar
+    evidence_key      varchar,
+    evidence_pattern  varchar,        -- DECEASED_SUSPECT: the levels the score rests on (see exceptions)
+    match_levels      varchar
 );

@@ -24,6 +24,8 @@ with final as (
         h.amount_overpaid,
         h.detail,
         h.evidence_key,
+        h.evidence_pattern,
+        h.match_levels,
         r.head_name,
         r.benefit_type,
         cat.position as rule_order

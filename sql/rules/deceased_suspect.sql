@@ -17,14 +17,21 @@
 -- one source reporting the same death twice is listed once, with both dates only if they differ.
 -- Policy: 坚决防止低保对象去世后仍长时间发放救助金 — a clerk's typo must not hide a death;
 -- but stopping a living person's benefit is worse, so these are 待核实, never automatic.
--- Inputs: suspect_scores, stg_death_evidence, stg_roster.
+-- evidence_pattern (birth|surname|given|id|place levels, as benchmarks/suspects.py counts them)
+-- and match_levels (every comparison's level, sex included) of the best pair are kept with the
+-- finding, so later months can join the villages' answers to them (flows/matching/model.py).
+-- Inputs: suspect_scores, pair_levels (of the candidates), stg_death_evidence, stg_roster.
 -- Parameters: $suspect_min_probability, $month_index.
 with accepted as (
-    select s.*, e.source, e.name as death_name,
+    select s.*,
+           concat_ws('|', 'birth:' || l.birth, 'surname:' || l.surname, 'given:' || l.given, 'id:' || l.id,
+                     'sex:' || l.sex, 'place:' || l.place) as match_levels,
+           e.source, e.name as death_name,
            coalesce(e.id_number, e.id_clean) as death_id, e.death_date, e.death_date_precision,
            case when e.death_date_precision = 'month' then strftime(e.death_date, '%Y-%m') || '（日不详）'
                 else strftime(e.death_date, '%Y-%m-%d') end as death_date_text
     from suspect_scores s
+    join pair_levels l using (member_key, evidence_id)
     join stg_death_evidence e using (evidence_id)
     where s.score >= $suspect_min_probability
 ),
@@ -46,7 +53,8 @@ per_member as (
         max(score) as score,
         arg_max(death_name, (score, -epoch(coalesce(death_date, date '2100-01-01')))) as matched_name,
         arg_max(death_id, (score, -epoch(coalesce(death_date, date '2100-01-01')))) as matched_id_number,
-        arg_max(detail, score) as best_detail,
+        -- the best pair's evidence in words, its evidence pattern and every comparison's level
+        arg_max([detail, evidence_pattern, match_levels], score) as best,
         -- the earliest death month; within it a date known to the day over one known to the month
         arg_min(death_date, (year(death_date) * 12 + month(death_date), death_date_precision = 'month', death_date))
             as death_date,
@@ -71,11 +79,13 @@ final as (
         p.score,
         $month_index - (year(p.death_date) * 12 + month(p.death_date)) as months_overpaid,
         ($month_index - (year(p.death_date) * 12 + month(p.death_date))) * r.monthly_amount as amount_overpaid,
-        concat('疑似死亡（匹配概率', p.score, '）：', p.best_detail, '；', p.evidence_text,
+        concat('疑似死亡（匹配概率', p.score, '）：', p.best[1], '；', p.evidence_text,
                case when p.source_count >= 2 then '；' || p.source_count || '个来源均有记录' else '' end,
                case when p.death_date_precision = 'month' then '；死亡日期只知年月（日不详），按该月计算' else '' end,
                '；请入户核实是否本人') as detail,
-        concat_ws('|', p.sources, p.death_date, p.matched_id_number) as evidence_key
+        concat_ws('|', p.sources, p.death_date, p.matched_id_number) as evidence_key,
+        p.best[2] as evidence_pattern,
+        p.best[3] as match_levels
     from per_member p
     join stg_roster r using (member_key)
 )
