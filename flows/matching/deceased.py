@@ -8,6 +8,8 @@ that way — is measured on this month's data (term frequencies of birth dates, 
 given names; level shares among random pairs), so a coincidence that a city's size makes
 common weighs little.  The sum gives a match probability; DECEASED_SUSPECT reports pairs
 at or above a threshold, and the run states how many of those are expected to be chance.
+A death record that fits several members (namesakes of one village born the same day)
+shares its probability among them (sql/matching/suspect_shares.sql).
 """
 from __future__ import annotations
 
@@ -42,8 +44,9 @@ class MatchSummary:
 
 
 def score_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> MatchSummary:
-    """Build suspect_scores (one row per candidate pair: probability, evidence) for
-    DECEASED_SUSPECT; needs rule_hits to hold DECEASED_PAID already."""
+    """Build suspect_scores (one row per candidate pair: probability, evidence) and
+    suspect_shares (the flagged pairs, a death record's probability shared among the
+    members it fits) for DECEASED_SUSPECT; needs rule_hits to hold DECEASED_PAID already."""
     run_sql(con, "matching/match_sides", params)
     run_sql(con, "matching/id_candidates")
     run_sql(con, "matching/term_frequencies")
@@ -61,6 +64,7 @@ def score_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> MatchSumma
     run_sql(con, "matching/pair_levels")
     run_sql(con, "matching/suspect_scores", weights)
     pairs = int(con.execute("select count(*) from suspect_scores").fetchone()[0])
+    run_sql(con, "matching/suspect_shares", {"suspect_min_probability": threshold})
     chance = query_sql(con, "matching/chance_suspicions", params).iloc[0]
     expected = float(chance["expected_chance"])
     recipients = max(int(chance["recipients"]), 1)

@@ -1,11 +1,12 @@
 -- chance_suspicions: the expected number of reported DECEASED_SUSPECT members who are in
 -- fact someone else (the sum of 1 - probability over the best pair of each member at or
--- above the threshold), and how many members that is out of.  One row.
--- Inputs: suspect_scores, stg_roster.  Parameters: $suspect_min_probability.
+-- above the threshold, the probability as shared among the members one death record fits),
+-- and how many members that is out of.  One row.
+-- Inputs: suspect_shares, stg_roster.  Parameters: $suspect_min_probability.
 with best as (
     select member_key, max(score) as probability
-    from suspect_scores
-    where score >= $suspect_min_probability
+    from suspect_shares
+    where own_score >= $suspect_min_probability
     group by member_key
 )
 select
