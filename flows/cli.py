@@ -858,6 +858,9 @@ def print_suspect_matching(matching: dict) -> None:
         print(f"疑似死亡：匹配概率阈值 {matching['threshold']:g}，预计偶然误报 "
               f"{matching['expected_chance_suspicions']:.1f} 人（每万名保障对象 "
               f"{matching['expected_chance_per_10000_recipients']:.2f} 人）")
+        if matching.get("shared_suspicions"):
+            print(f"其中 {matching['shared_suspicions']} 人为同一死亡记录符合多名对象（如同村同名同生日），"
+                  f"概率已分摊，预计其中 {matching['expected_chance_of_shared']:.1f} 人并非本人")
 
 
 def _run_failed(exc: Exception) -> int:

@@ -35,12 +35,16 @@ class MatchSummary:
     expected_chance_per_10000: float
     suspicions: int
     prior: float
+    shared_suspicions: int = 0           # of the suspicions, members whose death record fits several
+    expected_chance_of_shared: float = 0.0  # their part of expected_chance_suspicions
 
     def as_record(self) -> dict:
         return {"candidate_pairs": self.candidate_pairs, "pairs_scored": self.pairs_scored, "threshold": self.threshold,
                 "expected_chance_suspicions": round(self.expected_chance_suspicions, 3),
                 "expected_chance_per_10000_recipients": round(self.expected_chance_per_10000, 3),
-                "suspicions": self.suspicions, "prior": self.prior}
+                "suspicions": self.suspicions, "prior": self.prior,
+                "shared_suspicions": self.shared_suspicions,
+                "expected_chance_of_shared": round(self.expected_chance_of_shared, 3)}
 
 
 def score_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> MatchSummary:
@@ -68,7 +72,8 @@ def score_candidates(con: duckdb.DuckDBPyConnection, params: dict) -> MatchSumma
     chance = query_sql(con, "matching/chance_suspicions", params).iloc[0]
     expected = float(chance["expected_chance"])
     recipients = max(int(chance["recipients"]), 1)
-    return MatchSummary(candidates, pairs, threshold, expected, expected * 10000 / recipients, int(chance["suspicions"]), prior)
+    return MatchSummary(candidates, pairs, threshold, expected, expected * 10000 / recipients, int(chance["suspicions"]), prior,
+                        int(chance["shared"]), float(chance["expected_chance_shared"]))
 
 
 def threshold_weight(threshold: float) -> float:
