@@ -730,5 +730,13 @@ def inject_all(ctx: Ctx) -> None:
     household_size_changed(ctx, deceased_rows)
     gradual_exit(ctx)
     malformed_rows(ctx)
+    # Added last, from a random stream of their own (spawning it draws nothing from
+    # ctx.rng), so the faults above and the files' random styles stay as they were.
+    used = ctx.households["used"].to_numpy().copy()
+    main_rng, ctx.rng = ctx.rng, ctx.rng.spawn(1)[0]
     roster_birth_date_deaths(ctx)
     ambiguous_namesakes(ctx)
+    ctx.rng = main_rng
+    # The poverty registry chooses its covered households among those no earlier fault
+    # used, as before these two were added, so that it stays what it was for the seed.
+    ctx.households["late_fault"] = ctx.households["used"].to_numpy() & ~used
