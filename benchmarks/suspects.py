@@ -33,6 +33,7 @@ from flows.generate import generate  # noqa: E402
 from flows.normalize.names import normalize_name  # noqa: E402
 
 DECEASED = ("DECEASED_PAID", "DECEASED_SUSPECT")
+AMBIGUOUS = "AMBIGUOUS_NAMESAKE"
 
 
 def run(scale: str, seed: int, month: str, work: Path, districts: int | None = None) -> dict:
@@ -79,17 +80,29 @@ def report(result: dict) -> list[str]:
     suspect_found = set(found.loc[found["rule"] == "DECEASED_SUSPECT", "key"])
     paid_found = set(found.loc[found["rule"] == "DECEASED_PAID", "key"])
     dead_truth = set(truth.loc[truth["rule"].isin(DECEASED), "key"])
+    # namesakes of one village one death record without an ID fits (issue 29): scored apart
+    ambiguous = set(truth.loc[truth["rule"] == AMBIGUOUS, "key"])
+    suspects = found[found["rule"] == "DECEASED_SUSPECT"]
+    shared = set(suspects.loc[(pd.to_numeric(suspects["score"]) <= 0.5)
+                              & suspects["detail"].fillna("").str.contains("请核实是哪一位"), "key"])
+    attr_found = set(found.loc[found["rule"] == "ID_ATTR_MISMATCH", "key"])
     lines = [f"{'category':<100}{'n':>5}{'found':>7}"]
     for (rule, fault), rows in truth[truth["rule"].isin(DECEASED + ("HARD_NEGATIVE",))].groupby(["rule", "fault"]):
         hit = rows["key"].isin(dead_found if rule != "HARD_NEGATIVE" else dead_found).sum()
         lines.append(f"{rule + ': ' + fault:<100}{len(rows):>5}{hit:>7}")
+    suspect_found -= ambiguous
     false_suspects = suspect_found - dead_truth
     false_paid = paid_found - dead_truth
+    column = truth.loc[(truth["rule"] == "DECEASED_SUSPECT") & truth["fault"].str.contains("出生日期"), "key"]
     lines += [
         f"deceased recall: {len(dead_truth & dead_found)}/{len(dead_truth)}",
         f"DECEASED_SUSPECT precision: {len(suspect_found & dead_truth)}/{len(suspect_found)} "
         f"(living people flagged: {len(false_suspects)})",
         f"DECEASED_PAID precision: {len(paid_found & dead_truth)}/{len(paid_found)} (false: {len(false_paid)})",
+        f"roster-出生日期 deaths found DECEASED_SUSPECT with ID_ATTR_MISMATCH: "
+        f"{len(set(column) & suspect_found & attr_found)}/{len(set(column))}",
+        f"ambiguous namesakes DECEASED_SUSPECT at <= 0.5 with 请核实是哪一位: {len(ambiguous & shared)}/{len(ambiguous)} "
+        f"(DECEASED_PAID: {len(ambiguous & paid_found)})",
     ]
     true_paid = truth[truth["rule"] == "DECEASED_PAID"].set_index("key")["months_overpaid"]
     got = found[found["rule"] == "DECEASED_PAID"].drop_duplicates("key").set_index("key")["months_overpaid"]
@@ -127,7 +140,8 @@ def main() -> int:
 def _misses(line: str) -> bool:
     """A summary line whose two counts differ, or that names a living person flagged."""
     for label in ("deceased recall:", "DECEASED_SUSPECT precision:", "DECEASED_PAID precision:",
-                  "months_overpaid exact:"):
+                  "months_overpaid exact:", "roster-出生日期 deaths found DECEASED_SUSPECT with ID_ATTR_MISMATCH:",
+                  "ambiguous namesakes DECEASED_SUSPECT at <= 0.5 with 请核实是哪一位:"):
         if line.startswith(label):
             found, total = line[len(label):].split("(")[0].strip().split("/")
             return int(found) != int(total)

@@ -916,6 +916,9 @@ def print_suspect_matching(matching: dict) -> None:
         model = matching.get("model") or {}
         if model.get("note"):
             print(f"匹配模型：{model['note']}")
+        if matching.get("shared_suspicions"):
+            print(f"其中 {matching['shared_suspicions']} 人为同一死亡记录符合多名对象（如同村同名同生日），"
+                  f"概率已分摊，预计其中 {matching['expected_chance_of_shared']:.1f} 人并非本人")
 
 
 def _run_failed(exc: Exception) -> int:

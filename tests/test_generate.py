@@ -29,7 +29,7 @@ RULE_RANGES = {
     "INVALID_ID": (15, 27), "ID_NAME_MISMATCH": (10, 20), "ID_ATTR_MISMATCH": (10, 20),
     "DUPLICATE_BENEFIT": (14, 24), "NOT_IN_REGISTRY": (10, 20), "MOVED_OUT": (7, 13),
     "HOUSEHOLD_SIZE_CHANGED": (45, 70), "GRADUAL_EXIT_OVERDUE": (7, 13), "REJECT": (2, 3),
-    "UNCOVERED_VULNERABLE": (10, 22),
+    "UNCOVERED_VULNERABLE": (10, 22), "AMBIGUOUS_NAMESAKE": (2, 4),
 }
 DIBAO_STANDARD = 620  # configs/default.toml [thresholds] dibao_standard_monthly
 SERIOUS = ("重病", "重度残疾")
@@ -298,7 +298,8 @@ def test_truth_columns_and_counts(truth):
     for rule, (low, high) in RULE_RANGES.items():
         assert low <= counts.get(rule, 0) <= high, (rule, counts.get(rule, 0))
     assert not truth.duplicated(["rule", "household_id", "name"]).any()
-    deceased = truth["rule"].isin(["DECEASED_PAID", "DECEASED_SUSPECT"])
+    deceased = truth["rule"].isin(["DECEASED_PAID", "DECEASED_SUSPECT"]) | (
+        (truth["rule"] == "AMBIGUOUS_NAMESAKE") & truth["fault"].str.endswith("(the one who died)"))
     assert (truth.loc[deceased, "months_overpaid"] != "").all()
     assert (truth.loc[~deceased, "months_overpaid"] == "").all()
     assert (truth.loc[truth["rule"] == "INVALID_ID", "id_number"] == "").all()
@@ -331,14 +332,54 @@ def test_deceased_paid_months_match_the_death_dates_written(truth, police, popul
     assert all(len(set(dates[i])) == 2 for i in conflicts["id_number"])
 
 
-def test_suspects_have_a_death_record_but_no_exact_id(truth, police, population, cremation):
+def test_suspects_have_a_death_record_but_no_exact_id(truth, police, population, cremation, roster):
     dates = _death_dates_by_id(police, population, cremation)
     suspects = truth[truth["rule"] == "DECEASED_SUSPECT"]
+    stated = {(h, normal_name(n)): parse_date(b) for h, n, b in zip(roster["户编号"], roster["姓名"], roster["出生日期"])}
     for _, row in suspects.iterrows():
         assert row["id_number"] not in dates
-        birth = normalize_id(row["id_number"]).birth_date
-        same_birth = police[police["birth"] == birth]
+        # the ID's birth date, or (a death that follows it) the roster's own 出生日期
+        births = {normalize_id(row["id_number"]).birth_date, stated[(row["household_id"], normal_name(row["name"]))]}
+        same_birth = police[police["birth"].isin(births)]
         assert (same_birth["death"].map(months_overpaid) == int(row["months_overpaid"])).any()
+
+
+ROSTER_BIRTH_SUSPECT = "police record without id follows the roster's wrong 出生日期"
+
+
+def test_a_death_that_follows_the_roster_birth_date_and_not_the_id(truth, police, roster):
+    """Issue 29: the roster's 出生日期 disagrees with the ID (ID_ATTR_MISMATCH), and a police
+    record without an ID, with the member's name, has the roster's date, not the ID's."""
+    suspects = truth[(truth["rule"] == "DECEASED_SUSPECT") & (truth["fault"] == ROSTER_BIRTH_SUSPECT)]
+    assert len(suspects) == 2
+    attr = set(zip(truth.loc[truth["rule"] == "ID_ATTR_MISMATCH", "household_id"],
+                   truth.loc[truth["rule"] == "ID_ATTR_MISMATCH", "name"]))
+    for _, row in suspects.iterrows():
+        assert (row["household_id"], row["name"]) in attr
+        listed = roster[(roster["户编号"] == row["household_id"]) & (roster["姓名"].map(normal_name) == row["name"])]
+        stated = parse_date(listed["出生日期"].iloc[0])
+        assert stated != normalize_id(row["id_number"]).birth_date
+        records = police[(police["姓名"].map(normal_name) == row["name"]) & (police["birth"] == stated)]
+        assert len(records) == 1 and records["公民身份号码"].iloc[0] == ""
+        assert months_overpaid(records["death"].iloc[0]) == int(row["months_overpaid"])
+
+
+def test_namesakes_of_one_village_and_one_death_record_without_id(truth, police, roster):
+    """Issue 29: two members of one village, in two households, with one name and birth date
+    and valid IDs of their own; one police record without an ID names them both."""
+    ambiguous = truth[truth["rule"] == "AMBIGUOUS_NAMESAKE"]
+    assert len(ambiguous) >= 2
+    for name, pair in ambiguous.groupby("name"):
+        assert len(pair) == 2 and pair["village"].nunique() == 1 and pair["household_id"].nunique() == 2
+        ids = pair["id_number"].tolist()
+        assert ids[0] != ids[1] and all(normalize_id(i).status == VALID for i in ids)
+        assert normalize_id(ids[0]).birth_date == normalize_id(ids[1]).birth_date
+        assert pair["fault"].str.endswith("(the one who died)").sum() == 1
+        records = police[(police["姓名"].map(normal_name) == name)
+                         & (police["birth"] == normalize_id(ids[0]).birth_date)]
+        assert len(records) == 1 and records["公民身份号码"].iloc[0] == ""
+        assert records["户籍地址"].iloc[0].endswith(pair["village"].iloc[0])
+        assert not set(ids) & set(police["id"])
 
 
 EXCEL_SUSPECT = "police record with Excel-mangled id, same name and birth date"

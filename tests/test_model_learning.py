@@ -29,7 +29,7 @@ import pytest
 from flows import pipeline, warehouse
 from flows.config import load_settings
 from flows.decisions import record_returns
-from flows.evaluate import DECEASED, _keyed
+from flows.evaluate import AMBIGUOUS, DECEASED, _keyed
 from flows.generate import generate
 from flows.generate.next_month import generate_next_month
 from flows.matching import model
@@ -59,9 +59,9 @@ def _run(world: Path, settings, month: str) -> dict:
     return json.loads((plan.out_dir / "run.json").read_text(encoding="utf-8"))
 
 
-def _dead(world: Path, month: str) -> set[tuple]:
+def _dead(world: Path, month: str, rules=DECEASED) -> set[tuple]:
     truth = _keyed(pd.read_csv(world / month / "truth.csv", dtype=str, keep_default_na=False))
-    return set(map(tuple, truth.loc[truth["rule"].isin(DECEASED), ["household_id", "name"]].to_numpy()))
+    return set(map(tuple, truth.loc[truth["rule"].isin(rules), ["household_id", "name"]].to_numpy()))
 
 
 def _suspects(world: Path, month: str) -> pd.DataFrame:
@@ -175,7 +175,7 @@ def test_a_model_that_passes_is_used_in_month_3_and_loses_no_death(world):
     path = world / "model" / "m_probabilities.json"
     proc = subprocess.run([sys.executable, "-m", "flows.cli", "model", "fit", "--db", str(world / "w.duckdb"),
                            "--month", "2020-06", "--out", str(path)], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "核对结果：通过" in proc.stdout and "此后的月度比对将使用它" in proc.stdout
     written = json.loads(path.read_text(encoding="utf-8"))
     assert written["check"]["passed"] is True and written["threshold"] == 0.95
@@ -197,7 +197,8 @@ def test_a_model_that_passes_is_used_in_month_3_and_loses_no_death(world):
     finally:
         con.close()
     found = set(map(tuple, found.to_numpy()))
-    assert dead <= found and not found - dead
+    # namesakes one death record fits are flagged on purpose, their probability shared (evaluate.py)
+    assert dead <= found and not found - dead - _dead(world, "2020-07", (AMBIGUOUS,))
 
 
 def test_without_a_model_file_a_run_says_it_uses_the_priors(tmp_path):

@@ -85,6 +85,17 @@ PER_TOWNSHIP: dict[str, tuple[tuple[str, int], ...]] = {
         ("malformed row: 姓名 empty", 1),
     ),
 }
+# Deaths that the ID cannot settle (issue 29), injected after every other fault so that the
+# faults above draw the same random numbers as before:
+#   * the roster's 出生日期 disagrees with the ID (ID_ATTR_MISMATCH) and a police record
+#     without an ID follows the roster's date: DECEASED_SUSPECT on the roster's date;
+#   * two living namesakes of one village born the same day, and a police record without
+#     an ID names one of them: both are AMBIGUOUS_NAMESAKE (a truth category, not a rule),
+#     each to be flagged DECEASED_SUSPECT at a probability <= 0.5, never DECEASED_PAID.
+UNSETTLED_DEATHS_PER_TOWNSHIP: dict[str, tuple[tuple[str, int], ...]] = {
+    "DECEASED_SUSPECT": (("police record without id follows the roster's wrong 出生日期", 2),),
+    "AMBIGUOUS_NAMESAKE": (("namesakes of one village born the same day; police record without id", 2),),
+}
 NEAR_MISSES_PER_TOWNSHIP = {"moved_out_after_month_end": 3, "gradual_exit_exactly_6_months": 2,
                             "gradual_exit_recent": 2}
 MAX_DEATH_MONTHS_AGO = 18
@@ -638,6 +649,70 @@ def malformed_rows(ctx: Ctx) -> None:
             ctx.flag("REJECT", row, label)
 
 
+def roster_birth_date_deaths(ctx: Ctx) -> None:
+    """The roster's 出生日期 is a clerk's error (the ID and population disagree with it), and
+    the police record of the member's death, without an ID, follows the roster's date."""
+    for label, n in UNSETTLED_DEATHS_PER_TOWNSHIP["DECEASED_SUSPECT"]:
+        for row in take(ctx, n, eligible=old_enough_to_die(ctx), pick="eldest"):
+            p = ctx.person(row)
+            stated = _misread_birth(ctx, p["birth"])
+            ctx.roster.at[row, "birth_stated"] = stated
+            death = death_in_month(ctx, int(ctx.rng.integers(0, MAX_DEATH_MONTHS_AGO + 1)))
+            ctx.records.append(police_record(ctx, p, death, id_text="", birth=stated, target=p.name))
+            _enrolled_before(ctx, row, death)
+            ctx.flag("DECEASED_SUSPECT", row, label, months_between(ctx.month.index, death))
+            ctx.flag("ID_ATTR_MISMATCH", row, "roster birth date differs from id (a death record follows it)")
+
+
+def ambiguous_namesakes(ctx: Ctx) -> None:
+    """Two members of one village (two households) with one name, sex and birth date and
+    IDs of their own; one dies, and the police record, without an ID, gives the village as
+    the 户籍地址: nothing in it says which of the two it is."""
+    for label, n in UNSETTLED_DEATHS_PER_TOWNSHIP["AMBIGUOUS_NAMESAKE"]:
+        for row in take(ctx, n, eligible=old_enough_to_die(ctx), pick="eldest"):
+            twin = _namesake_row(ctx, row)
+            if twin is None:
+                continue
+            p = ctx.person(row)
+            _make_namesake(ctx, ctx.roster.at[twin, "pid"], p)
+            death = death_in_month(ctx, int(ctx.rng.integers(0, MAX_DEATH_MONTHS_AGO + 1)))
+            village = ctx.households.at[ctx.roster.at[row, "hh"], "village"]
+            ctx.records.append(police_record(ctx, p, death, id_text="", village=village, target=p.name))
+            _enrolled_before(ctx, row, death)
+            ctx.flag("AMBIGUOUS_NAMESAKE", row, label + " (the one who died)", months_between(ctx.month.index, death))
+            ctx.flag("AMBIGUOUS_NAMESAKE", twin, label + " (living)")
+
+
+def _namesake_row(ctx: Ctx, row: int) -> int | None:
+    """A member of another unused household of the same village and sex as `row`'s, in whose
+    household `row`'s name is free; that household is claimed."""
+    r, h = ctx.roster, ctx.households
+    hh = r.at[row, "hh"]
+    p = ctx.person(row)
+    hhs = r["hh"].to_numpy()
+    ok = (~h["used"].to_numpy()[hhs] & ~r["appended"].to_numpy()
+          & (h["township_i"].to_numpy()[hhs] == h.at[hh, "township_i"])
+          & (h["village"].to_numpy()[hhs] == h.at[hh, "village"])
+          & (ctx.people["male"].to_numpy()[r["pid"].to_numpy()] == bool(p["male"])))
+    candidates = r.loc[ok].assign(priority=h["priority"].to_numpy()[hhs[ok]]).sort_values("priority")
+    for twin, other_hh in zip(candidates.index, candidates["hh"]):
+        if p["name"] not in set(ctx.people.loc[r.loc[r["hh"] == other_hh, "pid"], "name"]):
+            h.at[other_hh, "used"] = True
+            ctx.pinned.add(int(r.at[twin, "pid"]))
+            return int(twin)
+    return None
+
+
+def _make_namesake(ctx: Ctx, pid: int, like: pd.Series) -> None:
+    """Person `pid` gets `like`'s name and birth date, and an ID of their own for that day."""
+    people = ctx.people
+    for column in ("sur_i", "g1", "g2", "minority_i", "name", "sur_key", "giv_key"):
+        people.at[pid, column] = like[column]
+    people.at[pid, "birth"] = like["birth"]
+    people.at[pid, "id18"] = issue_one(ctx.rng, people.at[pid, "id18"][:6], np.datetime64(like["birth"], "D"),
+                                       bool(like["male"]), ctx.taken_ids)
+
+
 def inject_all(ctx: Ctx) -> None:
     """All faults, in an order where later ones cannot disturb earlier ones."""
     from .habits import inject_habits
@@ -655,3 +730,13 @@ def inject_all(ctx: Ctx) -> None:
     household_size_changed(ctx, deceased_rows)
     gradual_exit(ctx)
     malformed_rows(ctx)
+    # Added last, from a random stream of their own (spawning it draws nothing from
+    # ctx.rng), so the faults above and the files' random styles stay as they were.
+    used = ctx.households["used"].to_numpy().copy()
+    main_rng, ctx.rng = ctx.rng, ctx.rng.spawn(1)[0]
+    roster_birth_date_deaths(ctx)
+    ambiguous_namesakes(ctx)
+    ctx.rng = main_rng
+    # The poverty registry chooses its covered households among those no earlier fault
+    # used, as before these two were added, so that it stays what it was for the seed.
+    ctx.households["late_fault"] = ctx.households["used"].to_numpy() & ~used

@@ -76,7 +76,8 @@ def advance(ctx: Ctx, seed: int, step: int = 1) -> pd.DataFrame:
     truth = []
     for t in ctx.truth:
         t = dict(t)
-        if t["rule"] in ("DECEASED_PAID", "DECEASED_SUSPECT"):
+        if t["rule"] in ("DECEASED_PAID", "DECEASED_SUSPECT") or (
+                t["rule"] == "AMBIGUOUS_NAMESAKE" and t["months_overpaid"] is not None):
             t["months_overpaid"] += 1
         elif t["fault"] == "hard negative: recipient died after month end":
             # The death recorded just after last month's end is this month's death.

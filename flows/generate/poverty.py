@@ -92,7 +92,9 @@ def _per_town(rng: np.random.Generator, cand: pd.DataFrame, n: int) -> pd.DataFr
 
 def _covered_households(rng: np.random.Generator, ctx: Ctx) -> pd.DataFrame:
     h = ctx.households
-    free = h.loc[~h["used"], ["township_i", "village"]]
+    # households of the faults added last (faults.inject_all) count as free here, so the
+    # registry is the same as before those faults were added
+    free = h.loc[~h["used"] | h.get("late_fault", False), ["township_i", "village"]]
     chosen = _per_town(rng, free.rename_axis("hh").reset_index(), PER_TOWNSHIP["covered"])
     return chosen.assign(role="covered", covered=True, hkey="R" + chosen["hh"].astype(str))
 

@@ -8,6 +8,8 @@ that way — is measured on this month's data (term frequencies of birth dates, 
 given names; level shares among random pairs), so a coincidence that a city's size makes
 common weighs little.  The sum gives a match probability; DECEASED_SUSPECT reports pairs
 at or above a threshold, and the run states how many of those are expected to be chance.
+A death record that fits several members (namesakes of one village born the same day)
+shares its probability among them (sql/matching/suspect_shares.sql).
 """
 from __future__ import annotations
 
@@ -34,19 +36,25 @@ class MatchSummary:
     expected_chance_per_10000: float
     suspicions: int
     prior: float
+    shared_suspicions: int = 0           # of the suspicions, members whose death record fits several
+    expected_chance_of_shared: float = 0.0  # their part of expected_chance_suspicions
     model: dict | None = None   # which m were used and why (flows/matching/model.py)
 
     def as_record(self) -> dict:
         return {"candidate_pairs": self.candidate_pairs, "pairs_scored": self.pairs_scored, "threshold": self.threshold,
                 "expected_chance_suspicions": round(self.expected_chance_suspicions, 3),
                 "expected_chance_per_10000_recipients": round(self.expected_chance_per_10000, 3),
-                "suspicions": self.suspicions, "prior": self.prior, "model": self.model}
+                "suspicions": self.suspicions, "prior": self.prior,
+                "shared_suspicions": self.shared_suspicions,
+                "expected_chance_of_shared": round(self.expected_chance_of_shared, 3), "model": self.model}
 
 
 def score_candidates(con: duckdb.DuckDBPyConnection, params: dict, model: ModelChoice | None = None) -> MatchSummary:
-    """Build suspect_scores (one row per candidate pair: probability, evidence) for
-    DECEASED_SUSPECT; needs rule_hits to hold DECEASED_PAID already.  `model`: the m to score
-    with (a checked model file's, flows/matching/model.py), the priors when None."""
+    """Build suspect_scores (one row per candidate pair: probability, evidence) and
+    suspect_shares (the flagged pairs, a death record's probability shared among the
+    members it fits) for DECEASED_SUSPECT; needs rule_hits to hold DECEASED_PAID already.
+    `model`: the m to score with (a checked model file's, flows/matching/model.py), the
+    priors when None."""
     run_sql(con, "matching/match_sides", params)
     run_sql(con, "matching/id_candidates")
     run_sql(con, "matching/term_frequencies")
@@ -64,10 +72,12 @@ def score_candidates(con: duckdb.DuckDBPyConnection, params: dict, model: ModelC
     run_sql(con, "matching/pair_levels")
     run_sql(con, "matching/suspect_scores", weights)
     pairs = int(con.execute("select count(*) from suspect_scores").fetchone()[0])
+    run_sql(con, "matching/suspect_shares", {"suspect_min_probability": threshold})
     chance = query_sql(con, "matching/chance_suspicions", params).iloc[0]
     expected = float(chance["expected_chance"])
     recipients = max(int(chance["recipients"]), 1)
     return MatchSummary(candidates, pairs, threshold, expected, expected * 10000 / recipients, int(chance["suspicions"]), prior,
+                        int(chance["shared"]), float(chance["expected_chance_shared"]),
                         model.record if model is not None else None)
 
 

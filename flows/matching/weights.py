@@ -16,7 +16,10 @@ import pandas as pd
 # registries; it only matters while a month's data are too small to measure u (a test
 # world of three people): the measured u is smoothed towards it with PRIOR_WEIGHT pseudo-pairs.
 PRIORS: dict[str, dict[str, tuple[float, float]]] = {
-    "birth": {"same": (0.95, 5e-5), "differs": (0.05, 1.0), "unknown": (1.0, 1.0)},
+    # column: the death record agrees only with the roster's 出生日期 where that differs from
+    # the ID's (a registration error).  The police write from the 户籍, which follows the ID,
+    # so this is rarer than a typo'd ID; its u is the date's term frequency, as for same.
+    "birth": {"same": (0.95, 5e-5), "column": (0.02, 5e-5), "differs": (0.03, 1.0), "unknown": (1.0, 1.0)},
     # A different surname that is no homophone: a clerk rarely gets the surname wrong.
     "surname": {"same": (0.93, 0.01), "sound": (0.05, 0.003), "differs": (0.02, 0.99), "unknown": (1.0, 1.0)},
     "given": {"same": (0.75, 5e-4), "sound": (0.12, 5e-4), "unknown_syllable": (0.06, 5e-4),

@@ -2,7 +2,8 @@
 -- threshold, as the input of pair_levels.
 -- A pair found only by birth date (not in the ID block) has an ID level of 'conflict'
 -- (both IDs valid: another person's) or 'unknown', and its other levels are bounded by
--- cheap equalities: a surname, given name or address agreement weighs what
+-- cheap equalities: its birth date weighs at most the better of the member's two dates
+-- (the ID's, level same; the roster's differing 出生日期, level column), a surname, given name or address agreement weighs what
 -- suspect_scores.sql gives the member's value (its term frequency), any other level at
 -- most the best weight of the comparison's other levels.  A pair whose best possible
 -- weight is below $min_weight (the threshold's, from flows/matching/deceased.py) cannot
@@ -20,9 +21,11 @@ with level_weights as (
     join match_u u using (comparison, level)
 ),
 agreement as (
-    -- the level whose weight is the term frequency of the value agreed on
-    select * from (values ('birth', 'same', 'birth'), ('surname', 'same', 'surname'),
-                          ('given', 'same', 'given'), ('place', 'address', 'address')) t(comparison, level, tf_name)
+    -- the level whose weight is the term frequency of the value agreed on (tf_name: the
+    -- member's value; tf_comparison: where term_frequencies counts it)
+    select * from (values ('birth', 'same', 'birth', 'birth'), ('birth', 'column', 'birth_column', 'birth'),
+                          ('surname', 'same', 'surname', 'surname'), ('given', 'same', 'given', 'given'),
+                          ('place', 'address', 'address', 'address')) t(comparison, level, tf_name, tf_comparison)
 ),
 others as (
     -- per comparison, the best weight of the levels that are not a value agreement
@@ -42,6 +45,7 @@ constants as (
 ),
 member_values as (
     select key, 'birth' as tf_name, strftime(birth_date, '%Y-%m-%d') as value from match_sides where side = 'member'
+    union all select key, 'birth_column', strftime(birth_column, '%Y-%m-%d') from match_sides where side = 'member'
     union all select key, 'surname', surname from match_sides where side = 'member'
     union all select key, 'given', given from match_sides where side = 'member'
     union all select key, 'address', address from match_sides where side = 'member'
@@ -50,6 +54,7 @@ member_weights as (
     -- the weight of agreeing on the member's own value, as suspect_scores computes it
     select v.key,
            max(v.weight) filter (where v.tf_name = 'birth') as birth,
+           max(v.weight) filter (where v.tf_name = 'birth_column') as birth_column,
            max(v.weight) filter (where v.tf_name = 'surname') as surname,
            max(v.weight) filter (where v.tf_name = 'given') as given,
            max(v.weight) filter (where v.tf_name = 'address') as address
@@ -59,7 +64,7 @@ member_weights as (
         from member_values v
         join agreement a using (tf_name)
         join level_weights l on l.comparison = a.comparison and l.level = a.level
-        left join term_frequencies tf on tf.comparison = v.tf_name and tf.value = v.value
+        left join term_frequencies tf on tf.comparison = a.tf_comparison and tf.value = v.value
         where v.value is not null
     ) v
     group by v.key
@@ -68,7 +73,8 @@ birth_only as (
     select m.key as member_key, d.key as evidence_id,
            k.prior_weight
            + case when m.id_number is not null and d.id_number is not null then k.conflict else 0 end
-           + coalesce(greatest(w.birth, 0), 0)
+           -- the pair shares the ID's birth date or the roster's 出生日期: the better of the two
+           + greatest(coalesce(w.birth, 0), coalesce(w.birth_column, 0), 0)
            + case when m.surname = d.surname then greatest(coalesce(w.surname, 0), k.surname_other) else k.surname_other end
            + case when m.given = d.given then greatest(coalesce(w.given, 0), k.given_other) else k.given_other end
            + case when m.address = d.address then greatest(coalesce(w.address, 0), k.place_other) else k.place_other end

@@ -1,6 +1,7 @@
 -- pair_levels: each comparison of a (roster member, death record) pair as a level, the way
 -- Splink declares comparisons: one CASE per comparison, first matching level wins.
---   birth   same | differs | unknown
+--   birth   same (the member's birth date: the ID's, else a day-precise 出生日期) |
+--           column (only the roster's 出生日期, where it differs from the ID's) | differs | unknown
 --   surname same (after variant mapping) | sound (same syllable: homophone or pinyin) |
 --           differs | unknown (placeholder or missing)
 --   given   same | sound (same syllables, incl. a character written in pinyin) |
@@ -24,7 +25,7 @@ with pairs as (
            d.written_in_latin,
            m.id_text as m_id, d.id_text as d_id,
            m.id_number is not null as m_id_valid, d.id_number is not null as d_id_valid,
-           m.birth_date as m_birth, d.birth_date as d_birth,
+           m.birth_date as m_birth, m.birth_column as m_birth_column, d.birth_date as d_birth,
            m.sex as m_sex, d.sex as d_sex,
            m.township, m.county, m.village, m.address as m_address, d.address
     from pair_input p
@@ -35,7 +36,8 @@ levels as (
     select
         member_key, evidence_id,
         case when m_birth is null or d_birth is null then 'unknown'
-             when m_birth = d_birth then 'same' else 'differs' end as birth,
+             when m_birth = d_birth then 'same'
+             when m_birth_column = d_birth then 'column' else 'differs' end as birth,
         case when m_surname is null or d_surname is null or '?' in (m_surname, d_surname) then 'unknown'
              when m_surname = d_surname then 'same'
              when m_surname_syllable = d_surname_syllable then 'sound'
@@ -79,7 +81,8 @@ levels as (
              when county is not null and contains(address, county) then 'district'
              else 'elsewhere' end as place,
         -- for term frequencies and detail
-        strftime(m_birth, '%Y-%m-%d') as birth_value,
+        strftime(case when m_birth_column = d_birth then m_birth_column else m_birth end, '%Y-%m-%d') as birth_value,
+        m_birth_column is not null as birth_two_dates,
         m_surname as surname_value, m_surname_syllable as surname_sound_value,
         m_given as given_value, array_to_string(m_syl, ' ') as given_sound_value, m_address as address_value,
         written_in_latin, d_name

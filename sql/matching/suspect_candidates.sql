@@ -1,6 +1,7 @@
 -- suspect_candidates: pairs (roster member, death record) worth scoring as the same person
 -- although their IDs do not match exactly.  Blocking keeps this linear in the inputs:
---   birth  — same birth date (from the ID, else a day-precise 出生日期) AND at least one
+--   birth  — same birth date (from the ID, else a day-precise 出生日期; or the roster's
+--            出生日期 where it differs from the ID's: match_sides.birth_column) AND at least one
 --            syllable of the names in common (a stranger born the same day with a wholly
 --            different name is not worth scoring, and at city scale there are millions);
 --   id     — id_candidates (IDs one digit or two adjacent digits apart).
@@ -12,10 +13,17 @@
 -- candidate_input (which keeps the few hundred thousand worth scoring).
 create or replace temp table suspect_candidates as
 with sides as (
+    -- a member whose 出生日期 differs from the ID's is blocked under both dates (a death
+    -- record has one date, so a pair still meets under one of them only)
     select rowid as rid, side, birth_date, id_number,
            list_distinct(list_filter(syllables, s -> s not in ('', '?'))) as syllables
     from match_sides
     where birth_date is not null
+    union all
+    select rowid, side, birth_column, id_number,
+           list_distinct(list_filter(syllables, s -> s not in ('', '?')))
+    from match_sides
+    where birth_column is not null
 ),
 syllable_keys as (
     select rid, side, birth_date, id_number, syllables, unnest(syllables) as syllable from sides
@@ -29,7 +37,7 @@ by_birth as (
 ),
 by_id as (                 -- whether an ID pair is also a birth pair is read off the pair itself
     select m.rowid as member_rid, d.rowid as death_rid, true as id_block,
-           coalesce(m.birth_date = d.birth_date, false)
+           coalesce(m.birth_date = d.birth_date or m.birth_column = d.birth_date, false)
                and list_has_any(list_filter(m.syllables, s -> s not in ('', '?')), d.syllables) as birth_block,
            m.id_number as member_id, d.id_number as death_id
     from id_candidates c

@@ -2,7 +2,8 @@
 -- evidence in words.  For each comparison, weight = log2(m / u): m = how often the level
 -- occurs when the two records ARE the same person (match_priors, declared in
 -- flows/matching/weights.py), u = how often it occurs between two different people in this
--- month's data — the term frequency of the value for an exact agreement (a birth date,
+-- month's data — the term frequency of the value for an exact agreement (a birth date —
+-- the ID's (same) or the roster's differing 出生日期 (column), with column's smaller m —
 -- surname or given name shared by many weighs little), otherwise the share among random
 -- pairs (match_u); both smoothed towards u_prior by $prior_weight pseudo-records.  An 'unknown' level (invalid or missing ID, placeholder surname) weighs 0.
 -- match_weight = log2(prior odds) + the sum of the weights; probability = 1 / (1 + 2^-weight).
@@ -14,7 +15,7 @@ create or replace table suspect_scores as
 with long as (
     -- value: the value agreed on, for the levels whose u is that value's term frequency
     select member_key, evidence_id, 'birth' as comparison, birth as level,
-           case when birth = 'same' then birth_value end as value from pair_levels
+           case when birth in ('same', 'column') then birth_value end as value from pair_levels
     union all select member_key, evidence_id, 'surname', surname,
            case when surname = 'same' then surname_value end from pair_levels
     union all select member_key, evidence_id, 'given', given,
@@ -69,7 +70,12 @@ final as (
             end,
             case p.surname when 'sound' then '姓氏同音' when 'differs' then '姓氏不同（反证）' end,
             case p.birth
-                when 'same' then '出生日期相同（本次数据中同日出生者' || coalesce(s.birth_people, 0) || '人）'
+                when 'same' then case when p.birth_two_dates
+                                      then '出生日期与身份证号所示相同（名册所填出生日期与身份证号不符；本次数据中同日出生者'
+                                      else '出生日期相同（本次数据中同日出生者' end
+                                 || coalesce(s.birth_people, 0) || '人）'
+                when 'column' then '出生日期与名册所填出生日期相同（与身份证号所示不同，名册登记可能有误；本次数据中同日出生者'
+                                   || coalesce(s.birth_people, 0) || '人）'
                 when 'differs' then '出生日期不同'
             end,
             case p.id
