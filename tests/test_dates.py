@@ -64,6 +64,14 @@ def test_leap_day_is_a_date():
 
 def test_bare_year_is_not_silently_read_as_an_excel_serial():
     assert parse_date("1950") is None
+    assert parse_date(2100) is None and parse_date("2100") is None
+
+
+@pytest.mark.parametrize("raw", [9133, 9133.0, "9133", "9133.0"])
+def test_a_four_digit_serial_is_an_old_recipients_birth_date(raw):
+    # Excel keeps dates before 1927-05-18 as serials below 10000 (issue 29: people born in
+    # 1925-26 whose 出生日期 came as such a number were never compared)
+    assert parse_date(raw) == dt.date(1925, 1, 1)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from flows.normalize.dates import MIN_SERIAL
+
 from . import names
 from .faults import Ctx
 from .idnumbers import id_styles, written_ids
@@ -150,9 +152,9 @@ def _put_birth_dates(rng: np.random.Generator, out: pd.DataFrame, birth: pd.Date
                      override: np.ndarray) -> None:
     styles = choose(rng, ROSTER_DATE_STYLES, len(out))
     serial = (birth.to_numpy().astype("datetime64[D]") - EXCEL_EPOCH).astype(np.int64)
-    # A bare number below 10000 (before 1927-05-18) reads as a year or an amount, not a
-    # date (flows.normalize.dates takes serials 10000-73050): use a date cell for those.
-    styles = np.where((styles == "excel_serial") & (serial < 10000), "excel_date", styles)
+    # A bare number up to 2100 reads as a year, not a date (flows.normalize.dates takes
+    # serials 2101-73050): use a date cell for those (births before 1905-10).
+    styles = np.where((styles == "excel_serial") & (serial < MIN_SERIAL), "excel_date", styles)
     text = format_dates(birth, styles)
     has_override = pd.notna(override)
     kind = np.where(has_override, "text", np.where(np.isin(styles, ["excel_date", "excel_serial"]),

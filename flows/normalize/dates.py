@@ -10,7 +10,7 @@ _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _COMPACT_YM = re.compile(r"^(\d{4})(\d{2})$")
-_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")  # 5 digits: 1927-2173; a bare year is not a date
+_SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")  # see _from_serial: a bare year is not a date
 _TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
@@ -86,9 +86,15 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
+# Serials 2101-73050 (1905-10-01 … 2100): a number up to 2100 is a bare year (or an amount),
+# never a date; 2101-9999 is no year a registry writes, and is how Excel stores the birth
+# dates of the oldest recipients (before 1927-05-18) — issue 29's two missed deaths at city
+# scale were people born in 1925-26 whose 出生日期 came as a four-digit serial.
+MIN_SERIAL, MAX_SERIAL = 2101, 73050
+
+
 def _from_serial(serial: float) -> dt.date | None:
-    # Serials 10000-73050 (1927-2100); smaller numbers are years or amounts, not dates.
-    if not 10000 <= serial <= 73050:
+    if not MIN_SERIAL <= serial <= MAX_SERIAL:
         return None
     return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
