@@ -82,3 +82,24 @@ def test_a_death_record_matched_by_exact_id_is_not_shared_with_a_namesake():
     deaths = [village_death("张三", A, "2020-03-02")]
     assert rule_hits("DECEASED_PAID", roster=roster, deaths=deaths, population=[person("张三", A)])["household_id"].tolist() == ["H1"]
     assert suspects(roster=roster, deaths=deaths, population=[person("张三", A)])["name"] == []
+
+
+# --- the city's two missed deaths: an old recipient's 出生日期 as a four-digit Excel serial ----
+
+OLD = make_id("19250101", "121")           # born 1925-01-01: Excel serial 9133
+TRUNCATED = OLD[:15] + "000"               # the ID Excel cut to 15 digits (INVALID_ID)
+
+
+def test_a_truncated_id_with_a_four_digit_serial_birth_date_is_still_matched():
+    """The roster keeps what Excel left: a truncated ID and the 出生日期 as the number 9133.
+    Read as a date, the birth date blocks and agrees; read as no date, the death was missed."""
+    roster = [member("张三", TRUNCATED, birth="9133", sex="男")]
+    deaths = [village_death("张三", OLD, "2020-03-02")]
+    found = suspects(roster=roster, deaths=deaths, population=[person("李四", A)])
+    assert found["name"] == ["张三"] and found["score"][0] >= 0.95
+    assert rule_hits("INVALID_ID", roster=roster)["name"].tolist() == ["张三"]
+
+
+def test_a_four_digit_serial_birth_date_that_disagrees_with_the_id_is_flagged():
+    roster = [member("张三", OLD, birth="9134", sex="男")]   # 1925-01-02; the ID says 1925-01-01
+    assert rule_hits("ID_ATTR_MISMATCH", roster=roster, population=[person("张三", OLD)])["name"].tolist() == ["张三"]
