@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import sys
 import tempfile
 import time
@@ -25,6 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The scratch warehouse is encrypted like any other: with a throw-away key unless one is set.
+os.environ.setdefault("DIBAO_WAREHOUSE_KEY", "benchmark-" + secrets.token_hex(8))
 
 from flows import pipeline, warehouse  # noqa: E402
 from flows.reports.month import month_exceptions  # noqa: E402
