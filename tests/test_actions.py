@@ -174,3 +174,17 @@ def test_a_notice_printed_again_says_reissued_with_the_first_date(tmp_path, con)
     assert "需重新核定" in text and "1,240" not in text
     # June: no new decision, so no notice is due again
     assert len(warehouse.query_sql(con, "actions/notice_households", {"month": "2020-06"})) == 0
+
+
+def test_a_member_the_registry_reports_dead_is_never_the_addressee(con):
+    """A one-person household: the village confirms 在世0人 (size) but answers the exact-ID death
+    已处理, so the death is disputed and nobody stops yet.  The notice must not be addressed to
+    the person the police file says died."""
+    add_roster(con, listed("ALONE", 白=("户主", 851, 1)))
+    con.execute("insert into cases values ('C20', 'DECEASED_PAID', '回龙镇|ALONE|白', ?, ?, 'disputed', null)",
+                [MONTH, MONTH])
+    decide(con, "C21", "HOUSEHOLD_SIZE_CHANGED", "ALONE|白", "属实")
+    alone = open_actions(con)["ALONE"]
+    assert alone["addressee"] == "家属/代领人"
+    assert alone["new_amount"] is None or alone["new_amount"] != alone["new_amount"]   # 需重新核定, no figure
+    assert alone["amount_note"] == "需重新核定"

@@ -107,7 +107,8 @@ def change_text(action: dict[str, Any]) -> str:
     if action["kind"] == "停发":
         return (f"你户的{benefit}待遇（现每月{_yuan(action['current_amount'])}元）自{start}起停止发放"
                 + (f"（涉及{who}）" if who else "") + "。")
-    size = f"保障人数由{_int(action['current_size'])}人调整为{_int(action['new_size'])}人"
+    current, new = _int(action["current_size"]), _int(action["new_size"])
+    size = f"保障人数由{current}人调整为{new}人" if current != new else f"保障人数经核实为{new}人"
     stops = f"{who}自{start}起不再享受，" if who else ""
     if text_or_none(action["new_amount"]) is None:
         return (f"{stops}你户{size}，每月保障金额需重新核定（现每月{_yuan(action['current_amount'])}元），"

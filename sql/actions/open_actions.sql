@@ -13,7 +13,9 @@
 -- A 重复享受 listing stops only when the village chose 停发此处 for it (one case per listing).
 -- The household is taken as listed on the roster of the month the village answered on; the
 -- change takes effect the month after that answer.  The addressee of the 告知书 is a member
--- who remains: the 户主, else 配偶, 子女, other members; 家属/代领人 when none remains.
+-- who remains: the 户主, else 配偶, 子女, other members; 家属/代领人 when none remains.  A member
+-- a death record names (a DECEASED_PAID or DECEASED_SUSPECT case not refuted: still open,
+-- confirmed or disputed) is never the addressee, even before the death is confirmed.
 -- Policy: 《最低生活保障审核确认办法》第三十一条 (家庭人口状况发生变化的应及时调整保障金额).
 -- Inputs: v_effective_decisions, cases, payment_rules, roster_months, actions.
 -- Parameters: $month.
@@ -51,6 +53,10 @@ stopping as (   -- members whose own benefit stops now
     select distinct township, household_id, person_key
     from listed where scope = 'person' and action = '停发'
 ),
+reported_dead as (   -- members a death record names, the case not refuted
+    select distinct person_key from cases
+    where rule in ('DECEASED_PAID', 'DECEASED_SUSPECT') and status in ('new', 'open', 'confirmed', 'disputed')
+),
 pending as (    -- members stopped by an earlier action that is not carried out yet
     select distinct unnest(string_split(person_key, '、')) as person_key
     from actions where done_month is null and person_key is not null
@@ -61,6 +67,7 @@ members as (
            coalesce(r.household_size, 0) as declared_size, r.monthly_amount,
            h.whole_household or s.person_key is not null as stops,
            p.person_key is not null as stopped_before,
+           d.person_key is not null as reported_dead,
            case r.relation when '户主' then '0' when '本人' then '0' when '配偶' then '1'
                            when '子女' then '2' else '3' end || r.person_key as addressee_rank
     from households h
@@ -69,6 +76,7 @@ members as (
     left join stopping s on s.township = h.township and s.household_id = h.household_id
                         and s.person_key = r.person_key
     left join pending p on p.person_key = r.person_key
+    left join reported_dead d on d.person_key = r.person_key
 ),
 summed as (
     select township, household_id,
@@ -86,7 +94,8 @@ summed as (
            string_agg(name, '、' order by addressee_rank) filter (where stops) as names,
            string_agg(id_number, '、' order by addressee_rank) filter (where stops) as id_numbers,
            string_agg(person_key, '、' order by addressee_rank) filter (where stops) as person_keys,
-           arg_min(name, addressee_rank) filter (where not stops and not stopped_before) as addressee
+           arg_min(name, addressee_rank) filter (where not stops and not stopped_before and not reported_dead)
+               as addressee
     from members
     group by township, household_id
 ),
