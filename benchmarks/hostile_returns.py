@@ -12,7 +12,6 @@ each file's outcome; exits 1 if the bar is not met.  Not part of `make test`.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import re
 import secrets
@@ -30,7 +29,6 @@ from openpyxl import load_workbook  # noqa: E402
 from flows import pipeline  # noqa: E402
 from flows.config import load_settings  # noqa: E402
 from flows.generate import generate  # noqa: E402
-from flows.reports import month as report  # noqa: E402
 
 MONTH = "2020-05"
 GIB = 1 << 30
@@ -45,14 +43,8 @@ def township(work: Path, seed: int) -> Path:
         ("roster", "roster"), ("police_deaths", "deaths"), ("population", "population"),
         ("cremation", "cremation"), ("poverty", "poverty"), ("assistance", "assistance"))}
     plan = pipeline.plan_run(settings, MONTH, overrides=overrides, out_dir=work / "out", db_path=work / "w.duckdb")
-    lineage = pipeline.load_sources(plan.db_path, plan, settings)
-    rejects = pipeline.normalise(plan.db_path, plan, settings)
-    health = pipeline.check_sources(plan.db_path, plan, settings)
-    counts = pipeline.match(plan.db_path, plan, settings)
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    report.write_all(plan.db_path, plan.out_dir, plan, settings, {
-        "started_at": dt.datetime.now(), "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
-        "source_health": health})
+    pipeline.run_month_steps(plan.db_path, plan.out_dir, plan, settings)
     return plan.out_dir
 
 

@@ -352,7 +352,7 @@ def _shown(path: Path) -> str:
 
 
 def cmd_returns(args) -> int:
-    from flows.decisions import record_returns
+    from flows.cases.decisions import record_returns
     from flows.pipeline import expand_paths
     from flows.warehouse import WarehouseBusyError
 
@@ -397,7 +397,7 @@ def cmd_returns(args) -> int:
 
 
 def cmd_actions(args) -> int:
-    from flows.followup import refresh_after_returns
+    from flows.pipeline import refresh_after_returns
     from flows.warehouse import WarehouseBusyError
 
     settings = _settings(args)
@@ -461,7 +461,7 @@ def _print_return_notes(outcome) -> None:
 
 
 def cmd_settle(args) -> int:
-    from flows.decisions import settle_conflict
+    from flows.cases.decisions import settle_conflict
     from flows.warehouse import WarehouseBusyError
 
     db = _existing_warehouse(args, _settings(args))
@@ -494,7 +494,7 @@ def cmd_decide(args) -> int:
 
 
 def cmd_recover(args) -> int:
-    from flows.recovery import RecoveryError, record_recovery
+    from flows.cases.recovery import RecoveryError, record_recovery
     from flows.warehouse import WarehouseBusyError
 
     db = _existing_warehouse(args, _settings(args))
@@ -603,7 +603,7 @@ def cmd_model_fit(args) -> int:
     """Re-estimate m from the villages' answers, check it on the generator's truth, write the
     model file with the check's result; later runs use it only if the check passed."""
     from flows import warehouse
-    from flows.matching import model
+    from flows.matching import model_fit
 
     settings = _settings(args)
     warehouse.use_engine(settings)
@@ -621,8 +621,8 @@ def cmd_model_fit(args) -> int:
     if not (args.out or settings.model_file):
         raise UserFacingError("配置文件中没有 [model] file：请在配置中写明模型文件位置，或用 --out 指定")
     try:
-        fitted = model.fit(settings, db=db, month=args.month, world=world, world_month=world_month,
-                           seed=model.CHECK_SEED if args.seed is None else args.seed, out=args.out)
+        fitted = model_fit.fit(settings, db=db, month=args.month, world=world, world_month=world_month,
+                           seed=model_fit.CHECK_SEED if args.seed is None else args.seed, out=args.out)
     except ValueError as exc:
         raise UserFacingError(str(exc)) from None
     check = fitted["check"]

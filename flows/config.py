@@ -5,6 +5,7 @@ import hashlib
 import os
 import re
 import tomllib
+from importlib.metadata import PackageNotFoundError, version
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -244,3 +245,10 @@ def _source(name: str, spec: dict, path: Path) -> SourceConfig:
         columns=columns,
         optional=bool(spec.get("optional", False)),
     )
+
+
+def package_version() -> str:
+    try:
+        return version("dibao-recon")
+    except PackageNotFoundError:
+        return "0+unknown"

@@ -15,28 +15,23 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
 
 from flows import faults, generations, health, warehouse
+from flows.cases import findings, follow_up
 from flows.errors import sanitized
-from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, SOURCE_KINDS, ConfigError, Settings
+from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, ConfigError, Settings
 from flows.matching.deceased import score_candidates
 from flows.matching.model import ModelChoice, load_for_run
 from flows.normalize import staging
 from flows.normalize.dates import month_bounds
-from flows.rules import RULES
+from flows.rules import RULES, rule_params
+from flows.reports import month as month_reports
+from flows.reports import papers
 from flows.sources import ingest
 from flows.sources.readers import SourceFileError, probe_source_file
-
-
-def package_version() -> str:
-    try:
-        return version("dibao-recon")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 @dataclass
@@ -230,21 +225,11 @@ def check_sources(db_path: Path, plan: RunPlan, settings: Settings, lineage: lis
 
 # ---------------------------------------------------------------- match
 
-def rule_params(month: str, settings: Settings, run_id: str = "") -> dict:
-    first, last = month_bounds(month)
-    return {
-        "month": month, "run_id": run_id, "month_start": first, "month_end": last,
-        "month_index": first.year * 12 + first.month,
-        "gradual_exit_months": settings.gradual_exit_months,
-        "suspect_min_probability": settings.suspect_min_probability,
-        "dibao_standard": settings.dibao_standard_monthly,
-    }
-
-
 @sanitized("规则比对", passthrough=EXPECTED_ERRORS)
 def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | None = None,
           model: ModelChoice | None = None) -> dict[str, int]:
-    """Run every rule into rule_hits, then record this month's exceptions and cases.
+    """Run every rule into rule_hits, then record this month's exceptions and cases
+    (flows/cases/findings.py).
     `seconds`, when given, receives the time spent per rule (benchmarks read it).  `model`:
     the m DECEASED_SUSPECT scores with; by default the config's model file when its check
     passed, else the priors (flows/matching/model.py)."""
@@ -261,26 +246,79 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
                 PREPARE_STEPS[rule.prepare](con, params, settings, model)
             warehouse.run_sql(con, rule.sql, params, prefix="insert into rule_hits by name ")
             seconds[rule.code] = time.perf_counter() - started
-        return record_findings(con, params)
+        return findings.record_findings(con, params)
     finally:
         con.close()
 
 
-def record_findings(con, params: dict) -> dict[str, int]:
-    """rule_hits -> this month's cases and exceptions, in one transaction; counts per rule.
-    Also called after cross-county findings are added to rule_hits (flows/counties)."""
-    month = params["month"]
-    con.execute("begin transaction")
-    for name in ("cases/open_new_cases", "cases/update_seen_cases", "cases/resolve_missing_cases",
-                 "cases/open_ledger_entries"):
-        warehouse.run_sql(con, name, params)
-    con.execute("delete from exceptions where month = ?", [month])
-    warehouse.run_sql(con, "reports/month_exceptions", params, prefix="insert into exceptions by name ")
-    warehouse.run_sql(con, "cases/registry_certainty", params)
-    con.execute("commit")
-    counts = dict(con.execute(
-        "select rule, count(*) from exceptions where month = ? group by rule", [month]).fetchall())
-    return {code: int(counts.get(code, 0)) for code in RULES}
+# ---------------------------------------------------------------- follow up cases
+
+@sanitized("疑点跟进", passthrough=EXPECTED_ERRORS)
+def follow_up_cases(db_path: Path, plan: RunPlan, settings: Settings, *, today: dt.date | None = None) -> None:
+    """Escalation, actions, recovery entries and notices from the month's cases
+    (flows/cases/follow_up.py): every change of case state happens here, so the report
+    step after it only reads."""
+    con = warehouse.connect(db_path)
+    try:
+        follow_up.follow_up_month(con, plan.month, settings, today=today)
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- report
+
+@sanitized("生成报表", passthrough=EXPECTED_ERRORS)
+def write_reports(work_db: Path, out_dir: Path, plan: RunPlan, settings: Settings, facts: dict) -> dict:
+    """Every file of the month's out folder (flows/reports/month.py); returns run.json's record."""
+    return month_reports.write_all(work_db, out_dir, plan, settings, facts)
+
+
+def run_month_steps(work_db: Path, work_out: Path, plan: RunPlan, settings: Settings) -> dict:
+    """Every step of a month's run, in the flow's order, as plain calls without Prefect
+    (tests, benchmarks, `dibao model fit`): the flow (flows/reconcile.py) calls the same
+    functions as tasks.  Returns run.json's record."""
+    started_at = dt.datetime.now()
+    lineage = load_sources(work_db, plan, settings)
+    rejects_by_file = normalise(work_db, plan, settings)
+    source_health = check_sources(work_db, plan, settings, lineage)
+    counts = match(work_db, plan, settings)
+    follow_up_cases(work_db, plan, settings, today=started_at.date())
+    return write_reports(work_db, work_out, plan, settings, {
+        "started_at": started_at, "today": started_at.date(), "lineage": lineage, "rejects_by_file": rejects_by_file,
+        "counts": counts, "source_health": source_health})
+
+
+def refresh_after_returns(db_path: Path, month: str, out_dir: Path, settings: Settings) -> dict:
+    """`dibao actions`: once a month's returns are in, follow the cases up again and write
+    the action lists, notices and lists of the month into its out folder.
+
+    Atomic like `dibao run`: the papers are written into a copy of the out folder and the
+    warehouse changes into a working copy; both are swapped in only when everything is
+    written, so a killed or failed run leaves the previous papers and warehouse as they were."""
+    today = dt.date.today()
+    with warehouse.run_lock(db_path):
+        for stale in out_dir.parent.glob(f".{out_dir.name}.actions-*"):   # left by a killed run
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = out_dir.with_name(f".{out_dir.name}.actions-{os.getpid()}")
+        try:
+            if out_dir.exists():
+                shutil.copytree(out_dir, staging, symlinks=True)
+            else:
+                staging.mkdir(parents=True, mode=0o700)
+            with warehouse.working_copy(db_path) as work:
+                con = warehouse.connect(work)
+                try:
+                    warehouse.ensure_schema(con)
+                    follow_up.follow_up_month(con, month, settings, snapshot_roster=False, today=today)
+                    written = papers.write_follow_up_files(con, staging, month, settings, today=today)
+                finally:
+                    con.close()
+            swap_folder(staging, out_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    written["paths"] = {name: [str(out_dir / Path(p).relative_to(staging)) for p in paths]
+                        for name, paths in written["paths"].items()}
+    return written
 
 
 def _prepare_suspects(con, params: dict, settings: Settings, model: ModelChoice | None = None) -> None:

@@ -15,8 +15,8 @@ configure()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from flows import audit, console, keys, pipeline, retention, warehouse  # noqa: E402
-from flows.reports import month as month_reports  # noqa: E402
+from flows import console, keys, pipeline, retention, warehouse  # noqa: E402
+from flows.cases import audit  # noqa: E402
 from flows.config import load_settings  # noqa: E402
 
 
@@ -52,11 +52,17 @@ def match(work_db: Path, plan: pipeline.RunPlan, settings) -> dict[str, int]:
         return pipeline.match(work_db, plan, settings)
 
 
+@task(name="follow up cases", cache_policy=NO_CACHE)
+def follow_up_cases(work_db: Path, plan: pipeline.RunPlan, settings, today: dt.date) -> None:
+    with console.step("疑点跟进"):
+        pipeline.follow_up_cases(work_db, plan, settings, today=today)
+
+
 @task(name="write reports", retries=1, retry_delay_seconds=5, retry_condition_fn=only_transient,
       cache_policy=NO_CACHE)
 def write_reports(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings, run_facts: dict) -> dict:
     with console.step("生成报表"):
-        return month_reports.write_all(work_db, out_dir, plan, settings, run_facts)
+        return pipeline.write_reports(work_db, out_dir, plan, settings, run_facts)
 
 
 @task(name="keep less", cache_policy=NO_CACHE)
@@ -82,9 +88,10 @@ def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[s
         rejects_by_file = normalise(work_db, plan, settings)
         source_health = check_sources(work_db, plan, settings, lineage)
         counts = match(work_db, plan, settings)
+        follow_up_cases(work_db, plan, settings, started_at.date())
         record = write_reports(work_db, work_out, plan, settings, {
-            "started_at": started_at, "lineage": lineage, "rejects_by_file": rejects_by_file, "counts": counts,
-            "source_health": source_health,
+            "started_at": started_at, "today": started_at.date(), "lineage": lineage,
+            "rejects_by_file": rejects_by_file, "counts": counts, "source_health": source_health,
         })
         audit.record_run(work_db, plan, work_out, lineage)
         if not keep_inputs:

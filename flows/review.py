@@ -3,7 +3,7 @@
 Plain functions over the warehouse, one table or chart each, so the notebook only calls
 and displays.  Everything here reads the warehouse READ-ONLY (a connection is opened and
 closed per call, so a run can swap the warehouse in between); the one writer is `decide`,
-which goes through `flows.decisions.record_decision` and its lock and working copy.
+which goes through `flows.cases.decisions.record_decision` and its lock and working copy.
 
 Tables come back with English column names (the schema's words); `zh()` renames them
 for display.  ID numbers are masked (`500228********1234`) unless a caller asks otherwise.
@@ -24,7 +24,7 @@ import pandas as pd
 from flows import health, keys, warehouse
 from flows.config import DEMO_CONFIG, PROJECT_ROOT, load_settings
 from flows.cases import STATUS_ZH
-from flows.decisions import STATUS_OF_RESULT, record_decision
+from flows.cases.decisions import record_decision
 from flows.normalize.ids import mask_id
 from flows.rules import RULES
 
@@ -571,7 +571,7 @@ def plot_village_counts(db: Path | str, month: str, ax=None, *, top: int = 20):
 def recovery_totals(db: Path | str, month: str) -> pd.DataFrame:
     """追缴 per township as of the month: owed before and after confirmation, recovered,
     written off, outstanding (the figures in 附件4's 备注)."""
-    return _query(db, "township_totals", {"month": month}, folder="recovery")
+    return _query(db, "township_totals", {"month": month}, folder="cases/recovery")
 
 
 def time_to_act(db: Path | str, month: str) -> pd.DataFrame:

@@ -29,7 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flows.config import SQL_DIR
+from flows.config import SQL_DIR, Settings
+from flows.normalize.dates import month_bounds, month_index
 
 SEVERITIES = ("high", "medium", "low")
 _FIELD = re.compile(r"^--\s*([a-z_]+):\s*(.*?)\s*$")
@@ -101,3 +102,15 @@ EXCEPTION_COLUMNS = [
     "matched_source", "matched_name", "matched_id_number", "death_date", "score", "months_overpaid",
     "amount_overpaid", "detail",
 ]
+
+
+def rule_params(month: str, settings: Settings, run_id: str = "") -> dict:
+    """The parameters every rule's SQL may use (`$month`, `$month_start`, …)."""
+    first, last = month_bounds(month)
+    return {
+        "month": month, "run_id": run_id, "month_start": first, "month_end": last,
+        "month_index": month_index(month),
+        "gradual_exit_months": settings.gradual_exit_months,
+        "suspect_min_probability": settings.suspect_min_probability,
+        "dibao_standard": settings.dibao_standard_monthly,
+    }

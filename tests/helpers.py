@@ -109,10 +109,6 @@ def poor(name, id_number, *, village="天竺村", kind="未脱贫建档立卡", 
 
 def run_generated(raw: Path, tmp: Path, month: str = "2020-05") -> Path:
     """The flow's steps, called directly (no Prefect), on generated inputs; returns the out folder."""
-    import datetime as dt
-
-    from flows.reports import month as month_reports
-
     settings = load_settings()
     overrides = {name: [str(raw / folder)] for name, folder in (
         ("roster", "roster"), ("police_deaths", "deaths"), ("population", "population"),
@@ -120,11 +116,5 @@ def run_generated(raw: Path, tmp: Path, month: str = "2020-05") -> Path:
     plan = pipeline.plan_run(settings, month, overrides=overrides, out_dir=tmp / "out", db_path=tmp / "w.duckdb")
     out = tmp / "out"
     out.mkdir()
-    lineage = pipeline.load_sources(plan.db_path, plan, settings)
-    rejects = pipeline.normalise(plan.db_path, plan, settings)
-    health = pipeline.check_sources(plan.db_path, plan, settings)
-    counts = pipeline.match(plan.db_path, plan, settings)
-    month_reports.write_all(plan.db_path, out, plan, settings, {
-        "started_at": dt.datetime.now(), "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
-        "source_health": health})
+    pipeline.run_month_steps(plan.db_path, out, plan, settings)
     return out

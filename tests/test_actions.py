@@ -80,7 +80,7 @@ def decide(con, case_id, rule, person, result, choice=None, month=MONTH):
 
 
 def open_actions(con, month=MONTH) -> dict[str, dict]:
-    warehouse.run_sql(con, "actions/open_actions", {"month": month})
+    warehouse.run_sql(con, "cases/actions/open_actions", {"month": month})
     frame = con.execute("select * from actions where created_month = ? order by household_id", [month]).df()
     return {r["household_id"]: r for r in frame.to_dict("records")}
 
@@ -138,7 +138,7 @@ def test_actions_open_once_and_a_later_stop_counts_the_pending_one(con):
     assert list(june) == ["TWO"]
     assert (june["TWO"]["kind"], june["TWO"]["name"], money(june["TWO"]["new_amount"])) == ("停发", "己", 0)
     # July: the household is gone: both done
-    warehouse.run_sql(con, "actions/mark_done", {"month": "2020-07"})
+    warehouse.run_sql(con, "cases/actions/mark_done", {"month": "2020-07"})
     assert con.execute("select count(*) from actions where household_id = 'TWO' and done_month = '2020-07'"
                        ).fetchone() == (2,)
 
@@ -147,7 +147,7 @@ def test_an_adjustment_is_done_when_the_stopped_members_are_gone(con):
     open_actions(con)
     add_roster(con, listed("BC", month="2020-06", 乙=("户主", 250, 2), 丁=("子女", 162, 2))
                + listed("DUP2", month="2020-06", 子=("户主", 300, 2), 癸=("子女", 300, 2)))
-    warehouse.run_sql(con, "actions/mark_done", {"month": "2020-06"})
+    warehouse.run_sql(con, "cases/actions/mark_done", {"month": "2020-06"})
     done = dict(con.execute("select household_id, done_month from actions").fetchall())
     assert done["BC"] == "2020-06" and done["DUP2"] is None
 
@@ -158,14 +158,14 @@ def test_a_notice_printed_again_says_reissued_with_the_first_date(tmp_path, con)
     from docx import Document
 
     from flows.config import load_settings
-    from flows.followup import with_overpaid
+    from flows.reports.papers import with_overpaid
     from flows.reports.notices import write_notices
 
     open_actions(con)
-    warehouse.run_sql(con, "actions/record_notices", {"month": MONTH, "today": dt.date(2020, 6, 1)})
-    notices = warehouse.query_sql(con, "actions/notice_households", {"month": MONTH})
+    warehouse.run_sql(con, "cases/actions/record_notices", {"month": MONTH, "today": dt.date(2020, 6, 1)})
+    notices = warehouse.query_sql(con, "cases/actions/notice_households", {"month": MONTH})
     notices = with_overpaid(notices.astype(object).where(notices.notna(), None),
-                            warehouse.query_sql(con, "recovery/balances", {"month": MONTH}))
+                            warehouse.query_sql(con, "cases/recovery/balances", {"month": MONTH}))
     assert len(notices) == 6                         # one per household action, none lost
     (path,) = write_notices(notices, tmp_path, MONTH, load_settings().follow_up, today=dt.date(2020, 6, 10))
     text = "\n".join(p.text for p in Document(str(path)).paragraphs)
@@ -173,7 +173,7 @@ def test_a_notice_printed_again_says_reissued_with_the_first_date(tmp_path, con)
     assert "甲（户）" not in text and "乙（户）（回龙镇天竺村，户编号BC）" in text     # the living 配偶, not the dead 户主
     assert "需重新核定" in text and "1,240" not in text
     # June: no new decision, so no notice is due again
-    assert len(warehouse.query_sql(con, "actions/notice_households", {"month": "2020-06"})) == 0
+    assert len(warehouse.query_sql(con, "cases/actions/notice_households", {"month": "2020-06"})) == 0
 
 
 def test_a_member_the_registry_reports_dead_is_never_the_addressee(con):

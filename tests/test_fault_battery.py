@@ -12,7 +12,6 @@ limit on the process and a read-only folder instead.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import resource
@@ -26,7 +25,6 @@ from pathlib import Path
 import pytest
 
 from flows import generations, pipeline
-from flows.reports import month as report
 from flows.config import load_settings
 from test_faults import write_world
 
@@ -60,13 +58,7 @@ def run_steps(world: World, db: Path | None = None, out: Path | None = None) -> 
     plan = pipeline.plan_run(settings, MONTH, overrides={k: [str(p) for p in v] for k, v in world.inputs.items()},
                              out_dir=out or world.out, db_path=db)
     with pipeline.exclusive_run(plan) as (work_db, work_out):
-        lineage = pipeline.load_sources(work_db, plan, settings)
-        rejects = pipeline.normalise(work_db, plan, settings)
-        health = pipeline.check_sources(work_db, plan, settings)
-        counts = pipeline.match(work_db, plan, settings)
-        report.write_all(work_db, work_out, plan, settings, {
-            "started_at": dt.datetime.now(), "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
-            "source_health": health})
+        pipeline.run_month_steps(work_db, work_out, plan, settings)
     assert generations.inspect(db).ok
 
 

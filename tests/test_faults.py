@@ -16,7 +16,6 @@ import duckdb
 import pytest
 
 from flows import faults, generations, pipeline, warehouse
-from flows.reports import month as report
 from flows.cli import main
 from flows.config import ConfigError, EngineSettings, load_settings
 from flows.errors import RunStepError
@@ -45,13 +44,7 @@ def run_once(tmp: Path, month: str = "2020-05", keep: int = 3) -> pipeline.RunPl
     plan = pipeline.RunPlan(month, f"run-{month}-{dt.datetime.now():%H%M%S%f}", db, tmp / "out" / month,
                             write_world(tmp / "in"), backups_dir=generations.default_folder(db), backups_keep=keep)
     with pipeline.exclusive_run(plan) as (work_db, work_out):
-        lineage = pipeline.load_sources(work_db, plan, settings)
-        rejects = pipeline.normalise(work_db, plan, settings)
-        health = pipeline.check_sources(work_db, plan, settings)
-        counts = pipeline.match(work_db, plan, settings)
-        report.write_all(work_db, work_out, plan, settings, {
-            "started_at": dt.datetime.now(), "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
-            "source_health": health})
+        pipeline.run_month_steps(work_db, work_out, plan, settings)
     return plan
 
 

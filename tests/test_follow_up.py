@@ -12,7 +12,6 @@ Each month runs the real steps on real files; workbooks are read back with openp
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import stat
@@ -24,11 +23,10 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from flows import pipeline, warehouse
-from flows.reports import month as report
 from flows.config import load_settings
 from flows.cases.township import decide
-from flows.decisions import record_returns
-from flows.followup import refresh_after_returns
+from flows.cases.decisions import record_returns
+from flows.pipeline import refresh_after_returns
 from helpers import DEATHS_HEADER, POPULATION_HEADER, ROSTER_HEADER, death, make_id, member, person, write_csv
 from test_returns import fill
 
@@ -68,13 +66,7 @@ def run_month(tmp: Path, month: str) -> Path:
     settings = load_settings()
     plan = pipeline.plan_run(settings, month, overrides=files, out_dir=tmp / "out" / month, db_path=tmp / "w.duckdb")
     with pipeline.exclusive_run(plan) as (work_db, out):
-        lineage = pipeline.load_sources(work_db, plan, settings)
-        rejects = pipeline.normalise(work_db, plan, settings)
-        health = pipeline.check_sources(work_db, plan, settings)
-        counts = pipeline.match(work_db, plan, settings)
-        report.write_all(work_db, out, plan, settings, {
-            "started_at": dt.datetime.now(), "lineage": lineage, "rejects_by_file": rejects,
-            "counts": counts, "source_health": health})
+        pipeline.run_month_steps(work_db, out, plan, settings)
     return plan.out_dir
 
 
@@ -258,7 +250,7 @@ def test_july_closes_the_loop_and_escalates_the_unanswered(months):
 
 
 def test_recovery_balance_follows_recorded_recoveries_exactly(months):
-    from flows.recovery import RecoveryError, record_recovery
+    from flows.cases.recovery import RecoveryError, record_recovery
 
     tmp, db, case, may, june, july, *_ = months
     zhang = case["DECEASED_PAID", "张三"]
@@ -283,7 +275,7 @@ def test_recovery_balance_follows_recorded_recoveries_exactly(months):
 
     def balance() -> float:
         from flows import warehouse
-        from flows.recovery import balances
+        from flows.cases.recovery import balances
 
         con = warehouse.connect(db)
         try:

@@ -9,9 +9,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from flows.reports.ledger_returns import read_returned_ledger
+from flows.cases.ledger_sheets import read_returned_ledger
 from flows.reports.ledgers import LEDGER_HEADERS, LEDGER_TITLES, write_poverty_ledgers
-from flows.reports.returns import ReturnError
+from flows.cases.village_sheets import ReturnError
 
 MONTH = "2020-05"
 FILLED_ON = dt.date(2020, 5, 28)

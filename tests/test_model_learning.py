@@ -16,7 +16,6 @@ living person — on the returned sheets, imported by `record_returns`.  Then:
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import shutil
 import subprocess
@@ -28,13 +27,12 @@ import pytest
 
 from flows import pipeline, warehouse
 from flows.config import load_settings
-from flows.decisions import record_returns
+from flows.cases.decisions import record_returns
 from flows.evaluate import AMBIGUOUS, DECEASED, _keyed
 from flows.generate import generate
 from flows.generate.next_month import generate_next_month
-from flows.matching import model
+from flows.matching import model, model_fit
 from flows.matching.weights import PRIORS
-from flows.reports import month as report
 from test_returns import fill
 
 SEED = 20200501
@@ -49,13 +47,7 @@ def _run(world: Path, settings, month: str) -> dict:
     plan = pipeline.plan_run(settings, month, overrides={n: [str(raw / f)] for n, f in SOURCES},
                              out_dir=world / "out" / month, db_path=world / "w.duckdb")
     with pipeline.exclusive_run(plan) as (work_db, out):
-        lineage = pipeline.load_sources(work_db, plan, settings)
-        rejects = pipeline.normalise(work_db, plan, settings)
-        health = pipeline.check_sources(work_db, plan, settings)
-        counts = pipeline.match(work_db, plan, settings)
-        report.write_all(work_db, out, plan, settings, {
-            "started_at": dt.datetime.now(), "lineage": lineage, "rejects_by_file": rejects,
-            "counts": counts, "source_health": health})
+        pipeline.run_month_steps(work_db, out, plan, settings)
     return json.loads((plan.out_dir / "run.json").read_text(encoding="utf-8"))
 
 
@@ -145,7 +137,7 @@ def test_the_answers_of_months_1_and_2_change_the_reported_rates(world):
 
 def test_a_model_that_fails_the_check_is_written_but_month_3_keeps_the_priors(world):
     world, low, _, answers = world
-    fitted = model.fit(low, db=world / "w.duckdb", month="2020-06")
+    fitted = model_fit.fit(low, db=world / "w.duckdb", month="2020-06")
     assert low.model_file.is_file()
     written = json.loads(low.model_file.read_text(encoding="utf-8"))
     assert written["check"] == fitted["check"] and written["answers_up_to"] == "2020-06"

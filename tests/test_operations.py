@@ -9,12 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
 from flows import warehouse
-from flows.decisions import record_decision
+from flows.cases.decisions import record_decision
 from helpers import DEATHS_HEADER, POPULATION_HEADER, ROSTER_HEADER, death, make_id, member, person, write_csv
 
 A = make_id("19500101", "121")

@@ -3,7 +3,6 @@ the passwords sit in one owner-only file, and `dibao returns` reads protected re
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import io
 import stat
 import zipfile
@@ -15,9 +14,8 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import load_workbook
 
 from flows import pipeline, warehouse
-from flows.reports import month as report
 from flows.config import load_settings
-from flows.decisions import record_returns
+from flows.cases.decisions import record_returns
 from flows.reports.protection import is_protected, password_file_name
 from helpers import DEATHS_HEADER, POPULATION_HEADER, ROSTER_HEADER, death, make_id, member, person, write_csv
 from test_returns import fill
@@ -42,14 +40,8 @@ def protected(tmp_path_factory):
     }
     settings = dataclasses.replace(load_settings(), protect_workbooks=True)
     plan = pipeline.RunPlan(MONTH, "test-protected", tmp / "warehouse.duckdb", tmp / "out", files)
-    lineage = pipeline.load_sources(plan.db_path, plan, settings)
-    rejects = pipeline.normalise(plan.db_path, plan, settings)
-    health = pipeline.check_sources(plan.db_path, plan, settings)
-    counts = pipeline.match(plan.db_path, plan, settings)
-    plan.out_dir.mkdir()
-    report.write_all(plan.db_path, plan.out_dir, plan, settings, {
-        "started_at": dt.datetime.now(), "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
-        "source_health": health})
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    pipeline.run_month_steps(plan.db_path, plan.out_dir, plan, settings)
     passwords = pd.read_csv(plan.out_dir / password_file_name(MONTH), dtype=str, encoding="utf-8-sig")
     return tmp, plan.out_dir, dict(zip(passwords["村（社区）"], passwords["密码"]))
 

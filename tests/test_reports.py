@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from flows.reports.excel_style import excel_safe, write_cell
-from flows.reports.returns import ReturnError, read_returned_workbook
+from flows.cases.village_sheets import ReturnError, read_returned_workbook
 from flows.reports.summary import write_annex_sheet, write_township_summary
 from flows.reports.workbooks import write_village_workbooks
 

@@ -9,9 +9,7 @@ death stays on the office's lists until a township decision with reason, evidenc
 Real pipeline steps on real files; workbooks forged with openpyxl as an attacker would."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import shutil
 import zipfile
 from pathlib import Path
@@ -22,9 +20,8 @@ from openpyxl import load_workbook
 from flows import pipeline, warehouse
 from flows.cases.township import TownshipDecisionError, decide
 from flows.config import load_settings
-from flows.decisions import record_returns
-from flows.followup import refresh_after_returns
-from flows.reports import month as report
+from flows.cases.decisions import record_returns
+from flows.pipeline import refresh_after_returns
 from flows.reports.workbooks import case_set_fingerprint, row_fingerprint
 from helpers import DEATHS_HEADER, POPULATION_HEADER, ROSTER_HEADER, death, make_id, member, person, write_csv
 from test_returns import fill
@@ -51,14 +48,8 @@ def run(tmp: Path, month: str) -> Path:
     }
     settings = load_settings()
     plan = pipeline.RunPlan(month, f"forgery-{month}", tmp / "warehouse.duckdb", tmp / "out" / month, files)
-    lineage = pipeline.load_sources(plan.db_path, plan, settings)
-    rejects = pipeline.normalise(plan.db_path, plan, settings)
-    health = pipeline.check_sources(plan.db_path, plan, settings)
-    counts = pipeline.match(plan.db_path, plan, settings)
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    report.write_all(plan.db_path, plan.out_dir, plan, settings, {
-        "started_at": dt.datetime.now(), "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
-        "source_health": health})
+    pipeline.run_month_steps(plan.db_path, plan.out_dir, plan, settings)
     return plan.out_dir
 
 

@@ -159,7 +159,7 @@ def test_a_returned_ledger_answer_changes_annex4_on_rerun(returned, tmp_path):
 def test_conflicting_ledger_copies_are_held_until_settled(returned, tmp_path):
     """After the 是 above: a copy saying 是 again is the same answer (one answer, its file kept in
     the lineage); a copy saying 否 conflicts — neither counts until `dibao settle` (issue 24)."""
-    from flows.decisions import record_returns, settle_conflict
+    from flows.cases.decisions import record_returns, settle_conflict
 
     tmp, db, *_ = returned
     ledger = next((tmp / "out" / MONTH / "ledgers").glob("回龙镇_天竺村_附件1_*.xlsx"))

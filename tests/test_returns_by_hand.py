@@ -9,7 +9,7 @@ import shutil
 import pytest
 from openpyxl import load_workbook
 
-from flows.decisions import record_returns, settle_conflict
+from flows.cases.decisions import record_returns, settle_conflict
 from test_follow_up import _rows, query, run_month, sheet_rows
 from test_returns import fill, returns
 

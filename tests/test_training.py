@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from flows import review, warehouse
-from flows.decisions import record_returns
+from flows.cases.decisions import record_returns
 from flows.generate import generate
 from flows.generate.training import PENDING_REMARK, fill_returns
 from flows.normalize.ids import mask_id

@@ -13,8 +13,8 @@ def append_decisions(con, rows: pd.DataFrame) -> None:
     """Append decisions (with the evidence they were made on) and move case statuses."""
     con.register("_decisions", rows.astype(object).where(rows.notna(), None))
     try:
-        warehouse.run_sql(con, "decisions/append_decisions")
-        warehouse.run_sql(con, "decisions/apply_decisions")
+        warehouse.run_sql(con, "cases/decisions/append_decisions")
+        warehouse.run_sql(con, "cases/decisions/apply_decisions")
     finally:
         con.unregister("_decisions")
 
@@ -24,7 +24,7 @@ def check_duplicate_choices(con, month: str, answers: pd.DataFrame, path: Path) 
     chosen = answers[answers["choice"].notna()][["case_id", "choice"]] if len(answers) else answers
     if chosen.empty:
         return
-    refused = query_with(con, "_incoming", chosen, "returns/duplicate_choices", {"month": month})
+    refused = query_with(con, "_incoming", chosen, "cases/returns/duplicate_choices", {"month": month})
     if len(refused):
         raise ReturnError(path, [
             f"核查编号{r.case_id}：同一人的所有享受记录都选择了“停发此处”，至少应保留一处" if r.verdict == "all_stopped"

@@ -38,7 +38,7 @@ def decide(db_path: Path, case_id: str, result: str, *, reason: str = "", eviden
         con = warehouse.connect(work)
         try:
             warehouse.ensure_schema(con)
-            case = warehouse.query_sql(con, "decisions/case_authority", {"case_id": case_id})
+            case = warehouse.query_sql(con, "cases/decisions/case_authority", {"case_id": case_id})
             if case.empty:
                 raise TownshipDecisionError(f"没有核查编号为 {case_id} 的案件")
             row = case.iloc[0]
@@ -63,7 +63,7 @@ def decide(db_path: Path, case_id: str, result: str, *, reason: str = "", eviden
             except ReturnError as exc:
                 raise TownshipDecisionError(exc.problems[0]) from None
             append_decisions(con, answer)
-            status = warehouse.query_sql(con, "decisions/case_authority", {"case_id": case_id})["status"].iloc[0]
+            status = warehouse.query_sql(con, "cases/decisions/case_authority", {"case_id": case_id})["status"].iloc[0]
             con.execute("commit")
             return status
         finally:

@@ -21,11 +21,12 @@ from pathlib import Path
 import pandas as pd
 
 from flows import pipeline, warehouse
-from flows.reports import month as month_reports
+from flows.cases import findings
 from flows.config import Settings, load_settings
 from flows.counties.config import CityConfig, CountyConfig
 from flows.counties.keys import CityKeyError, city_key, id_hash
 from flows.errors import RunStepError, sanitized
+from flows.rules import rule_params
 from flows.sources.readers import SourceFileError
 
 ROSTER_KEYS = "roster_keys.parquet"
@@ -108,7 +109,7 @@ def apply_findings(city: CityConfig, county: CountyConfig, month: str) -> dict[s
     findings = pd.read_parquet(folder / FINDINGS)
     findings = findings[findings["run_id"] == record["run_id"]]
     plan = pipeline.RunPlan(month, record["run_id"], county.warehouse, out_dir)
-    params = pipeline.rule_params(month, settings, plan.run_id)
+    params = rule_params(month, settings, plan.run_id)
     with pipeline.exclusive_run(plan) as (work_db, work_out):
         con = warehouse.connect(work_db)
         try:
@@ -120,7 +121,7 @@ def apply_findings(city: CityConfig, county: CountyConfig, month: str) -> dict[s
             con.register("cross_findings", findings[["ref", "rule", "other_counties", "sources", "death_date"]])
             warehouse.run_sql(con, "counties/cross_county_hits", params, prefix="insert into rule_hits by name ")
             con.unregister("cross_findings")
-            counts = pipeline.record_findings(con, params)
+            counts = findings.record_findings(con, params)
             # The run's record is written again with the new counts.
             con.execute("delete from run_inputs where run_id = ?", [plan.run_id])
             con.execute("delete from runs where run_id = ?", [plan.run_id])
@@ -128,7 +129,8 @@ def apply_findings(city: CityConfig, county: CountyConfig, month: str) -> dict[s
         finally:
             con.close()
         facts = _run_facts(record, counts)
-        new_record = month_reports.write_all(work_db, work_out, plan, settings, facts)
+        pipeline.follow_up_cases(work_db, plan, settings)   # the cross-county findings escalate and act too
+        new_record = pipeline.write_reports(work_db, work_out, plan, settings, facts)
         cross = {rule: int((findings["rule"] == rule).sum()) for rule in ("DUPLICATE_BENEFIT", "DECEASED_PAID")}
         new_record["cross_county"] = {"findings": cross, "applied_at": dt.datetime.now().isoformat(timespec="seconds")}
         (work_out / "run.json").write_text(json.dumps(new_record, ensure_ascii=False, indent=2), encoding="utf-8")

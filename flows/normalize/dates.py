@@ -107,3 +107,9 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     first = dt.date(int(match[1]), int(match[2]), 1)
     following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first, following - dt.timedelta(days=1)
+
+
+def month_index(month: str) -> int:
+    """'2020-05' -> 2020 * 12 + 5: months apart is a subtraction (the SQL's $month_index)."""
+    first, _ = month_bounds(month)
+    return first.year * 12 + first.month

@@ -10,40 +10,43 @@ import datetime as dt
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from flows import followup, health, pipeline, warehouse
-from flows.config import Settings
-from flows.errors import sanitized
+from flows import health, warehouse
+from flows.cases.recovery import balances
+from flows.config import Settings, package_version
 from flows.matching.model import pattern_answers_record
-from flows.recovery import balances
+from flows.reports import papers
 from flows.reports.ledgers import write_poverty_ledgers
 from flows.reports.protection import protect_village_files
 from flows.reports.summary import write_township_summary
 from flows.reports.excel_style import file_name_notes
 from flows.reports.workbooks import village_file_parts, write_village_workbooks
-from flows.rules import EXCEPTION_COLUMNS
+from flows.rules import EXCEPTION_COLUMNS, rule_params
+
+if TYPE_CHECKING:
+    from flows.pipeline import RunPlan
 
 
-@sanitized("生成报表", passthrough=pipeline.EXPECTED_ERRORS)
-def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Settings, facts: dict) -> dict:
-    params = pipeline.rule_params(plan.month, settings, plan.run_id)
+def write_all(work_db: Path, out_dir: Path, plan: RunPlan, settings: Settings, facts: dict) -> dict:
+    """Reads the cases as the follow-up step left them (escalation has raised severities)."""
+    params = rule_params(plan.month, settings, plan.run_id)
     con = warehouse.connect(work_db)
     try:
-        followup.follow_up_month(con, plan.month, settings)   # escalation raises severity: before the CSV
         exceptions = write_machine_outputs(con, plan, out_dir)
         exceptions = exceptions.astype(object).where(exceptions.notna(), None)
-        exceptions["escalation"] = exceptions["case_id"].map(followup.escalation_notes(con, plan.month))
+        exceptions["escalation"] = exceptions["case_id"].map(papers.escalation_notes(con, plan.month))
         owed = balances(con, plan.month)   # a case with a recovery entry gets 已追回金额 columns
         exceptions["recovery_balance"] = exceptions["case_id"].map(dict(zip(owed["case_id"], owed["balance"])))
-        remarks = followup.pending_remark_notes(con, plan.month)   # a 备注 without 核实结果 is shown again
+        remarks = papers.pending_remark_notes(con, plan.month)   # a 备注 without 核实结果 is shown again
         exceptions["previous_result"] = [previous if previous is not None else remarks.get(case_id)
                                          for previous, case_id in zip(exceptions["previous_result"], exceptions["case_id"])]
         for folder in ("villages", "summary", "ledgers"):      # a retried attempt starts clean
             shutil.rmtree(out_dir / folder, ignore_errors=True)
         villages = warehouse.query_sql(con, "reports/villages")
-        today = dt.date.today()
+        today = facts.get("today") or dt.date.today()   # the date the follow-up step issued notices on
         # A case the village found 不属实 is not sent again until its evidence changes.
         to_verify = exceptions[exceptions["case_status"] != "false_positive"]
         village_files = write_village_workbooks(
@@ -56,13 +59,13 @@ def write_all(work_db: Path, out_dir: Path, plan: pipeline.RunPlan, settings: Se
             filled_on=today, mask_ids=settings.mask_ids) if len(ledger) else []
         warnings = facts["source_health"]["warnings"] + health.check_death_rates(con, plan.month)
         stats = warehouse.query_sql(con, "reports/township_summary", params)
-        recovery = followup.recovery_remarks(con, plan.month)       # 附件4 备注 states the 追缴 totals
+        recovery = papers.recovery_remarks(con, plan.month)       # 附件4 备注 states the 追缴 totals
         stats["remark"] = [recovery.get(t) for t in stats["township"]]
         summary_files = write_township_summary(
             stats, warehouse.query_sql(con, "reports/village_rule_counts", params),
             out_dir / "summary", plan.month, filled_on=today, warnings=warnings,
             reporting_unit=settings.reporting_unit)
-        follow_up_files = followup.write_follow_up_files(con, out_dir, plan.month, settings)
+        follow_up_files = papers.write_follow_up_files(con, out_dir, plan.month, settings, today=today)
         follow_up_files.pop("paths")   # inside the staging folder; the console lists the swapped-in one
         renamed = file_name_notes(village_file_parts(
             to_verify, villages if settings.no_exception_sheet else None))   # said on the console and in run.json
@@ -87,7 +90,7 @@ def month_exceptions(con, month: str) -> pd.DataFrame:
     return warehouse.query_sql(con, "reports/sheet_exceptions", {"month": month})
 
 
-def write_machine_outputs(con, plan: pipeline.RunPlan, out_dir: Path) -> pd.DataFrame:
+def write_machine_outputs(con, plan: RunPlan, out_dir: Path) -> pd.DataFrame:
     """exceptions.csv / .parquet and rejects.csv."""
     exceptions = month_exceptions(con, plan.month)
     table = exceptions[EXCEPTION_COLUMNS].copy()
@@ -115,7 +118,7 @@ def _suspect_matching(con) -> dict:
     return record
 
 
-def write_run_record(con, plan: pipeline.RunPlan, out_dir: Path, *, started_at: dt.datetime, lineage: list[dict],
+def write_run_record(con, plan: RunPlan, out_dir: Path, *, started_at: dt.datetime, lineage: list[dict],
                      rejects_by_file: dict[str, int], counts: dict[str, int], settings: Settings,
                      extra: dict | None = None) -> dict:
     """run.json in the out folder and the runs / run_inputs rows of the warehouse."""
@@ -127,7 +130,7 @@ def write_run_record(con, plan: pipeline.RunPlan, out_dir: Path, *, started_at: 
         "month": plan.month,
         "started": started_at.isoformat(timespec="seconds"),
         "finished": finished_at.isoformat(timespec="seconds"),
-        "package_version": pipeline.package_version(),
+        "package_version": package_version(),
         "config": str(settings.config_path),
         "config_sha256": settings.config_sha256,
         "inputs": lineage,

@@ -39,7 +39,7 @@ NO_EXCEPTION_SHEET = "无异常确认"
 
 RESULT_CHOICES = ("属实", "不属实", "已处理")
 # A person listed twice keeps one listing: the village chooses per listing which one stops,
-# so an answer can never stop every payment of the person (sql/returns/duplicate_choices.sql).
+# so an answer can never stop every payment of the person (sql/cases/returns/duplicate_choices.sql).
 DUPLICATE_FAMILY = "重复享受"
 DUPLICATE_CHOICES = ("停发此处", "保留此处")
 

@@ -1,7 +1,7 @@
 """Recovery of overpaid benefits (追缴): recording what was recovered or written off.
 
-Entries are opened by the follow-up step (sql/recovery/open_entries.sql) for every confirmed
-overpaid death; balances are read with sql/recovery/balances.sql.  Money comes in two ways:
+Entries are opened by the follow-up step (sql/cases/recovery/open_entries.sql) for every confirmed
+overpaid death; balances are read with sql/cases/recovery/balances.sql.  Money comes in two ways:
 `dibao recover` (or `record_recovery` from the review notebook), and the 已追回金额/追回日期
 columns of a returned village sheet (flows/decisions.py).  A write-off (核销) needs a reason.
 """
@@ -30,7 +30,7 @@ def latest_month(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def balances(con: duckdb.DuckDBPyConnection, month: str | None = None) -> pd.DataFrame:
-    return warehouse.query_sql(con, "recovery/balances", {"month": month or latest_month(con) or ""})
+    return warehouse.query_sql(con, "cases/recovery/balances", {"month": month or latest_month(con) or ""})
 
 
 def record_recovery(db_path: Path, case_id: str, amount, *, on: dt.date | None = None,
@@ -65,7 +65,7 @@ def append_events(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> int:
     before = con.execute("select count(*) from recovery_events").fetchone()[0]
     con.register("_events", events.astype(object).where(events.notna(), None))
     try:
-        warehouse.run_sql(con, "recovery/record_events")
+        warehouse.run_sql(con, "cases/recovery/record_events")
     finally:
         con.unregister("_events")
     return con.execute("select count(*) from recovery_events").fetchone()[0] - before

@@ -9,7 +9,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from flows.reports.excel_style import HEADER_FONT, month_label, safe_file_part, text_or_none, write_cell
-from flows.reports.followup import write_table
+from flows.reports.office_lists import write_table
 
 RECOVERY_COLUMNS = ("序号", "核查编号", "村（社区）", "户编号", "姓名", "月发放金额（元）", "核实月份",
                     "核实前多发月数", "核实前多发金额（元）", "核实后仍发放月数", "核实后多发金额（元）",

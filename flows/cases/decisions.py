@@ -25,16 +25,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows import audit, warehouse
+from flows import warehouse
+from flows.cases import audit
 from flows.cases.record import append_decisions, check_duplicate_choices, query_with, run_with
 from flows.cases.returned_file import ReturnError, ReturnedFile, open_returned
 from flows.cases.township import decide
 from flows.errors import write_traceback
-from flows.recovery import KIND_RECOVERED, append_events, balances
-from flows.reports.ledger_returns import LEDGER_FORMATS, ReturnedLedger, read_ledger
+from flows.cases.recovery import KIND_RECOVERED, append_events, balances
+from flows.cases.ledger_sheets import LEDGER_FORMATS, ReturnedLedger, read_ledger
 from flows.reports.ledgers import KIND_POVERTY_LEDGER
 from flows.reports.protection import village_passwords
-from flows.reports.returns import VILLAGE_FORMATS, ReturnedSheet, read_sheet
+from flows.cases.village_sheets import VILLAGE_FORMATS, ReturnedSheet, read_sheet
 from flows.reports.workbooks import DUPLICATE_CHOICES, RESULT_CHOICES
 
 STATUS_OF_RESULT = {"属实": "confirmed", "不属实": "false_positive", "已处理": "resolved"}
@@ -92,7 +93,7 @@ def _record_one(con, month: str, path: Path, passwords: dict[str, str], importer
 
 def _check_issued(con, month: str, sheet: ReturnedSheet, path: Path) -> None:
     """Every case the sealed sheet carries was issued to the village it names, this month."""
-    issued = set(warehouse.query_sql(con, "decisions/issued_cases", {
+    issued = set(warehouse.query_sql(con, "cases/decisions/issued_cases", {
         "month": month, "township": sheet.township, "village": sheet.village})["case_id"])
     if not set(sheet.issued) <= issued:
         # No case ids in the message: they would help find another village's cases.
@@ -111,7 +112,7 @@ def _checked_recoveries(con, month: str, sheet: ReturnedSheet, path: Path) -> pd
     owed = balances(con, month)
     balance = dict(zip(owed["case_id"], owed["balance"]))
     known = {_event_key(e.case_id, e.amount, e.event_date)
-             for e in warehouse.query_sql(con, "recovery/returned_events").itertuples(index=False)}
+             for e in warehouse.query_sql(con, "cases/recovery/returned_events").itertuples(index=False)}
     problems, kept = [], []
     for r in rows.itertuples(index=False):
         if _event_key(r.case_id, r.amount, r.event_date) in known:
@@ -146,20 +147,20 @@ def _record_sheet(con, month: str, path: Path, sheet: ReturnedSheet, recoveries:
                                                   file_sha256=sheet.file_sha256, imported_by=importer))
     if not sheet.remarks.empty:
         remarks = _stamped(sheet.remarks[["case_id", "remark"]], month, sheet.village, path, sheet.file_sha256)
-        run_with(con, "_remarks", remarks, "returns/record_remarks")
+        run_with(con, "_remarks", remarks, "cases/returns/record_remarks")
     decisions = sheet.decisions
     if not decisions.empty:
         rows = _stamped(decisions[["case_id", "result", "choice", "remark", "rule_family", "row"]], month,
                         sheet.village, path, sheet.file_sha256)
         rows = rows.rename(columns={"rule_family": "sheet", "row": "row_number"}).assign(
             origin="village", imported_by=importer)
-        verdict = query_with(con, "_incoming", rows, "returns/classify_answers", {"month": month})
+        verdict = query_with(con, "_incoming", rows, "cases/returns/classify_answers", {"month": month})
         merged = rows.merge(verdict[["case_id", "outcome", "prior_result", "prior_file", "prior_sha"]], on="case_id")
         conflicts = merged[merged["outcome"] == "conflict"]
         if not conflicts.empty:
             shown = conflicts.assign(result=_shown_answers(conflicts))
-            run_with(con, "_conflicts", shown.assign(found_at=now), "returns/record_conflicts")
-            warehouse.run_sql(con, "returns/reopen_conflicted")
+            run_with(con, "_conflicts", shown.assign(found_at=now), "cases/returns/record_conflicts")
+            warehouse.run_sql(con, "cases/returns/reopen_conflicted")
             outcome.conflicts = [
                 f"核查编号{c.case_id}：本文件为“{c.result}”，{c.prior_file or '此前录入'}为“{c.prior_result}”"
                 for c in shown.itertuples()]
@@ -182,7 +183,7 @@ def _shown_answers(rows: pd.DataFrame) -> list[str]:
 
 def _now_disputed(con, case_ids: list[str]) -> list[str]:
     frame = pd.DataFrame({"case_id": case_ids})
-    return list(query_with(con, "_cases", frame, "decisions/disputed_cases")["case_id"])
+    return list(query_with(con, "_cases", frame, "cases/decisions/disputed_cases")["case_id"])
 
 
 def _record_sources(con, merged: pd.DataFrame, kind: str, id_column: str, now: dt.datetime) -> None:
@@ -195,7 +196,7 @@ def _record_sources(con, merged: pd.DataFrame, kind: str, id_column: str, now: d
         "source_file": merged["source_file"], "file_sha256": merged["file_sha256"],
         "sheet": merged["sheet"], "row_number": merged["row_number"], "imported_by": merged["imported_by"],
         "imported_at": now, "outcome": merged["outcome"].map(outcome)})
-    run_with(con, "_sources", sources, "decisions/record_sources")
+    run_with(con, "_sources", sources, "cases/decisions/record_sources")
 
 
 
@@ -212,7 +213,7 @@ def _record_ledger(con, month: str, returned: ReturnedFile, importer: str) -> Re
     ledger: ReturnedLedger = read_ledger(returned)
     path = returned.path
     answers = ledger.answers
-    issued = set(warehouse.query_sql(con, "decisions/issued_ledger_entries", {
+    issued = set(warehouse.query_sql(con, "cases/decisions/issued_ledger_entries", {
         "township": ledger.township, "village": ledger.village,
         "household_type": ledger.household_type})["ledger_id"])
     if not {row[1] for row in returned.rows if row[0] == "ledger"} <= issued:
@@ -224,14 +225,14 @@ def _record_ledger(con, month: str, returned: ReturnedFile, importer: str) -> Re
     now = dt.datetime.now()
     rows = _stamped(answers[["ledger_id", "include", "reason", "current_assistance", "row"]], month, ledger.village,
                     path, ledger.file_sha256).rename(columns={"row": "row_number"})
-    verdict = query_with(con, "_incoming", rows, "returns/classify_ledger_answers", {"month": month})
+    verdict = query_with(con, "_incoming", rows, "cases/returns/classify_ledger_answers", {"month": month})
     merged = rows.merge(verdict, on="ledger_id")
     outcome = ReturnOutcome(path.name, ledger.village, 0)
     con.execute("begin transaction")
     conflicts = merged[merged["outcome"] == "conflict"]
     if not conflicts.empty:
         run_with(con, "_conflicts", conflicts.rename(columns={"ledger_id": "case_id", "include": "result"})
-                    .assign(found_at=now), "returns/record_ledger_conflicts")
+                    .assign(found_at=now), "cases/returns/record_ledger_conflicts")
         outcome.conflicts = [f"台账编号{c.ledger_id}：本文件为“{c.include}”，{c.prior_file or '此前录入'}为“{c.prior_result}”"
                              for c in conflicts.itertuples()]
     new = merged[merged["outcome"] == "new"]
@@ -267,7 +268,7 @@ def settle_conflict(db_path: Path, case_id: str, result: str, remark: str = "", 
         con = warehouse.connect(work)
         try:
             warehouse.ensure_schema(con)
-            month, kind = warehouse.query_sql(con, "returns/open_conflict", {"case_id": case_id}).iloc[0]
+            month, kind = warehouse.query_sql(con, "cases/returns/open_conflict", {"case_id": case_id}).iloc[0]
             if month is None or month != month:   # NULL comes back as None or NaN
                 raise ValueError(f"核查编号 {case_id} 没有待处理的核实结果冲突")
             if kind == "ledger":
@@ -281,7 +282,7 @@ def settle_conflict(db_path: Path, case_id: str, result: str, remark: str = "", 
                 "remark": remark or "冲突处理", "month": month, "decided_by": reviewer,
                 "decided_at": dt.datetime.now(), "source_file": None, "file_sha256": None, "origin": "township"}])
             con.execute("begin transaction")
-            warehouse.run_sql(con, "returns/settle_conflict",
+            warehouse.run_sql(con, "cases/returns/settle_conflict",
                               {"case_id": case_id, "result": result, "settled_by": reviewer})
             check_duplicate_choices(con, month, answer, Path(case_id))
             append_decisions(con, answer)
@@ -299,7 +300,7 @@ def _settle_ledger(con, ledger_id: str, include: str, reason: str, month: str, r
     if include == "否" and not reason.strip():
         raise ValueError(f"台账编号 {ledger_id}：填“否”的须用 --remark 说明未纳入原因")
     con.execute("begin transaction")
-    warehouse.run_sql(con, "returns/settle_conflict", {"case_id": ledger_id, "result": include, "settled_by": reviewer})
+    warehouse.run_sql(con, "cases/returns/settle_conflict", {"case_id": ledger_id, "result": include, "settled_by": reviewer})
     warehouse.insert_frame(con, "ledger_answers", pd.DataFrame([{
         "ledger_id": ledger_id, "month": month, "include": include, "reason": reason.strip() or None,
         "current_assistance": None, "decided_by": reviewer, "decided_at": dt.datetime.now(),

@@ -24,7 +24,7 @@ from flows.reports.ledgers import (
     KIND_POVERTY_LEDGER, LEDGER_FORMAT_VERSION, LEDGER_ID_HEADER, LEDGER_TITLES, NAME_HEADER, REASON_HEADER,
     SCOPE_VILLAGE, _WANTED,
 )
-from flows.reports.returns import find_columns
+from flows.cases.village_sheets import find_columns
 from flows.reports.workbooks import META_SHEET, row_fingerprint
 
 LEDGER_FORMATS = {KIND_POVERTY_LEDGER: LEDGER_FORMAT_VERSION}

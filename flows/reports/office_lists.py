@@ -1,6 +1,6 @@
 """The township office's follow-up files: the 督办清单 (summary/) and the 停发/调整 action
 lists (actions/).  Rows come from sql/reports/supervision_list.sql and
-sql/actions/month_actions.sql; this module only lays them out.
+sql/cases/actions/month_actions.sql; this module only lays them out.
 
 The action lists carry full 身份证号 — the office needs them to find the person in the
 payment system — so they are for the office alone: owner-only file permissions, said

@@ -1,16 +1,11 @@
-"""From finding to action: what a month's run (or `dibao actions` after the returns are in)
-does once the findings are known.
-
-The roster is kept per month (roster_months) so later months can see whether the office
-acted; confirmed cases still paid, and cases left unanswered too long, are escalated;
-every confirmed finding that changes a payment becomes a 停发/调整 action, marked done by
-the first later roster that shows it.  Case logic is SQL in sql/followup/ and sql/actions/;
-this module only runs it in order.
+"""The office's papers after the cases are followed up: 督办清单, 镇级复核清单, 追缴台账,
+停发/调整 lists and 告知书, and the short notes the village sheets and 附件4 carry about a
+case's follow-up.  Reads only: the follow-up itself (escalation, actions, recovery entries,
+notices issued) is flows/cases/follow_up.py, run before this.
 """
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from pathlib import Path
 
@@ -18,31 +13,11 @@ import duckdb
 import pandas as pd
 
 from flows import warehouse
+from flows.cases.recovery import balances
 from flows.config import Settings
-from flows.normalize.dates import month_bounds
-
-ESCALATION_KINDS = ("已核实仍在发放", "逾期未核实", "待镇复核")
-
-
-def follow_up_params(month: str, settings: Settings) -> dict:
-    first, _ = month_bounds(month)
-    return {
-        "month": month,
-        "month_index": first.year * 12 + first.month,
-        "overdue_months": settings.follow_up.overdue_months,
-    }
-
-
-def follow_up_month(con: duckdb.DuckDBPyConnection, month: str, settings: Settings, *,
-                    snapshot_roster: bool = True) -> None:
-    """After a month's findings are in `exceptions`: keep the roster, escalate, and open and
-    close actions.  `snapshot_roster` is False when called after returns (no new roster)."""
-    params = follow_up_params(month, settings)
-    steps = ["followup/clear_roster_month", "followup/snapshot_roster"] if snapshot_roster else []
-    steps += ["followup/clear_escalations", "followup/escalate", "followup/escalate_severity",
-              "actions/open_actions", "actions/mark_done", "recovery/open_entries"]
-    for name in steps:
-        warehouse.run_sql(con, name, params)
+from flows.reports import notices
+from flows.reports.office_lists import write_action_lists, write_supervision_lists, write_township_review_lists
+from flows.reports.recovery_ledger import write_recovery_ledgers
 
 
 def escalation_notes(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
@@ -59,7 +34,7 @@ def pending_remark_notes(con: duckdb.DuckDBPyConnection, month: str) -> dict[str
 
 def recovery_remarks(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
     """township → the 追缴 totals stated in 附件4's 备注."""
-    totals = warehouse.query_sql(con, "recovery/township_totals", {"month": month})
+    totals = warehouse.query_sql(con, "cases/recovery/township_totals", {"month": month})
     return {r.township: (f"追缴{r.entries}户：应追缴{float(r.amount_before + r.amount_after):,.2f}元"
                          f"（其中核实后仍发放{float(r.amount_after):,.2f}元），已追回{float(r.recovered):,.2f}元，"
                          f"核销{float(r.written_off):,.2f}元，未追回{float(r.balance):,.2f}元")
@@ -86,37 +61,31 @@ def _month_zh(month: str | None) -> str:
 
 def write_follow_up_files(con: duckdb.DuckDBPyConnection, out_dir: Path, month: str, settings: Settings, *,
                           today: dt.date | None = None) -> dict:
-    """督办清单 and 追缴台账 into summary/, the 停发/调整 lists into actions/, 告知书 into notices/;
-    the notices written are recorded as issued (in `con`, the run's working copy).  Returns
-    counts and, under "paths", every file written."""
-    from flows.reports.followup import write_action_lists, write_supervision_lists, write_township_review_lists
-    from flows.recovery import balances
-    from flows.reports.notices import write_notices
-    from flows.reports.recovery import write_recovery_ledgers
-
+    """督办清单, 镇级复核清单 and 追缴台账 into summary/, the 停发/调整 lists into actions/, 告知书
+    into notices/ (those the follow-up step issued this month).  Returns counts and, under
+    "paths", every file written."""
     today = today or dt.date.today()
     shutil.rmtree(out_dir / "actions", ignore_errors=True)
     shutil.rmtree(out_dir / "notices", ignore_errors=True)
     supervision = _plain(warehouse.query_sql(con, "reports/supervision_list", {"month": month}))
     pending = _plain(warehouse.query_sql(con, "reports/pending_remarks", {"month": month}))
     conflicts = _plain(warehouse.query_sql(con, "reports/open_conflicts"))
-    actions = _plain(warehouse.query_sql(con, "actions/month_actions", {"month": month}))
+    actions = _plain(warehouse.query_sql(con, "cases/actions/month_actions", {"month": month}))
     owed = _plain(balances(con, month))
-    notices = with_overpaid(_plain(warehouse.query_sql(con, "actions/notice_households", {"month": month})), owed)
+    households = with_overpaid(_plain(warehouse.query_sql(con, "cases/actions/notice_households", {"month": month})), owed)
     files = {
         "supervision": write_supervision_lists(supervision, out_dir / "summary", month, mask_ids=settings.mask_ids,
                                                pending=pending, conflicts=conflicts,
                                                timing=_plain(warehouse.query_sql(con, "reports/time_to_act",
                                                                                  {"month": month}))),
         "actions": write_action_lists(actions, out_dir / "actions", month),
-        "notices": write_notices(notices, out_dir / "notices", month, settings.follow_up, today=today),
+        "notices": notices.write_notices(households, out_dir / "notices", month, settings.follow_up, today=today),
         "recovery": write_recovery_ledgers(owed, out_dir / "summary", month,
                                            reporting_unit=settings.reporting_unit),
         "township_review": write_township_review_lists(
-            _plain(warehouse.query_sql(con, "cases/township_review_list", {"month": month})), out_dir / "summary",
+            _plain(warehouse.query_sql(con, "reports/township_review_list", {"month": month})), out_dir / "summary",
             month, mask_ids=settings.mask_ids),
     }
-    warehouse.run_sql(con, "actions/record_notices", {"month": month, "today": today})
     return {**{name: len(paths) for name, paths in files.items()},
             "pending_results": len(pending), "open_conflicts": len(conflicts),
             "paths": {name: [str(p) for p in paths] for name, paths in files.items()}}
@@ -135,37 +104,3 @@ def with_overpaid(actions: pd.DataFrame, owed: pd.DataFrame) -> pd.DataFrame:
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None)
-
-
-def refresh_after_returns(db_path: Path, month: str, out_dir: Path, settings: Settings) -> dict:
-    """`dibao actions`: once a month's returns are in, open the actions they imply and write
-    the action lists and notices into that month's out folder.
-
-    Atomic like `dibao run`: the papers are written into a copy of the out folder and the
-    warehouse changes into a working copy; both are swapped in only when everything is
-    written, so a killed or failed run leaves the previous papers and warehouse as they were."""
-    from flows.pipeline import swap_folder
-
-    with warehouse.run_lock(db_path):
-        for stale in out_dir.parent.glob(f".{out_dir.name}.actions-*"):   # left by a killed run
-            shutil.rmtree(stale, ignore_errors=True)
-        staging = out_dir.with_name(f".{out_dir.name}.actions-{os.getpid()}")
-        try:
-            if out_dir.exists():
-                shutil.copytree(out_dir, staging, symlinks=True)
-            else:
-                staging.mkdir(parents=True, mode=0o700)
-            with warehouse.working_copy(db_path) as work:
-                con = warehouse.connect(work)
-                try:
-                    warehouse.ensure_schema(con)
-                    follow_up_month(con, month, settings, snapshot_roster=False)
-                    written = write_follow_up_files(con, staging, month, settings)
-                finally:
-                    con.close()
-            swap_folder(staging, out_dir)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    written["paths"] = {name: [str(out_dir / Path(p).relative_to(staging)) for p in paths]
-                        for name, paths in written["paths"].items()}
-    return written

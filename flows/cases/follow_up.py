@@ -1,0 +1,39 @@
+"""From finding to action: the "follow up cases" step of a month's run, and of `dibao actions`
+once the returns are in.
+
+The roster is kept per month (roster_months) so later months can see whether the office
+acted; confirmed cases still paid, and cases left unanswered too long, are escalated;
+every confirmed finding that changes a payment becomes a 停发/调整 action, marked done by
+the first later roster that shows it; recovery entries are opened; the month's 告知书 are
+recorded as issued.  Case logic is SQL in sql/cases/; this module runs it in order.  The
+papers these rows become are written afterwards by flows/reports/, which only reads.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from flows import warehouse
+from flows.config import Settings
+from flows.normalize.dates import month_index
+
+ESCALATION_KINDS = ("已核实仍在发放", "逾期未核实", "待镇复核")
+
+
+def follow_up_params(month: str, settings: Settings) -> dict:
+    return {"month": month, "month_index": month_index(month), "overdue_months": settings.follow_up.overdue_months}
+
+
+def follow_up_month(con: duckdb.DuckDBPyConnection, month: str, settings: Settings, *,
+                    snapshot_roster: bool = True, today: dt.date | None = None) -> None:
+    """After a month's findings are in `exceptions`: keep the roster, escalate, open and close
+    actions and recovery entries, and issue the month's notices (`today` is their date).
+    `snapshot_roster` is False when called after returns (no new roster)."""
+    params = {**follow_up_params(month, settings), "today": today or dt.date.today()}
+    steps = ["cases/followup/clear_roster_month", "cases/followup/snapshot_roster"] if snapshot_roster else []
+    steps += ["cases/followup/clear_escalations", "cases/followup/escalate", "cases/followup/escalate_severity",
+              "cases/actions/open_actions", "cases/actions/mark_done", "cases/recovery/open_entries",
+              "cases/actions/record_notices"]
+    for name in steps:
+        warehouse.run_sql(con, name, params)
