@@ -27,7 +27,7 @@ from flows.matching.deceased import score_candidates
 from flows.matching.model import ModelChoice, load_for_run
 from flows.normalize import staging
 from flows.normalize.dates import month_bounds
-from flows.rules import RULES, rule_params
+from flows.rules import RULES, register_catalogue, rule_params
 from flows.reports import month as month_reports
 from flows.reports import papers
 from flows.sources import ingest
@@ -239,7 +239,7 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
     con = warehouse.connect(db_path)
     try:
         warehouse.run_sql(con, "matching/rule_hits")
-        _register_catalogue(con)
+        register_catalogue(con)
         for rule in RULES.values():
             started = time.perf_counter()
             if rule.prepare:
@@ -332,12 +332,3 @@ def _prepare_suspects(con, params: dict, settings: Settings, model: ModelChoice 
 
 # Steps a rule's header may name with `-- prepare: NAME` (flows/rules.py).
 PREPARE_STEPS = {"suspect_scoring": _prepare_suspects}
-
-
-def _register_catalogue(con) -> None:
-    catalogue = pd.DataFrame([
-        {"code": r.code, "name_zh": r.name_zh, "severity": r.severity, "family": r.family, "position": i,
-         "outranks_village": r.outranks_village}
-        for i, r in enumerate(RULES.values())
-    ])
-    warehouse.replace_table(con, "rule_catalogue", catalogue)

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from flows import warehouse
+from flows.rules import register_catalogue
 
 MONTH = "2020-05"
 
@@ -59,6 +60,7 @@ CASES = [  # (case_id, rule, person, result, choice)
 def con(tmp_path):
     con = warehouse.connect(tmp_path / "w.duckdb")
     warehouse.ensure_schema(con)
+    register_catalogue(con)   # payment_rules, as every run and `dibao actions` registers them
     add_roster(con, ROSTER)
     for case_id, rule, person, result, choice in CASES:
         decide(con, case_id, rule, person, result, choice)

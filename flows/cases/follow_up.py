@@ -17,6 +17,7 @@ import duckdb
 from flows import warehouse
 from flows.config import Settings
 from flows.normalize.dates import month_index
+from flows.rules import register_catalogue
 
 ESCALATION_KINDS = ("已核实仍在发放", "逾期未核实", "待镇复核")
 
@@ -32,6 +33,7 @@ def follow_up_month(con: duckdb.DuckDBPyConnection, month: str, settings: Settin
     `snapshot_roster` is False when called after returns (no new roster)."""
     params = {**follow_up_params(month, settings), "today": today or dt.date.today()}
     steps = ["cases/followup/clear_roster_month", "cases/followup/snapshot_roster"] if snapshot_roster else []
+    register_catalogue(con)   # payment_rules: which confirmed findings change a payment
     steps += ["cases/followup/clear_escalations", "cases/followup/escalate", "cases/followup/escalate_severity",
               "cases/actions/open_actions", "cases/actions/mark_done", "cases/recovery/open_entries",
               "cases/actions/record_notices"]

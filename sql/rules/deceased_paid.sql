@@ -4,6 +4,9 @@
 -- family: 死亡疑点
 -- order: 10
 -- outranks_village: registry_death
+-- payment: stop person
+-- payment_reason: 经核实已死亡
+-- annex4: stopped_amount, overpaid
 -- guidance: 公安或计生数据显示该对象已死亡但仍在发放。请核实死亡情况，在“核实结果”中填写；属实的由镇民政办停发并追回多发资金。
 --
 -- DECEASED_PAID 死亡仍在保

@@ -5,6 +5,9 @@
 -- order: 20
 -- prepare: suspect_scoring
 -- needs: DECEASED_PAID
+-- payment: stop person
+-- payment_reason: 经核实已死亡
+-- annex4: overpaid_confirmed
 -- guidance: 死亡登记中有一人与该对象姓名相近、出生日期相同（或身份证号只差一位），可能是同一人。请入户或电话核实本人是否健在；确已死亡的填“属实”（由镇民政办停发并追回多发资金），不是同一人的填“不属实”。
 --
 -- DECEASED_SUSPECT 疑似死亡（待核实）

@@ -4,6 +4,8 @@
 -- family: 重复享受
 -- order: 60
 -- outranks_village: always
+-- payment: stop listing
+-- payment_reason: 经核实重复享受救助
 -- guidance: 同一人在两个以上家庭或村（社区）享受，或同时享受低保和特困供养。请核实实际情况，逐行选择“保留此处”或“停发此处”，只能保留一处；停发由镇民政办根据核实结果办理，多领的予以追回。
 --
 -- DUPLICATE_BENEFIT 重复享受

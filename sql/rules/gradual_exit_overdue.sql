@@ -3,6 +3,9 @@
 -- severity: high
 -- family: 家庭变动
 -- order: 100
+-- payment: stop household
+-- payment_reason: 渐退期已满
+-- annex4: stopped_amount
 -- guidance: 渐退期已满6个月仍在发放。请核实是否已办理退出；期满的由镇民政办停发。
 --
 -- GRADUAL_EXIT_OVERDUE 渐退期满仍发放

@@ -4,6 +4,8 @@
 -- family: 家庭变动
 -- order: 90
 -- needs: DECEASED_PAID
+-- payment: adjust household
+-- payment_reason: 经核实家庭人口发生变化
 -- guidance: 名册中的保障人数与家庭在册成员不一致，或家庭成员已死亡。请核实家庭人口变化，在“备注”中写明现有人口；保障人数和金额由镇民政办调整。
 --
 -- HOUSEHOLD_SIZE_CHANGED 家庭人口变动未调整

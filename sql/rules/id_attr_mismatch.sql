@@ -3,6 +3,7 @@
 -- severity: low
 -- family: 身份信息
 -- order: 50
+-- annex4: complete_info
 -- guidance: 名册中的性别或出生日期与身份证号不一致。请核对身份证，报镇民政办更正名册。
 --
 -- ID_ATTR_MISMATCH 性别/出生日期与身份证号不符

@@ -3,6 +3,7 @@
 -- severity: medium
 -- family: 身份信息
 -- order: 30
+-- annex4: complete_info
 -- guidance: 户籍人口库中该身份证号登记的是另一个姓名（见“户籍库姓名”列）。请核对身份证或户口簿，确认是姓名写错、号码写错，还是冒用他人身份。
 --
 -- ID_NAME_MISMATCH 身份证号与姓名不符

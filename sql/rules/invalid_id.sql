@@ -3,6 +3,7 @@
 -- severity: medium
 -- family: 身份信息
 -- order: 40
+-- annex4: complete_info
 -- guidance: 名册中的身份证号位数、出生日期或校验位有误，或被Excel转成了数字。请核对本人身份证或户口簿，将正确信息报镇民政办更正。
 --
 -- INVALID_ID 身份证号无效

@@ -3,6 +3,9 @@
 -- severity: medium
 -- family: 家庭变动
 -- order: 80
+-- payment: stop person
+-- payment_reason: 经核实户籍已迁出
+-- annex4: stopped_amount
 -- guidance: 户籍人口库显示该对象户籍已迁出。请核实是否仍在本地生活；不再符合条件的由镇民政办按规定停发或办理转移。
 --
 -- MOVED_OUT 户籍已迁出

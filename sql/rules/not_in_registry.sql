@@ -3,6 +3,7 @@
 -- severity: medium
 -- family: 身份信息
 -- order: 70
+-- annex4: complete_info
 -- guidance: 身份证号本身有效，但户籍人口库中查不到此人。请核实本人户籍是否在本地、是否已迁出或注销。
 --
 -- NOT_IN_REGISTRY 户籍人口库查无此人

@@ -10,7 +10,8 @@
 -- re-assesses; an action never raises a payment by itself).  A death and the household-size
 -- finding it caused are one row.  Members stopped by an earlier action not yet carried out are
 -- counted out of the remaining ones, so two actions never restore each other's stops.
--- A 重复享受 listing stops only when the village chose 停发此处 for it (one case per listing).
+-- A finding whose payment scope is a listing (重复享受) stops only the listing the village chose
+-- 停发此处 (one case per listing).
 -- The household is taken as listed on the roster of the month the village answered on; the
 -- change takes effect the month after that answer.  The addressee of the 告知书 is a member
 -- who remains: the 户主, else 配偶, 子女, other members; 家属/代领人 when none remains.  A member
@@ -29,7 +30,7 @@ confirmed as (
     join cases c using (case_id)
     join payment_rules p using (rule)
     where d.result = '属实' and d.decided_month <= $month
-      and (c.rule <> 'DUPLICATE_BENEFIT' or d.choice is not distinct from '停发此处')
+      and (p.scope <> 'listing' or d.choice is not distinct from '停发此处')
       and d.case_id not in (select case_id from covered)
 ),
 listed as (   -- each case's person as listed on the roster of the month answered on
@@ -51,7 +52,7 @@ households as (
 ),
 stopping as (   -- members whose own benefit stops now
     select distinct township, household_id, person_key
-    from listed where scope = 'person' and action = '停发'
+    from listed where scope in ('person', 'listing') and action = '停发'
 ),
 reported_dead as (   -- members a death record names, the case not refuted
     select distinct person_key from cases
