@@ -24,18 +24,14 @@ import json
 import time
 from pathlib import Path
 
-from flows.prefect_env import configure
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 
-configure()
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
-
-from flows.counties import check  # noqa: E402
-from flows.counties import county as county_steps  # noqa: E402
-from flows.counties.config import CityConfig, load_city  # noqa: E402
-from flows.reconcile import monthly_reconciliation  # noqa: E402
+from flows.counties import check
+from flows.counties import county as county_steps
+from flows.counties.config import CityConfig, load_city
+from flows.reconcile import monthly_reconciliation
 
 COUNTY_FLOW = "county-reconciliation"
 DEPLOYMENT_NAME = "city"

@@ -5,6 +5,9 @@ folder, stays quiet, sends nothing out, and waits long enough for its embedded s
 a busy 2-core machine.  Prefect's console handler shows only CRITICAL records: a failed run
 is explained by the CLI's Chinese message, and Prefect's tracebacks of it stay in Prefect's
 own run history (its API log handler is untouched).  Values already in the environment win.
+
+Every entry point calls `configure()` before anything imports prefect (flows/cli.py's main,
+the tests' conftest); the modules that define flows do not, so importing them changes nothing.
 """
 from __future__ import annotations
 

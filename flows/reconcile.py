@@ -8,16 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flows.prefect_env import configure
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
-configure()
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-
-from flows import console, keys, pipeline, retention, warehouse  # noqa: E402
-from flows.cases import audit  # noqa: E402
-from flows.config import load_settings  # noqa: E402
+from flows import console, keys, pipeline, retention, warehouse
+from flows.cases import audit
+from flows.config import load_settings
 
 
 def only_transient(task, task_run, state) -> bool:

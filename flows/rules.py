@@ -121,9 +121,14 @@ def load_catalogue(folder=SQL_DIR / "rules") -> dict[str, Rule]:
 RULES: dict[str, Rule] = load_catalogue()
 
 # Sheet families in the order their first rule appears; each family's rules in order.
-RULE_FAMILIES: dict[str, tuple[str, ...]] = {}
-for _rule in RULES.values():
-    RULE_FAMILIES[_rule.family] = RULE_FAMILIES.get(_rule.family, ()) + (_rule.code,)
+def _families(rules: dict[str, Rule]) -> dict[str, tuple[str, ...]]:
+    families: dict[str, tuple[str, ...]] = {}
+    for rule in rules.values():
+        families[rule.family] = families.get(rule.family, ()) + (rule.code,)
+    return families
+
+
+RULE_FAMILIES: dict[str, tuple[str, ...]] = _families(RULES)
 
 
 EXCEPTION_COLUMNS = [

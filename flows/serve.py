@@ -25,16 +25,12 @@ import urllib.request
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flows.prefect_env import configure
+from prefect import flow, get_run_logger
 
-configure()
-
-from prefect import flow, get_run_logger  # noqa: E402
-
-from flows.config import Settings, load_settings  # noqa: E402
-from flows.lifetime import SERVE_PID_VARIABLE, die_with_parent, end_with_serving_process  # noqa: E402
-from flows.normalize.dates import month_bounds  # noqa: E402
-from flows.reconcile import monthly_reconciliation  # noqa: E402
+from flows.config import Settings, load_settings
+from flows.lifetime import SERVE_PID_VARIABLE, die_with_parent, end_with_serving_process
+from flows.normalize.dates import month_bounds
+from flows.reconcile import monthly_reconciliation
 
 FLOW_NAME = "scheduled-reconciliation"
 DEPLOYMENT_NAME = "monthly"

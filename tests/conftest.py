@@ -32,6 +32,10 @@ os.environ["PREFECT_HOME"] = str(_WORLD / "prefect")
 # The test world's warehouses are encrypted with a test key of their own, never a real one.
 os.environ["DIBAO_WAREHOUSE_KEY"] = "dibao-test-key-" + os.urandom(8).hex()
 os.environ["DIBAO_KEY_FILE"] = str(_WORLD / "no-key-file")
+# Prefect's settings before any test imports prefect (the CLI's main does the same).
+from flows.prefect_env import configure  # noqa: E402
+
+configure()
 
 
 @pytest.fixture(scope="session")

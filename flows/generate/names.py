@@ -23,8 +23,8 @@ SURNAMES = tuple(
     "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章冉"
 )
 # Zipf-like: the commonest surname is about 7 % of people, as in national statistics.
-SURNAME_WEIGHTS = 1.0 / (np.arange(len(SURNAMES)) + 3.0)
-SURNAME_WEIGHTS /= SURNAME_WEIGHTS.sum()
+_ZIPF = 1.0 / (np.arange(len(SURNAMES)) + 3.0)
+SURNAME_WEIGHTS = _ZIPF / _ZIPF.sum()
 
 # Groups of given-name characters with the same toneless pinyin.  Every character here
 # is also in a pool below.  Heteronyms (长, 朝, 重 …) are left out on purpose.

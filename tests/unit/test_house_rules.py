@@ -42,3 +42,65 @@ def test_readme_rule_table_matches_the_catalogue():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for rule in RULES.values():
         assert re.search(rf"\|\s*{rule.code}\s*\|\s*{re.escape(rule.name_zh)}\s*\|\s*{rule.severity}\s*\|", readme), rule.code
+
+
+def _flows_modules() -> dict[str, Path]:
+    modules = {}
+    for path in sorted((ROOT / "flows").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _imports(path: Path, modules: dict[str, Path]) -> set[str]:
+    """Every flows module `path` imports, at the top or inside a function; not those under
+    `if TYPE_CHECKING:` (never executed)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    unexecuted = {id(inner) for node in ast.walk(tree)
+                  if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                  for child in node.body for inner in ast.walk(child)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in unexecuted:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("flows"):
+            found |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                      for a in node.names}
+    return {name for name in found if name in modules}
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    """Directly or through others, at the top or inside a function: each room depends one way."""
+    modules = _flows_modules()
+    graph = {name: _imports(path, modules) - {name} for name, path in modules.items()}
+    cycles = []
+    for start in graph:
+        todo, seen = list(graph[start]), set()
+        while todo:
+            name = todo.pop()
+            if name == start:
+                cycles.append(start)
+                break
+            if name not in seen:
+                seen.add(name)
+                todo.extend(graph[name])
+    assert cycles == []
+
+
+def test_importing_flows_does_nothing():
+    """No module-level statement but imports, definitions and constants: importing a module
+    (a worker loading a flow, a test) starts nothing, writes nothing, configures nothing."""
+    offenders = []
+    for path in sorted((ROOT / "flows").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for i, node in enumerate(tree.body):
+            docstring = i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            guarded = isinstance(node, ast.If) and any(
+                word in ast.unparse(node.test) for word in ("TYPE_CHECKING", "__main__"))
+            if not (docstring or guarded or isinstance(node, (
+                    ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                    ast.Assign, ast.AnnAssign))):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
