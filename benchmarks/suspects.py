@@ -44,7 +44,7 @@ def run(scale: str, seed: int, month: str, work: Path, districts: int | None = N
     raw = work / "raw"
     started = time.perf_counter()
     if districts:
-        from flows.generate.city import generate_city
+        from flows.generate.city_world import generate_city
 
         generate_city(seed, month, raw, districts=districts)
     else:

@@ -28,9 +28,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.counties import check
+from flows.counties import central_check as check
 from flows.counties import county as county_steps
-from flows.counties.config import CityConfig, load_city
+from flows.counties.city_config import CityConfig, load_city
 from flows.reconcile import monthly_reconciliation
 
 COUNTY_FLOW = "county-reconciliation"

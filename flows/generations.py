@@ -67,7 +67,7 @@ def inspect(path: Path, *, thorough: bool = True) -> Generation:
             return Generation(path, False, IN_USE)
         return Generation(path, False, f"无法打开（{type(exc).__name__}）")
     try:
-        latest = warehouse.query_sql(con, "generations/latest_run")
+        latest = warehouse.query_sql(con, "generations/warehouse_state")
         for table in warehouse.query_sql(con, "generations/tables")["table_name"]:
             probe = "count(*), sum(hash(columns(*)))" if thorough else "count(*)"
             con.execute(f'select {probe} from "{table}"').fetchone()

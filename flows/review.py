@@ -399,7 +399,7 @@ def source_health(db: Path | str, month: str, out_dir: Path | str | None = None)
     configured out folder is tried.  A run.json is used only when it belongs to the run in
     this warehouse; otherwise the warnings are recomputed from what the warehouse keeps
     (the village death-rate alarm) and `note` says so."""
-    run = _query(db, "latest_run", {"month": month})
+    run = _query(db, "latest_run", {"month": month}, folder="reports")
     if run.empty:
         raise ValueError(f"数据库中没有 {month} 的对账记录")
     run = run.iloc[0]

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from flows import pipeline, warehouse
 from flows.reports import month as month_reports
 from flows.config import load_settings
-from flows.counties.config import load_city
+from flows.counties.city_config import load_city
 from flows.counties.county import run_inputs
 from flows.generate.counties import county_keys, generate_counties, write_city_config
 from flows.normalize.names import normalize_name

@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 
 from flows import warehouse
 from flows.config import ConfigError
-from flows.counties import check
+from flows.counties import central_check as check
 from flows.counties import county as county_steps
-from flows.counties.config import load_city
-from flows.counties.keys import CityKeyError, city_key, id_hash
+from flows.counties.city_config import load_city
+from flows.counties.hashing import CityKeyError, city_key, id_hash
 
 ID_A = "500228198704010832"
 ID_B = "500228194905077939"

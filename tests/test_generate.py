@@ -420,7 +420,7 @@ def test_suspects_with_excel_mangled_police_ids(truth, police, population, crema
 def test_excel_mangled_ids_are_never_valid_nor_near_another_id():
     from types import SimpleNamespace
 
-    from flows.generate.faults import excel_mangled_id
+    from flows.generate.data_faults import excel_mangled_id
 
     rng = np.random.default_rng(5)
     birth = np.datetime64("1930-01-01") + rng.integers(0, 15000, 3000).astype("timedelta64[D]")

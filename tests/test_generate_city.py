@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 
 from flows.generate import writers
-from flows.generate.city import cross_district_lookalikes
+from flows.generate.city_world import cross_district_lookalikes
 from flows.generate.render import ROSTER_COLUMNS
 from flows.generate.world import build_world, district_part
 from flows.normalize.ids import region_codes

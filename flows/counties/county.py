@@ -23,8 +23,8 @@ import pandas as pd
 from flows import pipeline, warehouse
 from flows.cases import findings
 from flows.config import Settings, load_settings
-from flows.counties.config import CityConfig, CountyConfig
-from flows.counties.keys import CityKeyError, city_key, id_hash
+from flows.counties.city_config import CityConfig, CountyConfig
+from flows.counties.hashing import CityKeyError, city_key, id_hash
 from flows.errors import RunStepError, sanitized
 from flows.rules import rule_params
 from flows.sources.readers import SourceFileError
@@ -113,7 +113,7 @@ def apply_findings(city: CityConfig, county: CountyConfig, month: str) -> dict[s
     with pipeline.exclusive_run(plan) as (work_db, work_out):
         con = warehouse.connect(work_db)
         try:
-            latest = warehouse.query_sql(con, "counties/latest_run", params)
+            latest = warehouse.query_sql(con, "reports/latest_run", params)
             if latest.empty or latest["run_id"].iloc[0] != plan.run_id:
                 raise CrossCountyError(f"区县 {county.name} 的数据库中 {month} 最近一次比对不是导出跨区县数据的那一次，"
                                        "请重新运行该区县。")

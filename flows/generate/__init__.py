@@ -11,12 +11,29 @@
                                                         and per UNCOVERED_VULNERABLE person
 
 Modules: world (geography, months), names, idnumbers, people (the clean world),
-faults (what goes wrong, and truth), namesakes (no unintended look-alikes),
+data_faults (what goes wrong, and truth), habits (the registries' own habits), inject
+(every fault in order), namesakes (no unintended look-alikes),
 poverty (the poverty registry, 临时救助, and UNCOVERED_VULNERABLE truth),
 render (the messy written forms), writers (xlsx/csv), core (generate); next_month (the
 same world a month later: `dibao demo --month`, `dibao generate --continue-from`) and
 training (village sheets filled in as villages return them: `dibao demo --fill`).
 """
-from .core import generate
+from pathlib import Path
+
+from .city_world import generate_city
+from .core import generate_in_one
 
 __all__ = ["generate"]
+
+
+def generate(scale: str, seed: int, month: str, out_dir: Path, workers: int = 2) -> dict:
+    """Synthetic inputs for run month `month` ("YYYY-MM") at `scale` (township |
+    district | city) under `out_dir`, plus truth.csv listing every injected fault.
+
+    Deterministic for a seed.  Returns counts: roster_rows, deaths_rows,
+    population_rows, cremation_rows, poverty_rows, assistance_rows, truth_rows,
+    uncovered_vulnerable_truth, and files (paths written, as str).  The city scale is
+    generated district by district in `workers` processes (city_world.py)."""
+    if scale == "city":
+        return generate_city(seed, month, Path(out_dir), workers=workers)
+    return generate_in_one(scale, seed, month, out_dir)

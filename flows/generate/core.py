@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from . import render, writers
-from .faults import AMOUNT_RANGES, FIRST_ENROLMENT, Ctx, inject_all
+from .data_faults import AMOUNT_RANGES, FIRST_ENROLMENT, Ctx
+from .inject import inject_all
 from .namesakes import separate_namesakes, separate_roster_lookalikes
 from .people import RECIPIENT, build_people, phones
 from .poverty import Poverty, build_poverty
@@ -17,18 +18,9 @@ HEALTH = np.array(["健康", "慢性病", "重病", "残疾"], dtype=object)
 HEALTH_P = {"低保": [0.58, 0.27, 0.07, 0.08], "特困供养": [0.25, 0.45, 0.12, 0.18]}
 
 
-def generate(scale: str, seed: int, month: str, out_dir: Path, workers: int = 2) -> dict:
-    """Synthetic inputs for run month `month` ("YYYY-MM") at `scale` (township |
-    district | city) under `out_dir`, plus truth.csv listing every injected fault.
-
-    Deterministic for a seed.  Returns counts: roster_rows, deaths_rows,
-    population_rows, cremation_rows, poverty_rows, assistance_rows, truth_rows,
-    uncovered_vulnerable_truth, and files (paths written, as str).  The city scale is
-    generated district by district in `workers` processes (city.py)."""
+def generate_in_one(scale: str, seed: int, month: str, out_dir: Path) -> dict:
+    """A township or district in this process (flows/generate/__init__.generate says what is written)."""
     out_dir = Path(out_dir)
-    if scale == "city":  # district by district, in worker processes (city.py)
-        from .city import generate_city
-        return generate_city(seed, month, out_dir, workers=workers)
     ctx, poverty, poverty_rng = build(scale, seed, month)
     return write_all(ctx, out_dir, population_as_xlsx=(scale == "township"),
                      poverty=poverty, poverty_rng=poverty_rng)

@@ -13,7 +13,7 @@ layout (the county's own files stay as generated):
 
 It returns, and writes to out_dir/cross_truth.csv, one row per expected cross-county
 finding: county key, rule, id_number, name.  `write_city_config` writes a city config
-for the generated counties (flows/counties/config.py).
+for the generated counties (flows/counties/city_config.py).
 
     python -m flows.generate.counties OUT_DIR [--month 2020-05] [--seeds 11 12 13]
 """
@@ -30,7 +30,7 @@ from flows.config import REQUIRED_FIELDS, load_settings
 from flows.normalize.ids import VALID, normalize_id
 from flows.sources.readers import read_source_file
 
-from .core import generate
+from .core import generate_in_one
 from .world import Month
 
 COUNTY_NAMES = ("甲县", "乙县", "丙县", "丁县", "戊县")
@@ -45,7 +45,7 @@ def generate_counties(out_dir: Path, month: str, seeds: tuple[int, ...] = DEFAUL
     out_dir = Path(out_dir)
     keys = county_keys(len(seeds))
     for key, seed in zip(keys, seeds):
-        generate("township", seed, month, out_dir / key)
+        generate_in_one("township", seed, month, out_dir / key)
     settings = load_settings(None)
     columns = {name: settings.sources[name].columns for name in ("roster", "police_deaths", "cremation")}
     rosters = {key: _roster(out_dir / key, columns["roster"]) for key in keys}

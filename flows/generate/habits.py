@@ -19,7 +19,7 @@ import zhconv
 from flows.normalize.names import name_pinyin
 
 from . import names
-from .faults import (MAX_DEATH_MONTHS_AGO, Ctx, _enrolled_before, _stranger_village, _unused, _spoiled,
+from .data_faults import (MAX_DEATH_MONTHS_AGO, Ctx, _enrolled_before, _stranger_village, _unused, _spoiled,
                      adjacent_transposition, death_in_month, mark_population_death, months_between,
                      old_enough_to_die, one_digit_typo, police_record, take, three_char_eligible)
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import names
-from .faults import Ctx
+from .data_faults import Ctx
 from .idnumbers import issue_one
 from .people import RECIPIENT, rename
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import writers
 from .core import build, write_all
-from .faults import (Ctx, _enrolled_before, amount_for, cremation_record, head_rows, months_between,
+from .data_faults import (Ctx, _enrolled_before, amount_for, cremation_record, head_rows, months_between,
                      old_enough_to_die, police_record, take)
 from .idnumbers import issue_one
 from .people import RECIPIENT

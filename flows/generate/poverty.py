@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .faults import Ctx
+from .data_faults import Ctx
 from .people import RESIDENT, phones, rename
 
 DIBAO_STANDARD = 620  # 元/人·月: configs/default.toml [thresholds] dibao_standard_monthly

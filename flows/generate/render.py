@@ -14,7 +14,7 @@ import pandas as pd
 from flows.normalize.dates import MIN_SERIAL
 
 from . import names
-from .faults import Ctx
+from .data_faults import Ctx
 from .idnumbers import id_styles, written_ids
 from .people import RECIPIENT
 from .poverty import ASSISTANCE_COLUMNS, POVERTY_COLUMNS, Poverty  # noqa: F401 (re-exported)

@@ -65,9 +65,13 @@ def _imports(path: Path, modules: dict[str, Path]) -> set[str]:
             continue
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("flows"):
-            found |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
-                      for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:   # `from .faults import …` inside a package
+                package = path.relative_to(ROOT).parent.parts[:len(path.relative_to(ROOT).parent.parts) - node.level + 1]
+                module = ".".join(package + ((module,) if module else ()))
+            if module.startswith("flows"):
+                found |= {f"{module}.{a.name}" if f"{module}.{a.name}" in modules else module for a in node.names}
     return {name for name in found if name in modules}
 
 

@@ -39,7 +39,8 @@ from flows.normalize.ids import VALID, normalize_id
 
 from . import names, render, writers
 from .core import prepare_households, prepare_roster, write_district_registries, write_township_ledgers
-from .faults import Ctx, inject_all
+from .data_faults import Ctx
+from .inject import inject_all
 from .namesakes import separate_namesakes, separate_roster_lookalikes
 from .poverty import build_poverty
 from .world import Month, build_world, district_part

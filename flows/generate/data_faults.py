@@ -711,32 +711,3 @@ def _make_namesake(ctx: Ctx, pid: int, like: pd.Series) -> None:
     people.at[pid, "birth"] = like["birth"]
     people.at[pid, "id18"] = issue_one(ctx.rng, people.at[pid, "id18"][:6], np.datetime64(like["birth"], "D"),
                                        bool(like["male"]), ctx.taken_ids)
-
-
-def inject_all(ctx: Ctx) -> None:
-    """All faults, in an order where later ones cannot disturb earlier ones."""
-    from .habits import inject_habits
-
-    deceased_rows = deceased_paid(ctx)
-    deceased_suspect(ctx)
-    hard_negatives(ctx)
-    deceased_rows += inject_habits(ctx)
-    invalid_ids(ctx)
-    id_name_mismatch(ctx)
-    id_attr_mismatch(ctx)
-    duplicate_benefit(ctx)
-    not_in_registry(ctx)
-    moved_out(ctx)
-    household_size_changed(ctx, deceased_rows)
-    gradual_exit(ctx)
-    malformed_rows(ctx)
-    # Added last, from a random stream of their own (spawning it draws nothing from
-    # ctx.rng), so the faults above and the files' random styles stay as they were.
-    used = ctx.households["used"].to_numpy().copy()
-    main_rng, ctx.rng = ctx.rng, ctx.rng.spawn(1)[0]
-    roster_birth_date_deaths(ctx)
-    ambiguous_namesakes(ctx)
-    ctx.rng = main_rng
-    # The poverty registry chooses its covered households among those no earlier fault
-    # used, as before these two were added, so that it stays what it was for the seed.
-    ctx.households["late_fault"] = ctx.households["used"].to_numpy() & ~used

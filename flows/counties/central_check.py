@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from flows import warehouse
 from flows.counties import county as county_steps
-from flows.counties.config import CityConfig
+from flows.counties.city_config import CityConfig
 from flows.normalize.dates import month_bounds
 from flows.reports.excel_style import merge_text, month_label, safe_file_part
 from flows.reports.summary import ANNEX_SHEET, ANNEX_TITLE, write_annex_sheet

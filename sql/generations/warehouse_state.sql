@@ -1,4 +1,4 @@
--- latest_run: a warehouse's latest run and how many runs it holds, to tell whether a
+-- warehouse_state: a warehouse's latest run and how many runs it holds, to tell whether a
 -- warehouse file (live or a kept generation) is usable: its latest run must be a success
 -- with a finish time.
 -- Read-only; used by flows/generations.py (dibao backups, the check before a run).
