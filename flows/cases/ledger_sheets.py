@@ -17,7 +17,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.cases.returned_file import (
-    MAX_CELL_CHARS, ReturnError, ReturnedFile, cell_text, check_row_count, open_returned,
+    MAX_CELL_CHARS, IssuedRow, IssuedRows, ReturnError, ReturnedFile, cell_text, check_row_count, issued_rows,
+    open_returned,
 )
 from flows.reports.ledgers import (
     ANSWER_COLUMNS, ASSISTANCE_CHOICES, ASSISTANCE_HEADER, ID_HEADER, INCLUDE_CHOICES, INCLUDE_HEADER,
@@ -25,10 +26,12 @@ from flows.reports.ledgers import (
     SCOPE_VILLAGE, _WANTED,
 )
 from flows.cases.village_sheets import find_columns
-from flows.reports.workbooks import META_SHEET, row_fingerprint
+from flows.reports.workbooks import META_SHEET
 
 LEDGER_FORMATS = {KIND_POVERTY_LEDGER: LEDGER_FORMAT_VERSION}
 _NOTE_ROWS = 20   # title, unit line, header and the 填表说明 under the table
+LEDGER_ROWS = IssuedRows(LEDGER_ID_HEADER, ID_HEADER, NAME_HEADER, (INCLUDE_HEADER,),
+                         f"填写了{INCLUDE_HEADER}，但没有{LEDGER_ID_HEADER}（请勿新增行）")
 
 
 # --- reading a returned ledger -------------------------------------------------
@@ -88,9 +91,8 @@ def _read_answers(path: Path, wb: Workbook, meta: _Meta) -> pd.DataFrame:
     ws, header_row, col = found
     problems: list[str] = []
     answers: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}  # ledger_id → row first seen
-    for row in range(header_row + 1, ws.max_row + 1):
-        answer = _read_row(ws, row, col, meta, seen, problems)
+    for issued in issued_rows(ws, header_row, col, LEDGER_ROWS, meta.ledgers, lambda row: f"第{row}行", problems):
+        answer = _read_answer(ws, issued, col, problems)
         if answer:
             answers.append(answer)
     if problems:
@@ -101,31 +103,13 @@ def _read_answers(path: Path, wb: Workbook, meta: _Meta) -> pd.DataFrame:
     return frame
 
 
-def _read_row(ws: Worksheet, row: int, col: dict[str, int], meta: _Meta, seen: dict[str, int],
-              problems: list[str]) -> dict[str, Any] | None:
-    """Check one data row; return its answer when 通过排查拟纳入救助 is filled in and the row is sound."""
+def _read_answer(ws: Worksheet, issued: IssuedRow, col: dict[str, int], problems: list[str]) -> dict[str, Any] | None:
+    """The answer of a row as issued (returned_file.issued_rows), when 通过排查拟纳入救助 is
+    filled in and sound."""
+    row, ledger_id = issued.row, issued.key
     where = f"第{row}行"
-    ledger_id = cell_text(ws.cell(row, col[LEDGER_ID_HEADER]).value)
     include = cell_text(ws.cell(row, col[INCLUDE_HEADER]).value)
     reason = cell_text(ws.cell(row, col[REASON_HEADER]).value)
-    if not ledger_id:
-        if include:  # an answer nobody can be matched to (the 填表说明 rows stay blank)
-            problems.append(f"{where}填写了通过排查拟纳入救助，但没有台账编号（请勿新增行）")
-        return None
-    if ledger_id not in meta.ledgers:
-        # The value is not repeated: a village might have typed a name there.
-        problems.append(f"{where}的台账编号不是本表下发时的编号（请勿新增或复制行）")
-        return None
-    if ledger_id in seen:
-        problems.append(f"{where}的台账编号{ledger_id}与第{seen[ledger_id]}行重复（请勿复制行）")
-        return None
-    seen[ledger_id] = row
-
-    shown_id = cell_text(ws.cell(row, col[ID_HEADER]).value)
-    name = cell_text(ws.cell(row, col[NAME_HEADER]).value)
-    if row_fingerprint(ledger_id, shown_id, name) != meta.ledgers[ledger_id]:
-        problems.append(f"{where}（台账编号{ledger_id}）的姓名或身份证号码与下发时不一致，请勿修改这两列")
-        return None
     if not include:
         if reason:
             problems.append(f"{where}（台账编号{ledger_id}）填写了未纳入原因，但通过排查拟纳入救助未填“是”或“否”")

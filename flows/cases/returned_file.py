@@ -17,12 +17,14 @@ import hashlib
 import io
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.cases import seal
 from flows.reports.excel_style import month_label, parse_month
@@ -207,3 +209,58 @@ def is_month(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class IssuedRows:
+    """How a returned sheet's rows are tied to what it was issued with: the hidden key column
+    (核查编号, 台账编号), the name and ID cells the sealed fingerprint covers, and the cells
+    whose content needs a key (an answer nobody can be matched to is refused)."""
+    key_header: str
+    id_header: str
+    name_header: str
+    answer_headers: tuple[str, ...]
+    answered_without_key: str          # e.g. 填写了核实结果，但没有核查编号
+
+
+@dataclass(frozen=True)
+class IssuedRow:
+    row: int
+    key: str
+    shown_id: str      # the ID cell as it reads (masked as issued)
+
+
+def issued_rows(ws: Worksheet, header_row: int, col: dict[str, int], layout: IssuedRows,
+                fingerprints: dict[str, str], where, problems: list[str], *,
+                issued_here=lambda key: True, moved: str = "", seen: dict[str, str] | None = None) -> Iterator[IssuedRow]:
+    """The rows of `ws` below its header that are as issued: the key one the sheet was issued
+    with (`fingerprints`: key → sealed row fingerprint), seen once, issued on this sheet
+    (`issued_here`, else `moved` is the problem) and its name and ID cells unchanged.  Every
+    other row with content adds one problem (`where(row)` names the row) and is skipped.
+    `seen` (key → where first seen) is shared by the sheets of one workbook."""
+    key_label = layout.key_header
+    seen = {} if seen is None else seen
+    for row in range(header_row + 1, ws.max_row + 1):
+        here = where(row)
+        key = cell_text(ws.cell(row, col[layout.key_header]).value)
+        if not key:
+            if any(cell_text(ws.cell(row, col[h]).value) for h in layout.answer_headers):
+                problems.append(f"{here}{layout.answered_without_key}")
+            continue
+        if key not in fingerprints:
+            # The value is not repeated: a village might have typed a name there.
+            problems.append(f"{here}的{key_label}不是本表下发时的编号（请勿新增或复制行）")
+            continue
+        if key in seen:
+            problems.append(f"{here}的{key_label}{key}与{seen[key]}重复（请勿复制行）")
+            continue
+        seen[key] = here
+        if not issued_here(key):
+            problems.append(f"{here}的{key_label}{key}{moved}")
+            continue
+        shown_id = cell_text(ws.cell(row, col[layout.id_header]).value)
+        name = cell_text(ws.cell(row, col[layout.name_header]).value)
+        if seal.row_fingerprint(key, shown_id, name) != fingerprints[key]:
+            problems.append(f"{here}（{key_label}{key}）的姓名或{layout.id_header}与下发时不一致，请勿修改这两列")
+            continue
+        yield IssuedRow(row, key, shown_id)

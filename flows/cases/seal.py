@@ -53,3 +53,14 @@ def _canonical(values: Mapping[str, str], rows: Iterable[Iterable[str]]) -> byte
     items = "\x1e".join(f"{as_read(k)}\x1f{as_read(v)}" for k, v in sorted(values.items()) if k != SEAL_KEY)
     lines = "\x1e".join("\x1f".join(as_read(part) for part in row) for row in rows)
     return (items + "\x1d" + lines).encode("utf-8")
+
+
+def row_fingerprint(case_id: str, shown_id: str, name: str) -> str:
+    """sha256 of what the village sees in a row's key cells, sealed in `_meta`; a return
+    recomputes it to notice a name or ID that was typed over (returned_file.issued_rows)."""
+    # Compared as a reader sees the cells: control characters gone (excel_safe),
+    # outer spaces trimmed, so a harmless trailing space is not "an edit".
+    parts = [str(excel_safe(value) or "").replace("\u3000", " ").strip()
+             for value in (case_id, shown_id, name)]
+    text = "\x1f".join(parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

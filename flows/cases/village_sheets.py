@@ -22,13 +22,14 @@ import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.cases.returned_file import (
-    MAX_CELL_CHARS, ReturnError, ReturnedFile, cell_text, check_row_count, is_month, open_returned,
+    MAX_CELL_CHARS, IssuedRow, IssuedRows, ReturnError, ReturnedFile, cell_text, check_row_count, is_month,
+    issued_rows, open_returned,
 )
 from flows.normalize.dates import parse_date
 from flows.reports.workbooks import (
     CASE_ID_HEADER, DUPLICATE_CHOICES, FORMAT_VERSION, ID_HEADER, KIND_EXCEPTIONS, KIND_NO_EXCEPTIONS,
     NAME_HEADER, RECOVERED_DATE_HEADER, RECOVERED_HEADER, REMARK_HEADER, RESULT_HEADER,
-    RULE_FAMILIES, result_choices, row_fingerprint,
+    RULE_FAMILIES, result_choices,
 )
 
 __all__ = ["ReturnError", "ReturnedSheet", "read_returned_workbook", "read_sheet", "cell_text", "is_month",
@@ -38,6 +39,7 @@ DECISION_COLUMNS = ("case_id", "rule_family", "row", "masked_id", "result", "cho
 RECOVERY_COLUMNS = ("case_id", "amount", "event_date", "rule_family", "row")
 VILLAGE_FORMATS = {KIND_EXCEPTIONS: FORMAT_VERSION, KIND_NO_EXCEPTIONS: FORMAT_VERSION}
 _HEADER_SEARCH_ROWS = 10  # the header is row 3 as written; allow a few inserted rows
+VILLAGE_ROWS = IssuedRows(CASE_ID_HEADER, ID_HEADER, NAME_HEADER, (RESULT_HEADER,), f"填写了{RESULT_HEADER}，但没有{CASE_ID_HEADER}")
 
 
 @dataclass
@@ -102,7 +104,8 @@ def _read_decisions(path: Path, wb: Workbook, meta: _Meta) -> tuple[pd.DataFrame
     problems: list[str] = []
     decisions: list[dict[str, Any]] = []
     recoveries: list[dict[str, Any]] = []
-    seen: dict[str, str] = {}  # case_id → where it was first seen
+    fingerprints = {case_id: sealed[1] for case_id, sealed in meta.cases.items()}
+    seen: dict[str, str] = {}  # case_id → where it was first seen, on any sheet
     for family in RULE_FAMILIES:
         if family not in wb.sheetnames:
             continue
@@ -113,13 +116,15 @@ def _read_decisions(path: Path, wb: Workbook, meta: _Meta) -> tuple[pd.DataFrame
             continue
         header_row, col = columns
         money = find_columns(ws, (CASE_ID_HEADER, RECOVERED_HEADER, RECOVERED_DATE_HEADER))
-        for row in range(header_row + 1, ws.max_row + 1):
-            decision = _read_row(ws, family, row, col, meta, seen, problems)
+        rows = issued_rows(ws, header_row, col, VILLAGE_ROWS, fingerprints, lambda row: f"“{family}”表第{row}行",
+                           problems, issued_here=lambda case_id: meta.cases[case_id][0] == family,
+                           moved="下发时不在本表（请勿在表之间移动行）", seen=seen)
+        for issued in rows:
+            decision = _read_answer(ws, family, issued, col, problems)
             if decision:
                 decisions.append(decision)
-            case_id = cell_text(ws.cell(row, col[CASE_ID_HEADER]).value)
-            if money and case_id in meta.cases:   # a row with other problems makes the file fail anyway
-                recovery = _read_recovery(ws, family, row, case_id, money[1], meta, problems)
+            if money:
+                recovery = _read_recovery(ws, family, issued.row, issued.key, money[1], meta, problems)
                 if recovery:
                     recoveries.append(recovery)
     if problems:
@@ -156,33 +161,13 @@ def _read_recovery(ws: Worksheet, family: str, row: int, case_id: str, col: dict
     return {"case_id": case_id, "amount": value, "event_date": on, "rule_family": family, "row": row}
 
 
-def _read_row(ws: Worksheet, family: str, row: int, col: dict[str, int], meta: _Meta,
-              seen: dict[str, str], problems: list[str]) -> dict[str, Any] | None:
-    """Check one data row; return its decision when 核实结果 is filled in and the row is sound."""
+def _read_answer(ws: Worksheet, family: str, issued: IssuedRow, col: dict[str, int],
+                 problems: list[str]) -> dict[str, Any] | None:
+    """The decision of a row as issued (returned_file.issued_rows), when 核实结果 is filled in
+    and is one of the sheet's own choices."""
+    row, case_id, shown_id = issued.row, issued.key, issued.shown_id
     where = f"“{family}”表第{row}行"
-    case_id = cell_text(ws.cell(row, col[CASE_ID_HEADER]).value)
     result = cell_text(ws.cell(row, col[RESULT_HEADER]).value)
-    if not case_id:
-        if result:  # an answer nobody can be matched to (the 合计 and 签字 rows stay blank)
-            problems.append(f"{where}填写了核实结果，但没有核查编号")
-        return None
-    if case_id not in meta.cases:
-        # The value is not repeated: a village might have typed a name there.
-        problems.append(f"{where}的核查编号不是本表下发时的编号（请勿新增或复制行）")
-        return None
-    if case_id in seen:
-        problems.append(f"{where}的核查编号{case_id}与{seen[case_id]}重复")
-        return None
-    seen[case_id] = where
-    if meta.cases[case_id][0] != family:
-        problems.append(f"{where}的核查编号{case_id}下发时不在本表（请勿在表之间移动行）")
-        return None
-
-    shown_id = cell_text(ws.cell(row, col[ID_HEADER]).value)
-    name = cell_text(ws.cell(row, col[NAME_HEADER]).value)
-    if row_fingerprint(case_id, shown_id, name) != meta.cases[case_id][1]:
-        problems.append(f"{where}（核查编号{case_id}）的姓名或身份证号与下发时不一致，请勿修改这两列")
-        return None
     remark = cell_text(ws.cell(row, col[REMARK_HEADER]).value) or None
     if remark is not None and len(remark) > MAX_CELL_CHARS:
         problems.append(f"{where}（核查编号{case_id}）的备注超过{MAX_CELL_CHARS}字，请精简")

@@ -21,12 +21,13 @@ from typing import Any
 import pandas as pd
 
 from flows.cases import seal
+from flows.cases.seal import row_fingerprint
 from flows.normalize.ids import mask_id
 from flows.reports import parallel
 from flows.rules import RULE_FAMILIES, RULES
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, BODY_FONT, BOLD_12, BOLD_14, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT,
-    TITLE_FONT, WRAP_CENTER, WRAP_LEFT, date_label, excel_safe, month_label, safe_file_part, text_or_none, unique_file_parts,
+    TITLE_FONT, WRAP_CENTER, WRAP_LEFT, date_label, month_label, safe_file_part, text_or_none, unique_file_parts,
 )
 from flows.reports.xlsx_writer import Book, Sheet, printable_width_units
 
@@ -99,17 +100,6 @@ REQUIRED_COLUMNS = (
 UNKNOWN_TOWNSHIP = "未填乡镇"
 UNKNOWN_VILLAGE = "未填村（社区）"
 PRIVACY_NOTE = "表内含个人信息，仅限核查使用，不得外传"
-
-
-def row_fingerprint(case_id: str, shown_id: str, name: str) -> str:
-    """sha256 of what the village sees in a row's key cells; returns.py recomputes
-    it to notice a name or ID that was typed over."""
-    # Compared as a reader sees the cells: control characters gone (excel_safe),
-    # outer spaces trimmed, so a harmless trailing space is not "an edit".
-    parts = [str(excel_safe(value) or "").replace("\u3000", " ").strip()
-             for value in (case_id, shown_id, name)]
-    text = "\x1f".join(parts)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def case_set_fingerprint(case_ids: Iterable[str]) -> str:
