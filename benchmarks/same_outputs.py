@@ -107,7 +107,7 @@ def dump(work: Path, target: Path) -> None:
     (target / "files.json").write_text(json.dumps(names, ensure_ascii=False, indent=0), encoding="utf-8")
 
 
-def compare(before: Path, after: Path) -> list[str]:
+def compare(before: Path, after: Path, ignore: tuple[str, ...] = ()) -> list[str]:
     import duckdb
 
     problems = []
@@ -122,14 +122,17 @@ def compare(before: Path, after: Path) -> list[str]:
         new_cols = [r[0] for r in con.execute(f"describe select * from {new}").fetchall()]
         if old_cols != new_cols:
             problems.append(f"table {name}: columns differ {sorted(set(old_cols) ^ set(new_cols))}")
-        columns = ", ".join(f'"{c}"' for c in old_cols if c in new_cols and not VOLATILE.search(c))
+        columns = ", ".join(f'"{c}"' for c in old_cols if c in new_cols and not VOLATILE.search(c) and c not in ignore)
         if not columns:
             continue
         gone = con.execute(f"select count(*) from (select {columns} from {old} except all select {columns} from {new})").fetchone()[0]
         added = con.execute(f"select count(*) from (select {columns} from {new} except all select {columns} from {old})").fetchone()[0]
         rows = [con.execute(f"select count(*) from {t}").fetchone()[0] for t in (old, new)]
         if gone or added:
-            problems.append(f"table {name}: {gone} rows only before, {added} only after ({rows[0]} vs {rows[1]} rows)")
+            differing = [c for c in columns.split(", ") if con.execute(
+                f"select count(*) from (select {c} from {old} except all select {c} from {new})").fetchone()[0]]
+            problems.append(f"table {name}: {gone} rows only before, {added} only after ({rows[0]} vs {rows[1]} rows); "
+                            f"columns whose values differ: {', '.join(differing) or 'none (combined differently)'}")
     old_files, new_files = (json.loads((d / "files.json").read_text(encoding="utf-8")) for d in (before, after))
     if old_files != new_files:
         problems.append(f"out files differ: only before {sorted(set(old_files) - set(new_files))[:5]}, "
@@ -148,6 +151,8 @@ def main() -> int:
     group.add_argument("--save", type=Path, help="dump this checkout's outputs here")
     group.add_argument("--compare", type=Path, help="a dump to compare this checkout's outputs with")
     parser.add_argument("--keep", type=Path, help="keep the work folder here")
+    parser.add_argument("--ignore", nargs="*", default=[], metavar="COLUMN",
+                        help="columns also left out of the tables' comparison (say why when you use it)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="same-outputs-"))
     try:
@@ -159,7 +164,7 @@ def main() -> int:
             return 0
         after = work / "dump"
         dump(work, after)
-        problems = compare(args.compare, after)
+        problems = compare(args.compare, after, tuple(args.ignore))
         for line in problems:
             print(line)
         print("identical" if not problems else f"{len(problems)} differences")

@@ -1,2 +1,4 @@
--- action_seq: numbers for new action_ids (A000001, ...), never reused.
-create sequence if not exists action_seq start 1;
+-- action_seq: the sequence action ids were once drawn from.  Ids are now numbered in the
+-- households' order after the highest so far (sql/cases/actions/open_actions.sql): a
+-- sequence drawn in a parallel select numbered the same month differently on each run.
+drop sequence if exists action_seq;

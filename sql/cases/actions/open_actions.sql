@@ -100,9 +100,14 @@ summed as (
     from members
     group by township, household_id
 ),
+numbered as (   -- action ids follow the households' order, so a rerun numbers them alike
+    select *, row_number() over (order by township, village, household_id, first_case) as n
+    from summed
+),
 final as (
     select
-        'A' || lpad(cast(nextval('action_seq') as varchar), 6, '0') as action_id,
+        'A' || lpad(cast((select coalesce(max(cast(substr(action_id, 2) as bigint)), 0) from actions) + n
+                         as varchar), 6, '0') as action_id,
         case when remaining = 0 then '停发' else '调整' end as kind,
         concat_ws('|', township, household_id, $month, first_case) as action_key,
         township, village, household_id, head_name,
@@ -117,7 +122,7 @@ final as (
         strftime(strptime(decided_month, '%Y-%m') + interval 1 month, '%Y-%m') as from_month,
         reason, case_ids, $month as created_month, cast(null as varchar) as done_month,
         stop_count, coalesce(addressee, '家属/代领人') as addressee
-    from summed
-    order by township, village, household_id
+    from numbered
+    order by n
 )
 select * from final;
