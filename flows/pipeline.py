@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows import faults, generations, health, warehouse
-from flows.cases import findings, follow_up
+from flows.cases import audit, findings, follow_up
 from flows.errors import sanitized
 from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, ConfigError, Settings
 from flows.matching.deceased import score_candidates
@@ -254,13 +254,12 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
 # ---------------------------------------------------------------- follow up cases
 
 @sanitized("疑点跟进", passthrough=EXPECTED_ERRORS)
-def follow_up_cases(db_path: Path, plan: RunPlan, settings: Settings, *, today: dt.date | None = None) -> None:
-    """Escalation, actions, recovery entries and notices from the month's cases
-    (flows/cases/follow_up.py): every change of case state happens here, so the report
-    step after it only reads."""
+def follow_up_cases(db_path: Path, plan: RunPlan, settings: Settings) -> None:
+    """Escalation, actions and recovery entries from the month's cases (flows/cases/follow_up.py):
+    the case state changes here, so the report step after it only reads."""
     con = warehouse.connect(db_path)
     try:
-        follow_up.follow_up_month(con, plan.month, settings, today=today)
+        follow_up.follow_up_month(con, plan.month, settings)
     finally:
         con.close()
 
@@ -273,6 +272,17 @@ def write_reports(work_db: Path, out_dir: Path, plan: RunPlan, settings: Setting
     return month_reports.write_all(work_db, out_dir, plan, settings, facts)
 
 
+def record_papers(work_db: Path, plan: RunPlan, work_out: Path, lineage: list[dict], today: dt.date) -> None:
+    """After the report step: the notices it wrote are issued, and the audit trail names every
+    input read and file written (flows/cases/audit.py)."""
+    con = warehouse.connect(work_db)
+    try:
+        follow_up.record_notices_issued(con, plan.month, today)
+    finally:
+        con.close()
+    audit.record_run(work_db, plan, work_out, lineage)
+
+
 def run_month_steps(work_db: Path, work_out: Path, plan: RunPlan, settings: Settings) -> dict:
     """Every step of a month's run, in the flow's order, as plain calls without Prefect
     (tests, benchmarks, `dibao model fit`): the flow (flows/reconcile.py) calls the same
@@ -282,10 +292,12 @@ def run_month_steps(work_db: Path, work_out: Path, plan: RunPlan, settings: Sett
     rejects_by_file = normalise(work_db, plan, settings)
     source_health = check_sources(work_db, plan, settings, lineage)
     counts = match(work_db, plan, settings)
-    follow_up_cases(work_db, plan, settings, today=started_at.date())
-    return write_reports(work_db, work_out, plan, settings, {
+    follow_up_cases(work_db, plan, settings)
+    record = write_reports(work_db, work_out, plan, settings, {
         "started_at": started_at, "today": started_at.date(), "lineage": lineage, "rejects_by_file": rejects_by_file,
         "counts": counts, "source_health": source_health})
+    record_papers(work_db, plan, work_out, lineage, started_at.date())
+    return record
 
 
 def refresh_after_returns(db_path: Path, month: str, out_dir: Path, settings: Settings) -> dict:
@@ -309,8 +321,9 @@ def refresh_after_returns(db_path: Path, month: str, out_dir: Path, settings: Se
                 con = warehouse.connect(work)
                 try:
                     warehouse.ensure_schema(con)
-                    follow_up.follow_up_month(con, month, settings, snapshot_roster=False, today=today)
+                    follow_up.follow_up_month(con, month, settings, snapshot_roster=False)
                     written = papers.write_follow_up_files(con, staging, month, settings, today=today)
+                    follow_up.record_notices_issued(con, month, today)
                 finally:
                     con.close()
             swap_folder(staging, out_dir)

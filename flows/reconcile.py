@@ -12,7 +12,6 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import console, keys, pipeline, retention, warehouse
-from flows.cases import audit
 from flows.config import load_settings
 
 
@@ -49,9 +48,9 @@ def match(work_db: Path, plan: pipeline.RunPlan, settings) -> dict[str, int]:
 
 
 @task(name="follow up cases", cache_policy=NO_CACHE)
-def follow_up_cases(work_db: Path, plan: pipeline.RunPlan, settings, today: dt.date) -> None:
+def follow_up_cases(work_db: Path, plan: pipeline.RunPlan, settings) -> None:
     with console.step("疑点跟进"):
-        pipeline.follow_up_cases(work_db, plan, settings, today=today)
+        pipeline.follow_up_cases(work_db, plan, settings)
 
 
 @task(name="write reports", retries=1, retry_delay_seconds=5, retry_condition_fn=only_transient,
@@ -84,12 +83,12 @@ def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[s
         rejects_by_file = normalise(work_db, plan, settings)
         source_health = check_sources(work_db, plan, settings, lineage)
         counts = match(work_db, plan, settings)
-        follow_up_cases(work_db, plan, settings, started_at.date())
+        follow_up_cases(work_db, plan, settings)
         record = write_reports(work_db, work_out, plan, settings, {
             "started_at": started_at, "today": started_at.date(), "lineage": lineage,
             "rejects_by_file": rejects_by_file, "counts": counts, "source_health": source_health,
         })
-        audit.record_run(work_db, plan, work_out, lineage)
+        pipeline.record_papers(work_db, plan, work_out, lineage, started_at.date())
         if not keep_inputs:
             forget_input_rows(work_db)
     logger.info("month %s reconciled: %d files, %d exceptions, %d rejected values, %d warnings",

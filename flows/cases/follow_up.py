@@ -4,9 +4,10 @@ once the returns are in.
 The roster is kept per month (roster_months) so later months can see whether the office
 acted; confirmed cases still paid, and cases left unanswered too long, are escalated;
 every confirmed finding that changes a payment becomes a 停发/调整 action, marked done by
-the first later roster that shows it; recovery entries are opened; the month's 告知书 are
-recorded as issued.  Case logic is SQL in sql/cases/; this module runs it in order.  The
-papers these rows become are written afterwards by flows/reports/, which only reads.
+the first later roster that shows it; recovery entries are opened.  Case logic is SQL in
+sql/cases/; this module runs it in order.  The papers these rows become are written
+afterwards by flows/reports/, which only reads; once they are written, the 告知书 among
+them are recorded as issued (`record_notices_issued`).
 """
 from __future__ import annotations
 
@@ -27,15 +28,21 @@ def follow_up_params(month: str, settings: Settings) -> dict:
 
 
 def follow_up_month(con: duckdb.DuckDBPyConnection, month: str, settings: Settings, *,
-                    snapshot_roster: bool = True, today: dt.date | None = None) -> None:
+                    snapshot_roster: bool = True) -> None:
     """After a month's findings are in `exceptions`: keep the roster, escalate, open and close
-    actions and recovery entries, and issue the month's notices (`today` is their date).
-    `snapshot_roster` is False when called after returns (no new roster)."""
-    params = {**follow_up_params(month, settings), "today": today or dt.date.today()}
+    actions and recovery entries.  `snapshot_roster` is False when called after returns (no
+    new roster)."""
+    params = follow_up_params(month, settings)
     steps = ["cases/followup/clear_roster_month", "cases/followup/snapshot_roster"] if snapshot_roster else []
     register_catalogue(con)   # payment_rules: which confirmed findings change a payment
     steps += ["cases/followup/clear_escalations", "cases/followup/escalate", "cases/followup/escalate_severity",
-              "cases/actions/open_actions", "cases/actions/mark_done", "cases/recovery/open_entries",
-              "cases/actions/record_notices"]
+              "cases/actions/open_actions", "cases/actions/mark_done", "cases/recovery/open_entries"]
     for name in steps:
         warehouse.run_sql(con, name, params)
+
+
+def record_notices_issued(con: duckdb.DuckDBPyConnection, month: str, today: dt.date) -> None:
+    """The month's 告知书, just written, are issued on `today` (the date they carry): a later
+    printing says 补发 and this date.  In the same working copy as the papers, so a run that
+    fails records nothing."""
+    warehouse.run_sql(con, "cases/actions/record_notices", {"month": month, "today": today})

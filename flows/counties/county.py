@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from flows import pipeline, warehouse
-from flows.cases import findings
+from flows.cases import findings as case_findings
+from flows.cases import follow_up
 from flows.config import Settings, load_settings
 from flows.counties.city_config import CityConfig, CountyConfig
 from flows.counties.hashing import CityKeyError, city_key, id_hash
@@ -121,7 +122,7 @@ def apply_findings(city: CityConfig, county: CountyConfig, month: str) -> dict[s
             con.register("cross_findings", findings[["ref", "rule", "other_counties", "sources", "death_date"]])
             warehouse.run_sql(con, "counties/cross_county_hits", params, prefix="insert into rule_hits by name ")
             con.unregister("cross_findings")
-            counts = findings.record_findings(con, params)
+            counts = case_findings.record_findings(con, params)
             # The run's record is written again with the new counts.
             con.execute("delete from run_inputs where run_id = ?", [plan.run_id])
             con.execute("delete from runs where run_id = ?", [plan.run_id])
@@ -131,6 +132,11 @@ def apply_findings(city: CityConfig, county: CountyConfig, month: str) -> dict[s
         facts = _run_facts(record, counts)
         pipeline.follow_up_cases(work_db, plan, settings)   # the cross-county findings escalate and act too
         new_record = pipeline.write_reports(work_db, work_out, plan, settings, facts)
+        con = warehouse.connect(work_db)
+        try:
+            follow_up.record_notices_issued(con, month, facts.get("today") or dt.date.today())
+        finally:
+            con.close()
         cross = {rule: int((findings["rule"] == rule).sum()) for rule in ("DUPLICATE_BENEFIT", "DECEASED_PAID")}
         new_record["cross_county"] = {"findings": cross, "applied_at": dt.datetime.now().isoformat(timespec="seconds")}
         (work_out / "run.json").write_text(json.dumps(new_record, ensure_ascii=False, indent=2), encoding="utf-8")
