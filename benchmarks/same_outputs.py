@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 MONTHS = ("2020-05", "2020-06")
+# Workbook columns that carry the clock (when an answer was imported), left out like VOLATILE.
+VOLATILE_HEADERS = {"录入时间"}
 SEED = 11
 # Values that change from one run of the same code to the next.
 VOLATILE = re.compile(r"(^|_)(run_id|at|sha256|started|finished|imported_by|issued_on|created|path|file)$"
@@ -99,12 +101,18 @@ def dump(work: Path, target: Path) -> None:
     for book in sorted((work / "out").rglob("*.xlsx")):
         wb = load_workbook(book, read_only=True)
         cells[str(book.relative_to(work / "out"))] = {
-            ws.title: [[None if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            ws.title: _stable_cells([[None if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)])
             for ws in wb.worksheets if ws.title != "_meta"}
         wb.close()
     (target / "workbooks.json").write_text(json.dumps(cells, ensure_ascii=False), encoding="utf-8")
     names = sorted(str(p.relative_to(work / "out")) for p in (work / "out").rglob("*") if p.is_file())
     (target / "files.json").write_text(json.dumps(names, ensure_ascii=False, indent=0), encoding="utf-8")
+
+
+def _stable_cells(rows: list[list]) -> list[list]:
+    """A sheet's cells without the columns a header row (among the first five) names in VOLATILE_HEADERS."""
+    drop = {i for row in rows[:5] for i, value in enumerate(row) if value in VOLATILE_HEADERS}
+    return [[v for i, v in enumerate(row) if i not in drop] for row in rows]
 
 
 def compare(before: Path, after: Path, ignore: tuple[str, ...] = ()) -> list[str]:
