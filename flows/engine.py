@@ -58,7 +58,7 @@ def _machine() -> str:
 def load(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Load one pinned extension into `con`, only where it is needed: loading costs
     0.1-0.7 s (httpfs, excel) and about 9 s for encodings, per connection."""
-    con.execute(f"load '{extension_path(name)}'")
+    con.load_extension(str(extension_path(name)))
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

@@ -69,8 +69,10 @@ def inspect(path: Path, *, thorough: bool = True) -> Generation:
     try:
         latest = warehouse.query_sql(con, "generations/warehouse_state")
         for table in warehouse.query_sql(con, "generations/tables")["table_name"]:
-            probe = "count(*), sum(hash(columns(*)))" if thorough else "count(*)"
-            con.execute(f'select {probe} from "{table}"').fetchone()
+            if thorough:
+                warehouse.fetch_sql(con, "generations/read_every_block", fragments={"table": warehouse.ident(table)})
+            else:
+                warehouse.row_count(con, table)
     except Exception as exc:  # noqa: BLE001
         return Generation(path, False, f"内容已损坏（{type(exc).__name__}）")
     finally:

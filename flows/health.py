@@ -21,7 +21,7 @@ def check_sources(con, month: str, run_id: str, settings: Settings,
                   lineage: list[dict] | None = None) -> tuple[list[dict], list[str]]:
     """Record this delivery and compare it with the month, with the last delivery and (by
     the files' sha256 in `lineage`) with the files of earlier months."""
-    con.execute("delete from source_deliveries where month = ?", [month])
+    warehouse.run_sql(con, "reports/clear_source_deliveries", {"month": month})
     warehouse.run_sql(con, "reports/record_deliveries", {"run_id": run_id, "month": month})
     health = warehouse.query_sql(con, "reports/source_health", {"month": month})
     labels = {name: source.label for name, source in settings.sources.items()}

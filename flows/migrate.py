@@ -45,10 +45,7 @@ def migrate_to_encrypted(db_path: Path, key: str) -> dict[str, tuple[int, int]]:
         try:
             expected = fingerprint(plain)
             engine.load(plain, "httpfs")  # writing an encrypted file securely needs httpfs
-            plain.execute(f"attach {warehouse.sql_literal(str(target))} as encrypted "
-                          f"(encryption_key {warehouse.sql_literal(key)})")
-            plain.execute(f"copy from database {warehouse.CATALOG} to encrypted")
-            plain.execute("detach encrypted")
+            warehouse.copy_database(plain, target, key)
         finally:
             plain.close()
         try:

@@ -167,7 +167,7 @@ def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]
         warehouse.ensure_schema(con)
         # One INSERT per file or sheet (a city has a thousand): at DuckDB's default 16 MB of
         # WAL each few of them would checkpoint the warehouse; once, on close, is a third faster.
-        con.execute(f"set checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
+        warehouse.set_option(con, "checkpoint_threshold", LOAD_CHECKPOINT_THRESHOLD)
         for name, files in plan.inputs.items():
             source = settings.sources[name]
             read = ingest.load_source(con, name, files, source.columns, REQUIRED_FIELDS[source.kind],

@@ -46,11 +46,11 @@ def forget_input_rows(db_path: Path) -> list[str]:
                                     {"catalog": warehouse.CATALOG})["view_name"].tolist()
         dropped_views = [v for v in views if v.startswith(INTERMEDIATE_PREFIXES)]
         for view in dropped_views:   # before the tables they read
-            con.execute(f'drop view "{view}"')
+            warehouse.run_sql(con, "retention/drop_view", fragments={"view": warehouse.ident(view)})
         dropped = [t for t in tables if t != "stg_poverty"
                    and (t.startswith(INTERMEDIATE_PREFIXES) or t in INTERMEDIATE_TABLES)]
         for table in dropped:
-            con.execute(f'drop table "{table}"')
+            warehouse.run_sql(con, "retention/drop_table", fragments={"table": warehouse.ident(table)})
     finally:
         con.close()
     compact(db_path)
@@ -64,10 +64,7 @@ def compact(db_path: Path) -> None:
     _remove(fresh)
     con = warehouse.connect(db_path)
     try:
-        con.execute(f"attach {warehouse.sql_literal(str(fresh))} as fresh "
-                    f"(encryption_key {warehouse.sql_literal(keys.warehouse_key())})")
-        con.execute(f"copy from database {warehouse.CATALOG} to fresh")
-        con.execute("detach fresh")
+        warehouse.copy_database(con, fresh, keys.warehouse_key())
     except BaseException:
         _remove(fresh)
         raise

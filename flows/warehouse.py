@@ -114,13 +114,31 @@ def apply_engine_settings(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConn
     if chosen is None:
         return con
     if chosen.memory_limit:
-        con.execute(f"set memory_limit = '{chosen.memory_limit}'")
+        set_option(con, "memory_limit", chosen.memory_limit)
     if chosen.temp_directory:
         Path(chosen.temp_directory).mkdir(parents=True, exist_ok=True)
         con.execute("set temp_directory = $dir", {"dir": chosen.temp_directory})
     if chosen.threads:
-        con.execute(f"set threads = {int(chosen.threads)}")
+        set_option(con, "threads", int(chosen.threads))
     return con
+
+
+def set_option(con: duckdb.DuckDBPyConnection, option: str, value: str | int) -> None:
+    """`set option = value` (DuckDB takes no parameters in SET): a name of ours, a value quoted here."""
+    if not re.fullmatch(r"[a-z_]+", option):
+        raise ValueError(f"not a DuckDB option name: {option!r}")
+    con.execute(f"set {option} = {value if isinstance(value, int) else sql_literal(str(value))}")
+
+
+def copy_database(con: duckdb.DuckDBPyConnection, target: Path, key: str | None) -> None:
+    """The warehouse `con` has open, copied into a new file at `target` (encrypted with `key`;
+    plaintext when None).  DuckDB reuses freed blocks but does not wipe them: a copy does."""
+    options = f" (encryption_key {sql_literal(key)})" if key is not None else ""
+    con.execute(f"attach {sql_literal(str(target))} as _copy{options}")
+    try:
+        con.execute(f"copy from database {CATALOG} to _copy")
+    finally:
+        con.execute("detach _copy")
 
 
 def sql_text(name: str, fragments: dict[str, str] | None = None) -> str:
@@ -184,6 +202,11 @@ def _used_params(text: str, params: dict | None) -> dict:
     """DuckDB refuses parameters a statement does not use; pass only the ones it names."""
     code = re.sub(r"--[^\n]*", "", text)  # a parameter named in a header comment is not used
     return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", code)}
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """How many rows `table` holds."""
+    return int(fetch_sql(con, "warehouse/row_count", fragments={"table": ident(table)})[0][0])
 
 
 def register_table(con: duckdb.DuckDBPyConnection, table: str, data, *, temp: bool = True) -> None:

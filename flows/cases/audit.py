@@ -39,11 +39,7 @@ def append(con, rows: list[dict]) -> None:
     now, user = dt.datetime.now(), os_user()
     frame = pd.DataFrame([{"recorded_at": now, "os_user": user, "month": None, "run_id": None, "file": None,
                            "path": None, "sha256": None, "outcome": None, **row} for row in rows])
-    con.register("_audit", frame)
-    try:
-        con.execute("insert into audit_trail by name select * from _audit")
-    finally:
-        con.unregister("_audit")
+    warehouse.insert_frame(con, "audit_trail", frame)
 
 
 def record_run(work_db: Path, plan, work_out: Path, lineage: list[dict]) -> int:

@@ -18,7 +18,7 @@ def record_findings(con, params: dict) -> dict[str, int]:
     for name in ("cases/findings/open_new_cases", "cases/findings/update_seen_cases", "cases/findings/resolve_missing_cases",
                  "cases/findings/open_ledger_entries"):
         warehouse.run_sql(con, name, params)
-    con.execute("delete from exceptions where month = ?", [month])
+    warehouse.run_sql(con, "cases/findings/clear_month", params)
     warehouse.run_sql(con, "reports/month_exceptions", params, prefix="insert into exceptions by name ")
     warehouse.run_sql(con, "cases/findings/registry_certainty", params)
     con.execute("commit")

@@ -26,7 +26,7 @@ class RecoveryError(ValueError):
 
 
 def latest_month(con: duckdb.DuckDBPyConnection) -> str | None:
-    return con.execute("select max(month) from roster_months").fetchone()[0]
+    return warehouse.fetch_sql(con, "cases/recovery/latest_roster_month")[0][0]
 
 
 def balances(con: duckdb.DuckDBPyConnection, month: str | None = None) -> pd.DataFrame:
@@ -62,13 +62,13 @@ def record_recovery(db_path: Path, case_id: str, amount, *, on: dt.date | None =
 
 def append_events(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> int:
     """Append events, skipping ones already recorded from the same file; returns how many were new."""
-    before = con.execute("select count(*) from recovery_events").fetchone()[0]
+    before = warehouse.row_count(con, "recovery_events")
     con.register("_events", events.astype(object).where(events.notna(), None))
     try:
         warehouse.run_sql(con, "cases/recovery/record_events")
     finally:
         con.unregister("_events")
-    return con.execute("select count(*) from recovery_events").fetchone()[0] - before
+    return warehouse.row_count(con, "recovery_events") - before
 
 
 def parse_amount(amount, case_id: str) -> Decimal:

@@ -63,19 +63,16 @@ def cross_county_check(city: CityConfig, month: str, keys: list[str]) -> dict[st
                 {"county": list(city.counties), "county_name": [c.name for c in city.counties.values()]}))
             con.execute("begin transaction")
             for table in ("city_roster_keys", "city_death_keys", "city_findings"):
-                con.execute(f"delete from {table} where month = ?", [month])
+                warehouse.run_sql(con, "counties/delete_month", {"month": month},
+                                  fragments={"table": warehouse.ident(table)})
             for key, folder in folders.items():
                 for table, file in (("city_roster_keys", county_steps.ROSTER_KEYS),
                                     ("city_death_keys", county_steps.DEATH_KEYS)):
-                    frame = pd.read_parquet(folder / file).assign(month=month)
-                    con.register("_keys", frame)
-                    con.execute(f"insert into {table} by name select * from _keys")
-                    con.unregister("_keys")
+                    warehouse.insert_frame(con, table, pd.read_parquet(folder / file).assign(month=month))
             for rule in ("counties/cross_duplicate_benefit", "counties/cross_deceased_paid"):
                 warehouse.run_sql(con, rule, params, prefix="insert into city_findings by name ")
             con.execute("commit")
-            findings = con.execute("select * from city_findings where month = ? order by county, rule, ref",
-                                   [month]).df()
+            findings = warehouse.query_sql(con, "counties/month_findings", {"month": month})
         finally:
             con.close()
     counts = {}

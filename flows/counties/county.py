@@ -124,8 +124,8 @@ def apply_findings(city: CityConfig, county: CountyConfig, month: str) -> dict[s
             con.unregister("cross_findings")
             counts = case_findings.record_findings(con, params)
             # The run's record is written again with the new counts.
-            con.execute("delete from run_inputs where run_id = ?", [plan.run_id])
-            con.execute("delete from runs where run_id = ?", [plan.run_id])
+            warehouse.run_sql(con, "counties/forget_run_inputs", {"run_id": plan.run_id})
+            warehouse.run_sql(con, "counties/forget_run", {"run_id": plan.run_id})
             townships = warehouse.query_sql(con, "reports/township_summary", params)
         finally:
             con.close()

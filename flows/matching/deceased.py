@@ -20,7 +20,7 @@ import duckdb
 
 from flows.matching.model import ModelChoice, match_priors
 from flows.matching.weights import PRIOR_WEIGHT
-from flows.warehouse import query_sql, replace_table, run_sql
+from flows.warehouse import query_sql, replace_table, row_count, run_sql
 
 U_SAMPLE_MEMBERS = 1000
 U_SAMPLE_DEATHS = 1000
@@ -67,11 +67,11 @@ def score_candidates(con: duckdb.DuckDBPyConnection, params: dict, model: ModelC
     weights = {"prior": prior, "prior_weight": PRIOR_WEIGHT, "records": int(counts["members"] + counts["deaths"])}
     threshold = params["suspect_min_probability"]
     run_sql(con, "matching/suspect_candidates")
-    candidates = int(con.execute("select count(*) from suspect_candidates").fetchone()[0])
+    candidates = row_count(con, "suspect_candidates")
     run_sql(con, "matching/candidate_input", {**weights, "min_weight": threshold_weight(threshold)})
     run_sql(con, "matching/pair_levels")
     run_sql(con, "matching/suspect_scores", weights)
-    pairs = int(con.execute("select count(*) from suspect_scores").fetchone()[0])
+    pairs = row_count(con, "suspect_scores")
     run_sql(con, "matching/suspect_shares", {"suspect_min_probability": threshold})
     chance = query_sql(con, "matching/chance_suspicions", params).iloc[0]
     expected = float(chance["expected_chance"])

@@ -109,7 +109,7 @@ def write_machine_outputs(con, plan: RunPlan, out_dir: Path) -> pd.DataFrame:
 
 def _suspect_matching(con) -> dict:
     """The threshold DECEASED_SUSPECT used and the chance suspicions expected at it."""
-    frame = con.execute("select * from suspect_match_summary").df()
+    frame = warehouse.query_sql(con, "reports/suspect_match_summary")
     if not len(frame):
         return {}
     record = {k: (v.item() if hasattr(v, "item") else v) for k, v in frame.iloc[0].items()}

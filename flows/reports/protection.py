@@ -97,11 +97,7 @@ def _ensure_passwords(con, places: set[str]) -> dict[str, str]:
     if new:
         rows = pd.DataFrame({"place": new, "password": [_new_password() for _ in new],
                              "created_at": dt.datetime.now()})
-        con.register("_passwords", rows)
-        try:
-            con.execute("insert into village_passwords by name select * from _passwords")
-        finally:
-            con.unregister("_passwords")
+        warehouse.insert_frame(con, "village_passwords", rows)
         passwords |= dict(zip(rows["place"], rows["password"]))
     return passwords
 
