@@ -123,32 +123,50 @@ def apply_engine_settings(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConn
     return con
 
 
-def sql_text(name: str) -> str:
-    """The text of sql/<name>.sql, e.g. 'rules/deceased_paid'."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+def sql_text(name: str, fragments: dict[str, str] | None = None) -> str:
+    """The text of sql/<name>.sql, e.g. 'rules/deceased_paid', with its `{fragment}`s
+    filled in (a template: identifiers and column lists that depend on a source's fields)."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return text.format(**fragments) if fragments else text
 
 
 def sql_names(folder: str) -> list[str]:
     return sorted(f"{folder}/{p.stem}" for p in (SQL_DIR / folder).glob("*.sql"))
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *, prefix: str = "") -> None:
+def ident(name: str) -> str:
+    """A quoted identifier (a table or column named after a source or a field)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *, prefix: str = "",
+            fragments: dict[str, str] | None = None, raw_errors: bool = False) -> None:
     """Execute one sql/ file with named parameters ($month_end, ...); `prefix` turns a
-    rule's SELECT into an INSERT."""
-    text = prefix + sql_text(name)
-    used = _used_params(text, params)
-    try:
-        con.execute(text, used)
-    except duckdb.Error as exc:
-        raise _sql_error(name, exc) from None
+    rule's SELECT into an INSERT; `fragments` fill a template's `{names}` (see sql_text).
+    `raw_errors`: DuckDB's own error reaches the caller, who expects it and handles it (a
+    CSV file that is not UTF-8 after all)."""
+    _execute(con, name, prefix + sql_text(name, fragments), params, raw_errors)
 
 
-def query_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
-    text = sql_text(name)
+def query_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *,
+              fragments: dict[str, str] | None = None) -> pd.DataFrame:
+    """The rows of one sql/ query as a DataFrame."""
+    return _execute(con, name, sql_text(name, fragments), params).df()
+
+
+def fetch_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *,
+              fragments: dict[str, str] | None = None) -> list[tuple]:
+    """The rows of one sql/ query as tuples (a count, a list of distinct values)."""
+    return _execute(con, name, sql_text(name, fragments), params).fetchall()
+
+
+def _execute(con: duckdb.DuckDBPyConnection, name: str, text: str, params: dict | None, raw_errors: bool = False):
     used = _used_params(text, params)
     try:
-        return con.execute(text, used).df()
+        return con.execute(text, used)
     except duckdb.Error as exc:
+        if raw_errors:
+            raise
         raise _sql_error(name, exc) from None
 
 
@@ -168,6 +186,16 @@ def _used_params(text: str, params: dict | None) -> dict:
     return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", code)}
 
 
+def register_table(con: duckdb.DuckDBPyConnection, table: str, data, *, temp: bool = True) -> None:
+    """Materialise an Arrow table or DataFrame as `table` (temporary by default: a map of
+    distinct values, a sheet's cells)."""
+    con.register("_frame", data)
+    try:
+        run_sql(con, "warehouse/temp_table" if temp else "warehouse/table", fragments={"table": ident(table)})
+    finally:
+        con.unregister("_frame")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name in sql_names("schema"):
         run_sql(con, name)
@@ -175,18 +203,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Materialise a DataFrame as a table (staging and raw tables are rebuilt each run)."""
-    con.register("_frame", frame)
-    try:
-        con.execute(f'create or replace table "{table}" as select * from _frame')
-    finally:
-        con.unregister("_frame")
+    register_table(con, table, frame, temp=False)
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Append a DataFrame's rows to `table`, matching columns by name."""
     con.register("_frame", frame)
     try:
-        con.execute(f'insert into "{table}" by name select * from _frame')
+        run_sql(con, "warehouse/insert_frame", fragments={"table": ident(table)})
     finally:
         con.unregister("_frame")
 
