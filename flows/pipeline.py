@@ -22,13 +22,14 @@ import pandas as pd
 
 from flows import faults, generations, health, warehouse
 from flows.errors import sanitized
-from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, SOURCE_KINDS, ConfigError, Settings
+from flows.config import PROJECT_ROOT, ConfigError, Settings
 from flows.matching.deceased import score_candidates
 from flows.matching.model import ModelChoice, load_for_run
 from flows.normalize import staging
 from flows.normalize.dates import month_bounds
 from flows.rules import RULES
 from flows.sources import ingest
+from flows.sources.kinds import REQUIRED_FIELDS, SOURCE_KIND_SPECS
 from flows.sources.readers import SourceFileError, probe_source_file
 
 
@@ -203,7 +204,7 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
         sources = [settings.sources[name] for name in plan.inputs]
         staging.stage_all(con, sources, settings.township_label)
         for kind in (k for k, spec in SOURCE_KIND_SPECS.items() if spec.never_empty):
-            if not con.execute(f"select count(*) from norm_{kind}").fetchone()[0]:
+            if not warehouse.fetch_sql(con, "sources/row_count", fragments={"table": warehouse.ident(f"norm_{kind}")})[0][0]:
                 names = "、".join(p.name for n in plan.inputs if settings.sources[n].kind == kind for p in plan.inputs[n])
                 raise SourceFileError(f"{names} 中没有任何可用的数据行（表头已找到，但各行缺少姓名等必填项），"
                                       "请检查导出的文件是否完整。")

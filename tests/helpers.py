@@ -69,6 +69,32 @@ def write_csv(path: Path, header: list[str], rows: list[dict], encoding: str = "
     return path
 
 
+def frame(con, query: str, params=None) -> pd.DataFrame:
+    """A query's rows as Python values (dates as datetime.date, NULL as None)."""
+    cursor = con.execute(query, params or [])
+    return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description], dtype=object)
+
+
+def stage_in_memory(inputs: dict[str, list[Path]], township_label: str | None = None):
+    """Read and stage files as a run does (flows.normalize.staging.stage_files) in an
+    in-memory DuckDB: {kind: norm_<kind> rows}, the rejects in the order a run lists them,
+    and what was read per file."""
+    from flows.normalize.staging import stage_files
+    from flows.sources.kinds import SOURCE_KINDS
+
+    settings = load_settings()
+    con = warehouse.connect(":memory:")
+    try:
+        read = stage_files(con, [(settings.sources[name], files) for name, files in inputs.items()],
+                           settings.township_label if township_label is None else township_label)
+        staged = {kind: frame(con, f"select * from norm_{kind} order by all") for kind in SOURCE_KINDS}
+        rejects = frame(con, 'select source, file, sheet, "row", "column", value, reason from _stage_rejects '
+                             "order by _source_index, _order, _pos")
+    finally:
+        con.close()
+    return staged, rejects, read
+
+
 def run_rules(tmp: Path, roster: list[dict], deaths: list[dict], population: list[dict],
               month: str = "2020-05", cremation: list[dict] | None = None,
               poverty: list[dict] | None = None, assistance: list[dict] | None = None) -> pd.DataFrame:
