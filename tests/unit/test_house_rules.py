@@ -28,6 +28,27 @@ def test_no_multi_line_sql_strings_in_flows():
     assert offenders == []
 
 
+# Where every statement comes from sql/ through warehouse's runner (issue 27): no SQL built in
+# f-strings, one-line statements included, and no connection called directly.
+ONE_RUNNER = ("flows/sources", "flows/normalize", "flows/check.py", "flows/generate/counties.py")
+
+
+def test_reading_and_staging_run_sql_only_through_the_warehouse_runner():
+    offenders = []
+    for place in ONE_RUNNER:
+        paths = sorted((ROOT / place).rglob("*.py")) if (ROOT / place).is_dir() else [ROOT / place]
+        for path in paths:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.JoinedStr):
+                    text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                    if SQL_WORDS.match(text):
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} f-string statement")
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                        node.func.attr in ("execute", "sql", "executemany"):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.func.attr}()")
+    assert offenders == []
+
+
 def test_every_rule_file_declares_itself_and_the_catalogue_follows_spec_order():
     rules = load_catalogue()
     spec_order = [
