@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 
 from flows import pipeline, warehouse
-from flows.config import load_settings
+from flows.config import load_settings, source_folders
 from flows.decisions import record_returns
 from flows.evaluate import AMBIGUOUS, DECEASED, _keyed
 from flows.generate import generate
@@ -39,8 +39,7 @@ from test_returns import fill
 
 SEED = 20200501
 MONTHS = ("2020-05", "2020-06", "2020-07")
-SOURCES = (("roster", "roster"), ("police_deaths", "deaths"), ("population", "population"),
-           ("cremation", "cremation"), ("poverty", "poverty"), ("assistance", "assistance"))
+SOURCES = tuple(source_folders().items())    # (source, the folder the generator writes it to)
 
 
 def _run(world: Path, settings, month: str) -> dict:
