@@ -1,10 +1,10 @@
 """Load every file of one source into raw_<source>, straight into DuckDB.
 
-A CSV file is read by DuckDB's own reader once its header row is found (by name, in
-the first lines: `readers.csv_layout`, which the CLI's probe uses too); a GB18030/GBK file is first re-encoded to a UTF-8
-scratch file beside the working warehouse in one streaming pass (1 MB blocks; faster
-than loading DuckDB's `encodings` extension, which costs ≈ 9 s per connection), and that
-file is deleted after.  An xlsx sheet goes through python-calamine (`readers`) and is
+A CSV file is read by DuckDB's own reader once its encoding, dialect and header row are
+found from its first lines (`readers.csv_layout`, which the CLI's probe and `dibao check`
+use too); a GB18030/GBK file is first re-encoded to a UTF-8 scratch file beside the
+working warehouse in one streaming pass (1 MB blocks; faster than loading DuckDB's
+`encodings` extension, which costs ≈ 9 s per connection), and that file is deleted after.  An xlsx sheet goes through python-calamine (`readers`) and is
 handed to DuckDB as one Arrow table per sheet.
 
 raw_<source> holds one text column per mapped field (stripped as `readers.cell_text`
