@@ -28,7 +28,7 @@ os.environ.setdefault("DIBAO_WAREHOUSE_KEY", "benchmark-" + secrets.token_hex(8)
 from openpyxl import load_workbook  # noqa: E402
 
 from flows import pipeline  # noqa: E402
-from flows.config import load_settings, source_folders  # noqa: E402
+from flows.config import folder_overrides, load_settings  # noqa: E402
 from flows.generate import generate  # noqa: E402
 from flows.reports import month as report  # noqa: E402
 
@@ -41,7 +41,7 @@ def township(work: Path, seed: int) -> Path:
     raw = work / "raw"
     generate("township", seed, MONTH, raw)
     settings = load_settings()
-    overrides = {name: [str(raw / folder)] for name, folder in source_folders().items()}
+    overrides = folder_overrides(raw)
     plan = pipeline.plan_run(settings, MONTH, overrides=overrides, out_dir=work / "out", db_path=work / "w.duckdb")
     lineage = pipeline.load_sources(plan.db_path, plan, settings)
     rejects = pipeline.normalise(plan.db_path, plan, settings)

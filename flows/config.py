@@ -94,6 +94,13 @@ def source_folders(path: Path | None = None) -> dict[str, str]:
     return {name: Path(source.paths[0]).parent.name for name, source in sources.items() if source.paths}
 
 
+def folder_overrides(raw: Path) -> dict[str, list[str]]:
+    """Paths for a run on a folder in that layout (raw/roster, raw/deaths, …): every source
+    of the default config whose folder is there (a generated township, say)."""
+    return {name: [str(Path(raw) / folder)] for name, folder in source_folders().items()
+            if (Path(raw) / folder).is_dir()}
+
+
 def default_config_path() -> Path:
     """The config used when none is named: $DIBAO_CONFIG (tests set it), else configs/default.toml."""
     return Path(os.environ.get("DIBAO_CONFIG") or DEFAULT_CONFIG)

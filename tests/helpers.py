@@ -9,7 +9,7 @@ import pandas as pd
 
 from flows import pipeline, warehouse
 from flows.reports.month import month_exceptions
-from flows.config import load_settings, source_folders
+from flows.config import folder_overrides, load_settings, source_folders
 from flows.normalize.ids import check_digit
 
 ROSTER_HEADER = ["区县", "乡镇（街道）", "村（社区）", "户编号", "户主姓名", "户主身份证号", "姓名", "身份证号码",
@@ -144,7 +144,7 @@ def run_generated(raw: Path, tmp: Path, month: str = "2020-05") -> Path:
     from flows.reports import month as month_reports
 
     settings = load_settings()
-    overrides = {name: [str(raw / folder)] for name, folder in source_folders().items()}
+    overrides = folder_overrides(raw)
     plan = pipeline.plan_run(settings, month, overrides=overrides, out_dir=tmp / "out", db_path=tmp / "w.duckdb")
     out = tmp / "out"
     out.mkdir()

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from flows import warehouse
-from flows.config import source_folders
+from flows.config import folder_overrides
 from flows.evaluate import evaluate_files
 from flows.generate import generate
 
@@ -30,7 +30,7 @@ def township(tmp_path_factory, prefect_harness):
 
 
 def _inputs(raw: Path) -> dict[str, list[str]]:
-    return {name: [str(raw / folder)] for name, folder in source_folders().items()}
+    return folder_overrides(raw)
 
 
 @pytest.fixture(scope="session")

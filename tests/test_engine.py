@@ -18,7 +18,7 @@ import pytest
 from helpers import DEATHS_HEADER, POPULATION_HEADER, ROSTER_HEADER, frame, make_id, member, stage_in_memory
 
 from flows import pipeline, warehouse
-from flows.config import load_settings, source_folders
+from flows.config import folder_overrides, load_settings
 from flows.generate import generate
 from flows.sources.kinds import REJECT_COLUMNS, SOURCE_KINDS, column_type, staged_columns
 from flows.normalize.dates import ACCEPTED_FORMS
@@ -63,7 +63,7 @@ def test_a_generated_township_stages_the_same_in_memory_as_in_a_run(tmp_path):
     raw = tmp_path / "raw"
     generate("township", 7, MONTH, raw)
     settings = load_settings()
-    overrides = {name: [str(raw / folder)] for name, folder in source_folders().items()}
+    overrides = folder_overrides(raw)
     plan = pipeline.plan_run(settings, MONTH, overrides=overrides, out_dir=tmp_path / "out",
                              db_path=tmp_path / "unused.duckdb")
     staged, _ = assert_run_and_memory_agree(tmp_path, plan, settings)

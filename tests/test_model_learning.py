@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 
 from flows import pipeline, warehouse
-from flows.config import load_settings, source_folders
+from flows.config import folder_overrides, load_settings
 from flows.decisions import record_returns
 from flows.evaluate import AMBIGUOUS, DECEASED, _keyed
 from flows.generate import generate
@@ -39,13 +39,12 @@ from test_returns import fill
 
 SEED = 20200501
 MONTHS = ("2020-05", "2020-06", "2020-07")
-SOURCES = tuple(source_folders().items())    # (source, the folder the generator writes it to)
 
 
 def _run(world: Path, settings, month: str) -> dict:
     """The month's steps as the flow calls them, into out/<month>; returns its run.json."""
     raw = world / month
-    plan = pipeline.plan_run(settings, month, overrides={n: [str(raw / f)] for n, f in SOURCES},
+    plan = pipeline.plan_run(settings, month, overrides=folder_overrides(raw),
                              out_dir=world / "out" / month, db_path=world / "w.duckdb")
     with pipeline.exclusive_run(plan) as (work_db, out):
         lineage = pipeline.load_sources(work_db, plan, settings)

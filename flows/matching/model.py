@@ -142,7 +142,7 @@ def check_model(m: dict, settings, *, world: Path | None = None, seed: int = CHE
     from `seed`) with the priors and with `m`, at the config's threshold; passed when every
     death the priors find is still found and no living person is flagged."""
     from flows import pipeline
-    from flows.config import source_folders
+    from flows.config import folder_overrides
     from flows.evaluate import AMBIGUOUS, DECEASED, _keyed
     from flows.generate import generate
 
@@ -159,8 +159,7 @@ def check_model(m: dict, settings, *, world: Path | None = None, seed: int = CHE
         # namesakes one death record fits are flagged on purpose, their probability shared and
         # said so (evaluate.py scores them apart): not "living people flagged"
         shared = set(map(tuple, truth.loc[truth["rule"] == AMBIGUOUS, ["household_id", "name"]].to_numpy()))
-        overrides = {name: [str(world / folder)] for name, folder in source_folders().items()
-                     if name in settings.sources and (world / folder).is_dir()}
+        overrides = {name: paths for name, paths in folder_overrides(world).items() if name in settings.sources}
         prepared = scratch / "prepared.duckdb"
         plan = pipeline.plan_run(settings, month, overrides=overrides, out_dir=scratch / "out", db_path=prepared)
         pipeline.load_sources(prepared, plan, settings)
