@@ -27,7 +27,7 @@ os.environ.setdefault("DIBAO_WAREHOUSE_KEY", "benchmark-" + secrets.token_hex(8)
 from openpyxl import load_workbook  # noqa: E402
 
 from flows import pipeline  # noqa: E402
-from flows.config import load_settings  # noqa: E402
+from flows.config import folder_overrides, load_settings  # noqa: E402
 from flows.generate import generate  # noqa: E402
 
 MONTH = "2020-05"
@@ -39,9 +39,7 @@ def township(work: Path, seed: int) -> Path:
     raw = work / "raw"
     generate("township", seed, MONTH, raw)
     settings = load_settings()
-    overrides = {name: [str(raw / folder)] for name, folder in (
-        ("roster", "roster"), ("police_deaths", "deaths"), ("population", "population"),
-        ("cremation", "cremation"), ("poverty", "poverty"), ("assistance", "assistance"))}
+    overrides = folder_overrides(raw)
     plan = pipeline.plan_run(settings, MONTH, overrides=overrides, out_dir=work / "out", db_path=work / "w.duckdb")
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     pipeline.run_month_steps(plan.db_path, plan.out_dir, plan, settings)

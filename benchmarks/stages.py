@@ -39,10 +39,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from flows.config import source_folders  # noqa: E402
+
 PAGE = 4096
 # generated folder -> config source name
-SOURCE_FOLDERS = {"roster": "roster", "deaths": "police_deaths", "population": "population",
-                  "cremation": "cremation", "poverty": "poverty", "assistance": "assistance"}
+SOURCE_FOLDERS = {folder: name for name, folder in source_folders().items()}
 
 
 def _children(pid: int) -> list[int]:

@@ -32,7 +32,7 @@ os.environ.setdefault("DIBAO_WAREHOUSE_KEY", "benchmark-" + secrets.token_hex(8)
 
 from flows import pipeline, warehouse  # noqa: E402
 from flows.reports.month import month_exceptions  # noqa: E402
-from flows.config import load_settings  # noqa: E402
+from flows.config import folder_overrides, load_settings  # noqa: E402
 from flows.generate import generate  # noqa: E402
 from flows.normalize.names import normalize_name  # noqa: E402
 
@@ -51,9 +51,7 @@ def run(scale: str, seed: int, month: str, work: Path, districts: int | None = N
         generate(scale, seed, month, raw)
     generated = time.perf_counter() - started
     settings = load_settings()
-    overrides = {name: [str(raw / folder)] for name, folder in (
-        ("roster", "roster"), ("police_deaths", "deaths"), ("population", "population"),
-        ("cremation", "cremation"), ("poverty", "poverty"), ("assistance", "assistance"))}
+    overrides = folder_overrides(raw)
     plan = pipeline.plan_run(settings, month, overrides=overrides, out_dir=work / "out", db_path=work / "w.duckdb")
     pipeline.load_sources(plan.db_path, plan, settings)
     pipeline.normalise(plan.db_path, plan, settings)

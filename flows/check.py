@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, ConfigError, Settings
+from flows import warehouse
+from flows.config import PROJECT_ROOT, ConfigError, Settings
 from flows.normalize.dates import month_bounds, parse_date
-from flows.sources.readers import SourceFileError, file_sha256, read_source_file
-from flows.sources.stage import DATE_FIELDS
+from flows.sources import ingest
+from flows.sources.kinds import DATE, REQUIRED_FIELDS, field_type
+from flows.sources.readers import SourceFileError, file_sha256
+from flows.warehouse import ident
 
 COVERAGE_FIELDS = ("death_date", "deregistration_date", "change_date", "cremation_date", "assistance_date")
 
@@ -60,15 +63,19 @@ def check_month(settings: Settings, month: str, overrides: dict[str, list[str]] 
 
     overrides = overrides or {}
     report = []
-    for name, source in settings.sources.items():
-        if name in overrides:
-            patterns, base = overrides[name], Path.cwd()
-        else:
-            patterns, base = [p.format(month=month) for p in source.paths], PROJECT_ROOT
-        check = SourceCheck(name, source.label, source.kind, source.optional, [str(p) for p in patterns])
-        for path in expand_paths(patterns, base):
-            check.files.append(_check_file(path, source))
-        report.append(check)
+    con = warehouse.connect(":memory:")    # files are read as a run reads them, into memory only
+    try:
+        for name, source in settings.sources.items():
+            if name in overrides:
+                patterns, base = overrides[name], Path.cwd()
+            else:
+                patterns, base = [p.format(month=month) for p in source.paths], PROJECT_ROOT
+            check = SourceCheck(name, source.label, source.kind, source.optional, [str(p) for p in patterns])
+            for path in expand_paths(patterns, base):
+                check.files.append(_check_file(con, path, source))
+            report.append(check)
+    finally:
+        con.close()
     return report
 
 
@@ -101,21 +108,26 @@ def stale_warnings(settings: Settings, month: str, report: list[SourceCheck]) ->
     return warnings
 
 
-def _check_file(path: Path, source) -> FileCheck:
+def _check_file(con, path: Path, source) -> FileCheck:
     result = FileCheck(path)
     try:
-        read = read_source_file(path, source.columns, REQUIRED_FIELDS[source.kind])
+        (read,) = ingest.load_source(con, source.name, [path], source.columns, REQUIRED_FIELDS[source.kind])
     except SourceFileError as exc:
         result.error = str(exc)
         return result
-    for sheet in read.sheets:
-        mapped = {f: source.columns[f] for f in sheet.columns_found}
-        absent = [header for f, header in source.columns.items() if f not in sheet.columns_found]
+    raw = ident(f"raw_{source.name}")
+    rows = dict(warehouse.fetch_sql(con, "sources/sheet_row_counts", fragments={"raw": raw}))
+    for layout in read["layouts"]:
+        found, sheet = layout["columns"], layout["sheet"]
+        mapped = {f: source.columns[f] for f in found}
+        absent = [header for f, header in source.columns.items() if f not in found]
         dates = {}
         for field_name in COVERAGE_FIELDS + ("birth_date",):
-            if field_name in sheet.columns_found and field_name in DATE_FIELDS:
-                parsed = sorted(d for d in (parse_date(v) for v in sheet.cells[field_name].dropna().unique()) if d)
+            if field_name in found and field_type(source.kind, field_name) == DATE:
+                values = warehouse.fetch_sql(con, "sources/sheet_values", {"sheet": sheet},
+                                             fragments={"raw": raw, "column": ident(field_name)})
+                parsed = sorted(d for d in (parse_date(v) for (v,) in values) if d)
                 if parsed:
                     dates[field_name] = (parsed[0].isoformat(), parsed[-1].isoformat())
-        result.sheets.append(SheetCheck(sheet.sheet, sheet.header_row, len(sheet.cells), mapped, absent, dates))
+        result.sheets.append(SheetCheck(sheet, layout["header_row"], rows.get(sheet, 0), mapped, absent, dates))
     return result

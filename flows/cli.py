@@ -263,7 +263,9 @@ def _clear_generated(folder: Path) -> None:
     where the config's globs would pick them up."""
     import shutil
 
-    for name in ("roster", "deaths", "population", "cremation", "poverty", "assistance"):
+    from flows.config import source_folders
+
+    for name in set(source_folders().values()):
         shutil.rmtree(folder / name, ignore_errors=True)
     (folder / "truth.csv").unlink(missing_ok=True)
 

@@ -9,50 +9,12 @@ from importlib.metadata import PackageNotFoundError, version
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.sources.kinds import REQUIRED_FIELDS, REQUIRED_KINDS, SOURCE_KINDS
+
 PROJECT_ROOT = Path(os.environ.get("DIBAO_ROOT", Path(__file__).resolve().parents[1]))
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.toml"
 DEMO_CONFIG = PROJECT_ROOT / "configs" / "demo.toml"
 SQL_DIR = PROJECT_ROOT / "sql"
-
-@dataclass(frozen=True)
-class SourceKind:
-    """One kind of registry: its canonical fields (a source maps a subset, the rest stay
-    NULL), the fields without which a row cannot be reconciled at all, and whether every
-    run needs a source of this kind with rows in it."""
-
-    fields: tuple[str, ...]
-    required: tuple[str, ...]
-    needed: bool = False
-    never_empty: bool = False
-
-
-# The one declaration of each source kind; its staging SQL is sql/staging/stg_<...>.sql
-# (listed in flows/pipeline.STAGING_SQL) and its sources are blocks in the config.
-SOURCE_KIND_SPECS: dict[str, SourceKind] = {
-    "roster": SourceKind(
-        ("county", "township", "village", "household_id", "head_name", "head_id_number", "sex",
-         "birth_date", "relation", "benefit_type", "household_size", "monthly_amount",
-         "enrolled_month", "gradual_exit_month", "health", "phone"),
-        ("village", "household_id", "name", "id_number", "monthly_amount"), needed=True, never_empty=True),
-    "deaths": SourceKind(
-        ("sex", "birth_date", "death_date", "deregistration_date", "reason", "address",
-         "police_station", "cremation_date", "funeral_home"),
-        ("name", "id_number", "death_date"), needed=True),   # a small township may have no deaths
-    "population": SourceKind(
-        ("sex", "birth_date", "address", "household_no", "relation", "status", "change_date"),
-        ("name", "id_number", "status"), needed=True, never_empty=True),
-    # 建档立卡/边缘户/监测户 名单 (the notice's 附件1-3 ledgers are built from it)
-    "poverty": SourceKind(
-        ("township", "village", "household_size", "relation", "health", "poverty_cause",
-         "income_monthly", "household_type", "phone"),
-        ("village", "name", "id_number", "household_type")),
-    # 临时救助 records: who received temporary assistance
-    "assistance": SourceKind(("township", "village", "assistance_type", "assistance_date"), ("name", "id_number")),
-}
-SOURCE_KINDS = tuple(SOURCE_KIND_SPECS)
-REQUIRED_KINDS = tuple(k for k, spec in SOURCE_KIND_SPECS.items() if spec.needed)
-KIND_FIELDS = {k: spec.fields for k, spec in SOURCE_KIND_SPECS.items()}
-REQUIRED_FIELDS = {k: spec.required for k, spec in SOURCE_KIND_SPECS.items()}
 
 
 class ConfigError(ValueError):
@@ -123,6 +85,21 @@ class Settings:
 def resolve(path: str | Path) -> Path:
     path = Path(path)
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def source_folders(path: Path | None = None) -> dict[str, str]:
+    """Source name -> the folder of a month's files its paths name in the default config
+    (`data/raw/{month}/deaths/*.csv` -> deaths): the layout the generator writes, tests and
+    benchmarks point a run at, and a second generation clears."""
+    sources = load_settings(path or DEFAULT_CONFIG).sources
+    return {name: Path(source.paths[0]).parent.name for name, source in sources.items() if source.paths}
+
+
+def folder_overrides(raw: Path) -> dict[str, list[str]]:
+    """Paths for a run on a folder in that layout (raw/roster, raw/deaths, …): every source
+    of the default config whose folder is there (a generated township, say)."""
+    return {name: [str(Path(raw) / folder)] for name, folder in source_folders().items()
+            if (Path(raw) / folder).is_dir()}
 
 
 def default_config_path() -> Path:

@@ -29,8 +29,8 @@ def fingerprint(con) -> dict[str, tuple[int, int]]:
                                                     {"catalog": warehouse.CATALOG}).itertuples(index=False)]
     out = {}
     for table in tables:
-        rows, checksum = con.execute(
-            f'select count(*), coalesce(sum(hash(t)::hugeint), 0)::varchar from "{table}" as t').fetchone()
+        [(rows, checksum)] = warehouse.fetch_sql(con, "warehouse/table_checksum",
+                                                 fragments={"table": warehouse.ident(table)})
         out[table] = (int(rows), int(checksum))
     return out
 

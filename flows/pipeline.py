@@ -22,7 +22,7 @@ import pandas as pd
 from flows import faults, generations, health, warehouse
 from flows.cases import audit, findings, follow_up
 from flows.errors import sanitized
-from flows.config import PROJECT_ROOT, REQUIRED_FIELDS, SOURCE_KIND_SPECS, ConfigError, Settings
+from flows.config import PROJECT_ROOT, ConfigError, Settings
 from flows.matching.deceased import score_candidates
 from flows.matching.model import ModelChoice, load_for_run
 from flows.normalize import staging
@@ -31,6 +31,7 @@ from flows.rules import RULES, register_catalogue, rule_params
 from flows.reports import month as month_reports
 from flows.reports import papers
 from flows.sources import ingest
+from flows.sources.kinds import REQUIRED_FIELDS, SOURCE_KIND_SPECS
 from flows.sources.readers import SourceFileError, probe_source_file
 
 
@@ -198,15 +199,15 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
         sources = [settings.sources[name] for name in plan.inputs]
         staging.stage_all(con, sources, settings.township_label)
         for kind in (k for k, spec in SOURCE_KIND_SPECS.items() if spec.never_empty):
-            if not con.execute(f"select count(*) from norm_{kind}").fetchone()[0]:
+            if not warehouse.row_count(con, f"norm_{kind}"):
                 names = "、".join(p.name for n in plan.inputs if settings.sources[n].kind == kind for p in plan.inputs[n])
                 raise SourceFileError(f"{names} 中没有任何可用的数据行（表头已找到，但各行缺少姓名等必填项），"
                                       "请检查导出的文件是否完整。")
         for name in STAGING_SQL:
             warehouse.run_sql(con, name)
-        con.execute("delete from rejects where month = ?", [plan.month])
+        warehouse.run_sql(con, "normalize/clear_rejects", {"month": plan.month})
         warehouse.run_sql(con, "normalize/insert_rejects", {"run_id": plan.run_id, "month": plan.month})
-        return dict(con.execute("select file, count(*) from _stage_rejects group by file").fetchall())
+        return dict(warehouse.fetch_sql(con, "normalize/rejects_by_file"))
     finally:
         con.close()
 

@@ -5,6 +5,7 @@ fills).  The environment is set before any project module is imported, and subpr
 import os
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ _WORLD = Path(tempfile.mkdtemp(prefix="dibao-tests-"))
 TEST_CONFIG = _WORLD / "test.toml"
 _DEFAULT = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
 # The default config's mappings and thresholds, with every location inside the test world:
-# a source not given explicitly to a test finds no files (optional ones are skipped).
+# a source not given explicitly to a test finds no files (optional ones are skipped).  The
+# sources are the default config's own (read here, before any project module is imported).
+_SOURCES = tomllib.loads(_DEFAULT.read_text(encoding="utf-8"))["sources"]
 TEST_CONFIG.write_text(
     f'extends = "{_DEFAULT}"\n'
     "[project]\n"
@@ -24,7 +27,7 @@ TEST_CONFIG.write_text(
     "[model]\n"
     f'file = "{_WORLD / "model" / "m_probabilities.json"}"\n'
     + "".join(f'[sources.{name}]\npaths = ["{_WORLD / "raw" / "{month}" / name / "*.*"}"]\n'
-              for name in ("roster", "police_deaths", "population", "cremation", "poverty", "assistance")),
+              for name in _SOURCES),
     encoding="utf-8")
 os.environ["DIBAO_CONFIG"] = str(TEST_CONFIG)
 os.environ["DIBAO_LOG_DIR"] = str(_WORLD / "logs")
@@ -55,7 +58,7 @@ def prefect_harness():
 # runs Prefect, subprocesses, notebooks or generated townships.
 FAST_MODULES = {
     "test_house_rules", "test_rule_sql", "test_ids", "test_dates", "test_names", "test_readers",
-    "test_stage", "test_rules", "test_reports", "test_ledgers", "test_actions",
+    "test_stage", "test_staging_sql", "test_rules", "test_reports", "test_ledgers", "test_actions",
 }
 
 

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from flows import warehouse
+from flows.config import folder_overrides
 from flows.evaluate import evaluate_files
 from flows.generate import generate
 
@@ -29,9 +30,7 @@ def township(tmp_path_factory, prefect_harness):
 
 
 def _inputs(raw: Path) -> dict[str, list[str]]:
-    return {"roster": [str(raw / "roster")], "police_deaths": [str(raw / "deaths")],
-            "population": [str(raw / "population")], "cremation": [str(raw / "cremation")],
-            "poverty": [str(raw / "poverty")], "assistance": [str(raw / "assistance")]}
+    return folder_overrides(raw)
 
 
 @pytest.fixture(scope="session")

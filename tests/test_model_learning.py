@@ -26,8 +26,8 @@ import pandas as pd
 import pytest
 
 from flows import pipeline, warehouse
-from flows.config import load_settings
 from flows.cases.decisions import record_returns
+from flows.config import folder_overrides, load_settings
 from flows.evaluate import AMBIGUOUS, DECEASED, _keyed
 from flows.generate import generate
 from flows.generate.next_month import generate_next_month
@@ -37,14 +37,12 @@ from test_returns import fill
 
 SEED = 20200501
 MONTHS = ("2020-05", "2020-06", "2020-07")
-SOURCES = (("roster", "roster"), ("police_deaths", "deaths"), ("population", "population"),
-           ("cremation", "cremation"), ("poverty", "poverty"), ("assistance", "assistance"))
 
 
 def _run(world: Path, settings, month: str) -> dict:
     """The month's steps as the flow calls them, into out/<month>; returns its run.json."""
     raw = world / month
-    plan = pipeline.plan_run(settings, month, overrides={n: [str(raw / f)] for n, f in SOURCES},
+    plan = pipeline.plan_run(settings, month, overrides=folder_overrides(raw),
                              out_dir=world / "out" / month, db_path=world / "w.duckdb")
     with pipeline.exclusive_run(plan) as (work_db, out):
         pipeline.run_month_steps(work_db, out, plan, settings)

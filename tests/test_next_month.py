@@ -8,13 +8,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from flows import warehouse
 from flows.config import load_settings
 from flows.evaluate import evaluate_files
 from flows.generate import generate
 from flows.generate.next_month import generate_next_month, next_month
 from flows.normalize.ids import normalize_id
-from flows.sources.readers import read_source_file
-from helpers import run_generated
+from flows.sources import ingest
+from helpers import frame, run_generated
 
 SEED = 20200501
 
@@ -30,8 +31,12 @@ def months(tmp_path_factory):
 def _roster_ids(folder) -> set[str]:
     source = load_settings().sources["roster"]
     path = next((folder / "roster").glob("*.xlsx"))
-    read = read_source_file(path, source.columns, ("name", "id_number"))
-    ids = pd.concat([sheet.cells["id_number"] for sheet in read.sheets])
+    con = warehouse.connect(":memory:")     # read as a run reads it
+    try:
+        ingest.load_source(con, source.name, [path], source.columns, ("name", "id_number"))
+        ids = frame(con, f"select id_number from raw_{source.name}")["id_number"]
+    finally:
+        con.close()
     return {n.id_number for n in map(normalize_id, ids.dropna().astype(str)) if n.id_number}
 
 

@@ -1,17 +1,25 @@
-"""Reading registry files as they arrive: title rows, header variants, encodings, broken files."""
+"""Reading registry files as they arrive: title rows, header variants, encodings, broken files.
+Read as a run reads them (flows/sources/ingest.py), into an in-memory DuckDB."""
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import hashlib
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
-from flows.config import REQUIRED_FIELDS, load_settings
-from flows.sources.readers import SourceFileError, cell_text, header_key, read_source_file
+from helpers import frame
+
+from flows import warehouse
+from flows.config import load_settings
+from flows.sources import ingest
+from flows.sources.kinds import REQUIRED_FIELDS
+from flows.sources.readers import SourceFileError, cell_text, header_key
 
 SETTINGS = load_settings()
 ROSTER = SETTINGS.sources["roster"]
@@ -35,8 +43,36 @@ def roster_row(name: str, id_number: object, **overrides) -> dict:
     return row
 
 
-def read_roster(path: Path):
-    return read_source_file(path, ROSTER.columns, REQUIRED_FIELDS["roster"])
+@dataclass
+class Sheet:
+    sheet: str
+    header_row: int
+    cells: pd.DataFrame    # raw_<source>: one text column per field, _row, _id_number_is_number
+
+
+@dataclass
+class ReadFile:
+    sha256: str
+    encoding: str | None
+    sheets: list[Sheet]
+    rows: int
+
+
+def read_file(path: Path, source) -> ReadFile:
+    """One file through ingest.load_source, as a run reads it: its sheets and their cells."""
+    con = warehouse.connect(":memory:")
+    try:
+        (read,) = ingest.load_source(con, source.name, [path], source.columns, REQUIRED_FIELDS[source.kind])
+        cells = frame(con, f"select * from raw_{source.name} order by rowid")
+    finally:
+        con.close()
+    sheets = [Sheet(layout["sheet"], layout["header_row"],
+                    cells[cells["_sheet"] == layout["sheet"]].reset_index(drop=True)) for layout in read["layouts"]]
+    return ReadFile(read["sha256"], read["encoding"], sheets, read["rows_read"])
+
+
+def read_roster(path: Path) -> ReadFile:
+    return read_file(path, ROSTER)
 
 
 def write_roster_csv(path: Path, rows: list[dict], encoding: str, title_rows: int = 0) -> Path:
@@ -91,7 +127,7 @@ def test_row_numbers_are_the_spreadsheet_rows_and_blank_rows_are_skipped(titled_
 
 def test_id_typed_as_a_number_cell_is_flagged_in_numeric_cells(titled_workbook):
     sheet = read_roster(titled_workbook).sheets[0]
-    assert list(sheet.numeric_cells["id_number"]) == [True, False]
+    assert list(sheet.cells["_id_number_is_number"]) == [True, False]
     assert sheet.cells.loc[1, "id_number"] == ID_B
     # The number cell's text has no float tail (no ".0", no "E+17").
     assert sheet.cells.loc[0, "id_number"].isdigit()
@@ -101,14 +137,12 @@ def test_excel_date_cells_come_back_as_iso_text(titled_workbook):
     sheet = read_roster(titled_workbook).sheets[0]
     assert sheet.cells.loc[0, "birth_date"] == "1950-01-01"
     assert sheet.cells.loc[1, "birth_date"] == "1949-12-31 08:30:00"
-    assert not sheet.numeric_cells["birth_date"].any()
 
 
 def test_number_cells_read_as_plain_integers(titled_workbook):
     sheet = read_roster(titled_workbook).sheets[0]
     assert sheet.cells.loc[0, "household_size"] == "1"
     assert sheet.cells.loc[0, "monthly_amount"] == "400"
-    assert sheet.numeric_cells.loc[0, "monthly_amount"]
 
 
 def test_file_hash_and_encoding_are_recorded(titled_workbook):
@@ -150,7 +184,7 @@ def test_plain_utf8_csv_is_read_with_text_cells_never_numeric(tmp_path):
     assert sheet.sheet == ""
     assert list(sheet.cells["id_number"]) == [ID_A, ID_B]
     assert list(sheet.cells["_row"]) == [2, 3]
-    assert not sheet.numeric_cells.to_numpy().any()
+    assert not sheet.cells["_id_number_is_number"].any()
     assert sheet.cells.loc[0, "gradual_exit_month"] is None  # empty cell -> None
 
 
@@ -160,7 +194,7 @@ def test_header_with_inner_spaces_and_full_width_brackets_in_csv(tmp_path):
     header[0] = "姓 名"
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, ["张三", ID_A, "男", "1950-01-01", "2020-01-15", "", "", "", ""]])
-    sheet = read_source_file(path, DEATHS.columns, REQUIRED_FIELDS["deaths"]).sheets[0]
+    sheet = read_file(path, DEATHS).sheets[0]
     assert sheet.cells.loc[0, "name"] == "张三"
     assert sheet.cells.loc[0, "death_date"] == "2020-01-15"
 

@@ -1,4 +1,5 @@
-"""Staging a small roster: bad values are kept raw, set to NULL and reported; only nameless rows go."""
+"""Staging a small roster: bad values are kept raw, set to NULL and reported; only nameless rows go.
+Read and staged as a run does it (flows.normalize.staging.stage_files), in an in-memory DuckDB."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from flows.config import REQUIRED_FIELDS, load_settings
-from flows.sources.readers import read_source_file
-from flows.sources.stage import REJECT_COLUMNS, raw_table, stage_source
+from helpers import stage_in_memory
+
+from flows.config import load_settings
+from flows.sources.kinds import REJECT_COLUMNS
 
 SETTINGS = load_settings()
 ROSTER = SETTINGS.sources["roster"]
@@ -59,9 +61,12 @@ def staged_and_rejects(tmp_path_factory):
     for number in sorted(ROWS):
         ws.append([ROWS[number][h] if ROWS[number][h] != "" else None for h in HEADER])
     wb.save(path)
-    source_file = read_source_file(path, ROSTER.columns, REQUIRED_FIELDS["roster"])
-    staged, rejects = stage_source(ROSTER, raw_table([source_file]), township_label=SETTINGS.township_label)
-    return staged, rejects
+    return stage_roster(path)
+
+
+def stage_roster(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    staged, rejects, _ = stage_in_memory({"roster": [path]})
+    return staged["roster"], rejects
 
 
 def staged_row(staged: pd.DataFrame, number: int) -> pd.Series:
@@ -222,14 +227,18 @@ def test_unknown_sex_is_set_to_null_with_a_reject(tmp_path):
     values = row("吴十", ID_A, "HL-010", **{"性别": "未知"})
     ws.append([values[h] or None for h in HEADER])
     wb.save(path)
-    staged, rejects = stage_source(ROSTER, raw_table([read_source_file(path, ROSTER.columns, REQUIRED_FIELDS["roster"])]))
+    staged, rejects = stage_roster(path)
     assert pd.isna(staged.loc[0, "sex"])
     found = rejects.loc[rejects["column"] == "性别"]
     assert list(found["value"]) == ["未知"] and list(found["row"]) == [2]
 
 
-def test_empty_table_stages_nothing():
-    staged, rejects = stage_source(ROSTER, pd.DataFrame())
+def test_empty_table_stages_nothing(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER)    # a header and no rows
+    wb.save(path)
+    staged, rejects = stage_roster(path)
     assert staged.empty and rejects.empty
     assert list(rejects.columns) == REJECT_COLUMNS
 
@@ -242,6 +251,6 @@ def test_bare_year_birth_date_is_rejected_not_staged_as_1905(tmp_path):
     values = row("郑十一", ID_A, "HL-011", **{"出生日期": "1950"})
     ws.append([values[h] or None for h in HEADER])
     wb.save(path)
-    staged, rejects = stage_source(ROSTER, raw_table([read_source_file(path, ROSTER.columns, REQUIRED_FIELDS["roster"])]))
+    staged, rejects = stage_roster(path)
     assert staged.loc[0, "birth_date"] != dt.date(1905, 5, 3)
     assert list(rejects["column"]) == ["出生日期"]

@@ -22,6 +22,5 @@ def record_findings(con, params: dict) -> dict[str, int]:
     warehouse.run_sql(con, "reports/month_exceptions", params, prefix="insert into exceptions by name ")
     warehouse.run_sql(con, "cases/findings/registry_certainty", params)
     con.execute("commit")
-    counts = dict(con.execute(
-        "select rule, count(*) from exceptions where month = ? group by rule", [month]).fetchall())
+    counts = dict(warehouse.fetch_sql(con, "cases/findings/rule_counts", {"month": month}))
     return {code: int(counts.get(code, 0)) for code in RULES}

@@ -3,7 +3,7 @@
 Entries are opened by the follow-up step (sql/cases/recovery/open_entries.sql) for every confirmed
 overpaid death; balances are read with sql/cases/recovery/balances.sql.  Money comes in two ways:
 `dibao recover` (or `record_recovery` from the review notebook), and the 已追回金额/追回日期
-columns of a returned village sheet (flows/decisions.py).  A write-off (核销) needs a reason.
+columns of a returned village sheet (flows/cases/decisions.py).  A write-off (核销) needs a reason.
 """
 from __future__ import annotations
 

@@ -137,7 +137,7 @@ def _read_recovery(ws: Worksheet, family: str, row: int, case_id: str, col: dict
                    problems: list[str]) -> dict[str, Any] | None:
     """已追回金额/追回日期 of a checked row, or None when the amount is blank.  Only a row
     issued with those columns (a case with a recovery entry, sealed in _meta) may carry one;
-    the balance is checked when it is recorded (flows/decisions.py)."""
+    the balance is checked when it is recorded (flows/cases/decisions.py)."""
     where = f"“{family}”表第{row}行（核查编号{case_id}）"
     amount = cell_text(ws.cell(row, col[RECOVERED_HEADER]).value).removesuffix("元").replace(",", "")
     if not amount:

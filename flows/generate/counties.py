@@ -26,15 +26,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flows.config import REQUIRED_FIELDS, load_settings
+from flows import warehouse
+from flows.config import SourceConfig, load_settings, source_folders
 from flows.normalize.ids import VALID, normalize_id
-from flows.sources.readers import read_source_file
+from flows.sources import ingest
+from flows.sources.kinds import REQUIRED_FIELDS
 
 from .core import generate_in_one
 from .world import Month
 
 COUNTY_NAMES = ("甲县", "乙县", "丙县", "丁县", "戊县")
 DEFAULT_SEEDS = (11, 12, 13)
+# The sources a city's counties are reconciled with (the generated ledgers are left out).
+CITY_SOURCES = ("roster", "police_deaths", "population", "cremation")
 
 
 def county_keys(n: int) -> list[str]:
@@ -48,7 +52,7 @@ def generate_counties(out_dir: Path, month: str, seeds: tuple[int, ...] = DEFAUL
         generate_in_one("township", seed, month, out_dir / key)
     settings = load_settings(None)
     columns = {name: settings.sources[name].columns for name in ("roster", "police_deaths", "cremation")}
-    rosters = {key: _roster(out_dir / key, columns["roster"]) for key in keys}
+    rosters = {key: _roster(out_dir / key, settings.sources["roster"]) for key in keys}
     rng = np.random.default_rng(sum(seeds))
     picks = {key: _clean_members(out_dir / key, rosters[key], rng, 3) for key in keys}
     death_date = _two_months_before(month)
@@ -84,6 +88,7 @@ def write_city_config(out_dir: Path, keys: list[str], *, work_dir: Path | None =
     work_dir/<key>/ (default out_dir/work), the city's to work_dir/city/."""
     out_dir = Path(out_dir).resolve()
     work_dir = Path(work_dir or out_dir / "work").resolve()
+    folders = source_folders()
     lines = ["[city]", f'name = "{name}"', f'warehouse = "{work_dir / "city" / "city.duckdb"}"',
              f'out_dir = "{work_dir / "city" / "out" / "{month}"}"',
              f'exchange_dir = "{work_dir / "exchange" / "{month}"}"', f"max_parallel = {max_parallel}", ""]
@@ -94,9 +99,8 @@ def write_city_config(out_dir: Path, keys: list[str], *, work_dir: Path | None =
             lines.append(f'config = "{Path(base_config).resolve()}"')
         lines += [f'warehouse = "{work / "warehouse.duckdb"}"', f'out_dir = "{work / "out" / "{month}"}"',
                   f"[counties.{key}.sources]"]
-        for source in ("roster", "deaths", "population", "cremation"):
-            name_in_config = "police_deaths" if source == "deaths" else source
-            lines.append(f'{name_in_config} = ["{raw / source}"]')
+        for name in CITY_SOURCES:
+            lines.append(f'{name} = ["{raw / folders[name]}"]')
         lines.append("")
     work_dir.mkdir(parents=True, exist_ok=True)
     path = work_dir / "city.toml"
@@ -104,10 +108,15 @@ def write_city_config(out_dir: Path, keys: list[str], *, work_dir: Path | None =
     return path
 
 
-def _roster(folder: Path, columns: dict[str, str]) -> pd.DataFrame:
+def _roster(folder: Path, source: SourceConfig) -> pd.DataFrame:
+    """The county's roster workbook as a run reads it: its cells as text, in file order."""
     path = next((folder / "roster").glob("*.xlsx"))
-    frames = [s.cells for s in read_source_file(path, columns, REQUIRED_FIELDS["roster"]).sheets]
-    return pd.concat(frames, ignore_index=True)
+    con = warehouse.connect(":memory:")
+    try:
+        ingest.load_source(con, source.name, [path], source.columns, REQUIRED_FIELDS[source.kind])
+        return warehouse.query_sql(con, "sources/raw_cells", fragments={"raw": warehouse.ident(f"raw_{source.name}")})
+    finally:
+        con.close()
 
 
 def _clean_members(folder: Path, roster: pd.DataFrame, rng: np.random.Generator, n: int) -> list[dict]:

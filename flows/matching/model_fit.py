@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows import pipeline, warehouse
+from flows.config import folder_overrides
 from flows.evaluate import AMBIGUOUS, DECEASED, _keyed
 from flows.generate import generate
 from flows.matching.model import (
@@ -45,10 +46,7 @@ def check_model(m: dict, settings, *, world: Path | None = None, seed: int = CHE
         # namesakes one death record fits are flagged on purpose, their probability shared and
         # said so (evaluate.py scores them apart): not "living people flagged"
         shared = set(map(tuple, truth.loc[truth["rule"] == AMBIGUOUS, ["household_id", "name"]].to_numpy()))
-        overrides = {name: [str(world / folder)] for name, folder in (
-            ("roster", "roster"), ("police_deaths", "deaths"), ("population", "population"),
-            ("cremation", "cremation"), ("poverty", "poverty"), ("assistance", "assistance"))
-            if name in settings.sources and (world / folder).is_dir()}
+        overrides = {name: paths for name, paths in folder_overrides(world).items() if name in settings.sources}
         prepared = scratch / "prepared.duckdb"
         plan = pipeline.plan_run(settings, month, overrides=overrides, out_dir=scratch / "out", db_path=prepared)
         pipeline.load_sources(prepared, plan, settings)

@@ -1,11 +1,14 @@
-"""Read one registry file into a table of text cells, as it arrived.
+"""What a registry file's start says about reading it: format, CSV encoding and dialect,
+the header row and which column feeds which field; and an xlsx sheet's cells as the
+Python values a person sees.
 
-Readers know file formats, encodings and header rows, nothing about rules.  Each
-cell keeps its raw text; a cell that a spreadsheet stored as a *number* is marked,
-because an 18-digit ID stored as a number has lost its last digits.
+Readers know file formats, encodings and header rows, nothing about rules.  The one
+engine that loads a file (flows/sources/ingest.py) and the CLI's probe both ask here, so
+`dibao check`, the probe and `dibao run` read a file identically.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -17,35 +20,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import iterparse
 
-import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
 from flows.errors import SourceFileError  # noqa: F401 (raised here; callers import it from either)
 
 HEADER_SCAN_ROWS = 30
+PROBE_BYTES = 1 << 20
+CSV_SUFFIXES = (".csv", ".txt")
+XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+UNKNOWN_ENCODING = "文件 {name} 的编码无法识别（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 编码的 CSV 后重试。"
 
 
 @dataclass
-class SheetTable:
-    """One sheet (or CSV file) with its header found and mapped to canonical fields."""
+class CsvLayout:
+    """What the first lines of a CSV file say about reading the rest."""
 
-    sheet: str
-    header_row: int  # 1-based row number of the header in the sheet
-    cells: pd.DataFrame  # canonical fields -> raw text; column "_row" = 1-based row number
-    numeric_cells: pd.DataFrame  # same shape (minus _row), True where the cell held a number
-    columns_found: dict[str, int]  # canonical field -> 0-based column of its header
-
-
-@dataclass
-class SourceFile:
-    path: Path
-    sha256: str
-    encoding: str | None
-    sheets: list[SheetTable]
-
-    @property
-    def rows(self) -> int:
-        return sum(len(s.cells) for s in self.sheets)
+    encoding: str           # utf-8 | utf-8-sig | gb18030
+    dialect: type[csv.Dialect] | csv.Dialect
+    header_index: int       # 0-based record number of the header
+    header_lines: int       # physical lines up to and including the header
+    positions: dict[str, int]
 
 
 def header_key(text: object) -> str:
@@ -61,28 +55,51 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_source_file(path: Path, columns: dict[str, str], required: tuple[str, ...]) -> SourceFile:
-    """Read every sheet of `path` whose header names the `required` fields."""
+def csv_layout(path: Path, columns: dict[str, str], required: tuple[str, ...], *,
+               encoding: str | None = None) -> CsvLayout:
+    """Encoding, dialect and header of a CSV file from its first megabyte: UTF-8 (with or
+    without BOM), else GB18030 (a superset of GBK)."""
+    with path.open("rb") as handle:
+        head = handle.read(PROBE_BYTES)
+    complete = len(head) < PROBE_BYTES
+    text = None
+    for candidate in ((encoding,) if encoding else ("utf-8-sig", "gb18030")):
+        try:
+            # A character cut at the end of the sample is not an error.
+            text = codecs.getincrementaldecoder(candidate)().decode(head, final=complete)
+        except UnicodeDecodeError:
+            continue
+        encoding = candidate
+        break
+    if text is None:
+        raise SourceFileError(UNKNOWN_ENCODING.format(name=path.name))
+    if encoding == "utf-8-sig" and not head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8"
+    try:
+        dialect = csv.Sniffer().sniff(text[:20000], delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    grid, lines = [], []
+    for record in reader:
+        grid.append(record)
+        lines.append(reader.line_num)
+        if len(grid) >= HEADER_SCAN_ROWS:
+            break
+    wanted = {field: header_key(header) for field, header in columns.items()}
+    found = _find_header(grid, wanted, required)
+    if found is None:
+        raise _no_header(path, columns, required)
+    index, positions = found
+    return CsvLayout(encoding, dialect, index, lines[index], positions)
+
+
+def check_readable(path: Path) -> None:
+    """A missing file or one that is neither xlsx nor CSV, in the words a clerk reads."""
     if not path.is_file():
         raise SourceFileError(f"找不到文件：{path}")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        grids, encoding = _xlsx_grids(path), None
-    elif suffix in (".csv", ".txt"):
-        grid, encoding = _csv_grid(path)
-        grids = [("", grid)]
-    else:
+    if path.suffix.lower() not in XLSX_SUFFIXES + CSV_SUFFIXES:
         raise SourceFileError(f"文件 {path.name} 的格式无法识别（应为 .xlsx 或 .csv）")
-
-    wanted = {field: header_key(header) for field, header in columns.items()}
-    sheets = []
-    for sheet_name, grid in grids:
-        table = _sheet_table(sheet_name, grid, wanted, required)
-        if table is not None:
-            sheets.append(table)
-    if not sheets:
-        raise _no_header(path, columns, required)
-    return SourceFile(path, file_sha256(path), encoding, sheets)
 
 
 def _no_header(path: Path, columns: dict[str, str], required: tuple[str, ...]) -> SourceFileError:
@@ -93,39 +110,26 @@ def _no_header(path: Path, columns: dict[str, str], required: tuple[str, ...]) -
     )
 
 
-PROBE_BYTES = 1 << 20
-
-
 def probe_source_file(path: Path, columns: dict[str, str], required: tuple[str, ...]) -> None:
     """Raise the SourceFileError a run would raise for a file that cannot be read at all
     (missing, not xlsx/csv, corrupt, unknown encoding, no header), reading only its start:
     the CLI checks every input this way before Prefect starts."""
-    if not path.is_file():
-        raise SourceFileError(f"找不到文件：{path}")
+    check_readable(path)
     suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        csv_layout(path, columns, required)    # the run's own decoder: raises what the run would
+        return
     wanted = {field: header_key(header) for field, header in columns.items()}
     if suffix in (".xlsx", ".xlsm") and any(_find_header(grid, wanted, required) for grid in _xlsx_heads(path)):
         return    # the usual case, from the first rows' XML; anything else is read the slow way
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        try:
-            workbook = CalamineWorkbook.from_path(str(path))
-            grids = [workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS)
-                     for name in workbook.sheet_names]
-        except (CalamineError, OSError, ValueError) as exc:
-            raise SourceFileError(
-                f"文件 {path.name} 无法作为 Excel 工作簿打开（{type(exc).__name__}）。"
-                "请确认文件未损坏、未加密，并另存为 .xlsx 后重试。") from exc
-    elif suffix in (".csv", ".txt"):
-        with path.open("rb") as handle:
-            head = handle.read(PROBE_BYTES)
-        text = _decode_start(head, complete=len(head) < PROBE_BYTES)
-        if text is None:
-            raise SourceFileError(
-                f"文件 {path.name} 的编码无法识别（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 编码的 CSV 后重试。")
-        lines = text.splitlines()[:HEADER_SCAN_ROWS]
-        grids = [list(csv.reader(lines, _sniff("\n".join(lines))))]
-    else:
-        raise SourceFileError(f"文件 {path.name} 的格式无法识别（应为 .xlsx 或 .csv）")
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        grids = [workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS)
+                 for name in workbook.sheet_names]
+    except (CalamineError, OSError, ValueError) as exc:
+        raise SourceFileError(
+            f"文件 {path.name} 无法作为 Excel 工作簿打开（{type(exc).__name__}）。"
+            "请确认文件未损坏、未加密，并另存为 .xlsx 后重试。") from exc
     if not any(_find_header(grid, wanted, required) for grid in grids):
         raise _no_header(path, columns, required)
 
@@ -215,26 +219,6 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-def _decode_start(data: bytes, *, complete: bool) -> str | None:
-    """The start of a file decoded as UTF-8 (BOM or not) or GB18030; a character cut at the
-    end of the sample is not an error."""
-    import codecs
-
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return codecs.getincrementaldecoder(encoding)().decode(data, final=complete)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _sniff(sample: str):
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",\t;|")
-    except csv.Error:
-        return csv.excel
-
-
 def _xlsx_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
@@ -249,35 +233,6 @@ def _xlsx_grids(path: Path) -> list[tuple[str, list[list[object]]]]:
         ) from exc
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) or GB18030, the encodings registry exports use."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
-        raise ValueError("not UTF-8 or GB18030") from exc
-
-
-def _csv_grid(path: Path) -> tuple[list[list[object]], str]:
-    try:
-        text, encoding = decode_text(path.read_bytes())
-    except ValueError as exc:
-        raise SourceFileError(
-            f"文件 {path.name} 的编码无法识别（既不是 UTF-8 也不是 GBK/GB18030），请另存为 UTF-8 编码的 CSV 后重试。"
-        ) from exc
-    sample = text[:20000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)], encoding
-
-
 def _find_header(grid: list[list[object]], wanted: dict[str, str], required: tuple[str, ...]):
     best = None
     for index, row in enumerate(grid[:HEADER_SCAN_ROWS]):
@@ -288,27 +243,6 @@ def _find_header(grid: list[list[object]], wanted: dict[str, str], required: tup
         ):
             best = (index, positions)
     return best
-
-
-def _sheet_table(sheet: str, grid: list[list[object]], wanted: dict[str, str], required):
-    found = _find_header(grid, wanted, required)
-    if found is None:
-        return None
-    header_index, positions = found
-    body = grid[header_index + 1 :]
-    text_columns: dict[str, list[str | None]] = {}
-    numeric_columns: dict[str, list[bool]] = {}
-    for field in wanted:
-        column = positions.get(field)
-        values = [row[column] if column is not None and column < len(row) else None for row in body]
-        text_columns[field] = [cell_text(v) for v in values]
-        numeric_columns[field] = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in values]
-    cells = pd.DataFrame(text_columns, dtype=object)
-    cells["_row"] = range(header_index + 2, header_index + 2 + len(body))
-    numeric = pd.DataFrame(numeric_columns, dtype=bool)
-    filled = cells[list(wanted)].notna().any(axis=1)  # blank rows and trailing space are skipped
-    return SheetTable(sheet, header_index + 1, cells[filled].reset_index(drop=True),
-                      numeric[filled].reset_index(drop=True), positions)
 
 
 def cell_text(value: object) -> str | None:

@@ -1,4 +1,4 @@
--- normalize_macros: the set-wise form of flows/normalize (ids.py, names.py, stage._clean_text).
+-- normalize_macros: the set-wise form of flows/normalize (ids.py, names.py, staging.clean_text).
 -- NFKC in SQL covers the characters registry files carry: nfkc_fast maps full-width ASCII
 -- (U+FF01-FF5E) and the ideographic space as NFKC does; every other character in
 -- nfkc_unsafe's complement is its own NFKC form (checked when this file was written).  A

@@ -6,15 +6,16 @@
 -- Inputs: raw_<source>; the distinct-value maps _nfkc, _names, _dated, _month, _number,
 -- _sex, _id_py_<source> (flows/normalize/staging.py); _id_regions (every county code ever
 -- in use, python-stdnum's list with history).  Macros: normalize/macros.sql.
--- Filled in by flows/normalize/staging.py: {stage}, {raw}, {rows} (a slice of rowids), {nfkc_columns} (n_<field>, the
+-- Filled in by flows/normalize/staging.py: {stage}, {raw}, {nfkc_columns} (n_<field>, the
 -- NFKC form of each text field), {nfkc_joins}, {name}, {id_text}, {cleaned_columns}
 -- (v_<field> of text fields), {id_py_join} (IDs normalised in Python, when any), {mapped_columns} and {joins} (v_<field>,
 -- p_<field> of dates, months, amounts and sex from their maps).
+-- Parameters: $first_row, $end_row (the slice of raw rowids staged).
 create or replace temp table {stage} as
 with base as (
     select r.rowid as _pos, r.*, {nfkc_columns}
     from {raw} r {nfkc_joins}
-    where {rows}
+    where r.rowid >= $first_row and r.rowid < $end_row
 ),
 cleaned as (
     select *, {name} as _name, {id_text} as _id_t, {cleaned_columns} from base

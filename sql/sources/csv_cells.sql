@@ -2,11 +2,13 @@
 -- field, in file order (the table's rowid is the data row's position after the header).
 -- A temporary table (spilled encrypted under memory_limit): only raw_<source> is written to
 -- the warehouse.
--- Filled in by flows/sources/ingest.py: {table} the scratch table, {cells} the field
--- columns (cell_text(cN) or NULL), {csv_options} the read_csv arguments (path, skip,
--- delimiter, quote, column count) found from the file's first lines.
+-- Filled in by flows/sources/ingest.py: {cells} the field columns (cell_text(columnNN) or NULL).
+-- Parameters, found from the file's first lines (flows/sources/readers.csv_layout): $path (a
+-- UTF-8 file), $skip (lines up to the header), $delim, $quote, $escape, $columns (column
+-- names -> VARCHAR, as many as the last mapped column needs), $parallel.
 -- Ragged rows: short ones are padded with NULL, cells past the last mapped column ignored.
-create or replace temp table {table} as
+create or replace temp table _csv_cells as
 select {cells}
-from read_csv({csv_options}, auto_detect = false, header = false, all_varchar = true,
+from read_csv($path, skip = $skip, delim = $delim, quote = $quote, escape = $escape, columns = $columns,
+              parallel = $parallel, auto_detect = false, header = false, all_varchar = true,
               null_padding = true, strict_mode = false);

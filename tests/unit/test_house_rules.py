@@ -28,6 +28,31 @@ def test_no_multi_line_sql_strings_in_flows():
     assert offenders == []
 
 
+# Every statement comes from sql/ through warehouse.py's runner (issue 27): no SQL built in
+# f-strings, one-line statements included, and no connection called directly — except
+# transaction control and warehouse.py itself (the runner: connect, attach, copy, SET).
+RUNNER = "flows/warehouse.py"
+TRANSACTION_CONTROL = {"begin transaction", "commit", "rollback"}
+
+
+def test_sql_runs_only_through_the_warehouse_runner():
+    offenders = []
+    for path in sorted((ROOT / "flows").rglob("*.py")):
+        if path.relative_to(ROOT).as_posix() == RUNNER:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                if SQL_WORDS.match(text):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} f-string statement")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in ("execute", "sql", "executemany"):
+                first = node.args[0] if node.args else None
+                if not (isinstance(first, ast.Constant) and first.value in TRANSACTION_CONTROL):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.func.attr}()")
+    assert offenders == []
+
+
 def test_every_rule_file_declares_itself_and_the_catalogue_follows_spec_order():
     rules = load_catalogue()
     spec_order = [
