@@ -29,15 +29,15 @@ review: $(STAMP)
 
 # Both cores: one worker per core, each test module on one worker (its fixtures built once).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not system"
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests/unit tests/slow
 
 # Real Prefect servers and workers for several counties (minutes).
 test-system: $(STAMP)
-	$(BIN)/python -m pytest -m system
+	$(BIN)/python -m pytest tests/system
 
-# The unit layer only (no Prefect, no generated townships): under a minute, for while you work.
+# The unit layer only (tests/unit: no Prefect, no generated townships): about a minute, for while you work.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest tests/unit
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/stages.py --scale township

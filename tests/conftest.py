@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+# helpers.py, and the test modules others borrow a world from (test_returns' fill, ...),
+# import by name from any layer's folder.
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path[1:1] = sorted(str(folder) for folder in Path(__file__).parent.rglob("*")
+                       if folder.is_dir() and folder.name != "__pycache__")
 
 _WORLD = Path(tempfile.mkdtemp(prefix="dibao-tests-"))
 TEST_CONFIG = _WORLD / "test.toml"
@@ -53,27 +57,22 @@ def prefect_harness():
         yield
 
 
-# The fast layer (`make test-fast`, under a minute): pure functions, readers, staging, the
-# rules on small worlds, workbook writing and reading.  Every other module is slow: it
-# runs Prefect, subprocesses, notebooks or generated townships.
-FAST_MODULES = {
-    "test_house_rules", "test_rule_sql", "test_ids", "test_dates", "test_names", "test_readers",
-    "test_stage", "test_staging_sql", "test_rules", "test_reports", "test_ledgers", "test_actions",
-}
-
-
-# The system layer (`make test-system`): a real Prefect server with a process work pool and
-# two workers for several counties — minutes on this 2-core machine.  `make test` (CI)
-# leaves it out to stay within its time budget; run it before a release and after touching
-# flows/city.py or flows/counties/.  The fault battery (test_fault_battery) is in the slow
-# layer, so CI kills and interrupts real CLI runs every time.
-SYSTEM_MODULES = {"test_city"}
+# Test layers are folders, each mirroring flows/ (cases/, normalize/, reports/, ...):
+#   tests/unit/    fast: pure functions, readers, staging and rule SQL on literal rows, workbook
+#                  writing and reading; no Prefect, no subprocess (`make test-fast`, a minute);
+#   tests/slow/    Prefect runs, the CLI, the notebook, generated townships, the fault battery
+#                  that kills and interrupts real CLI runs (`make test` runs unit and slow);
+#   tests/system/  a real Prefect server with a process work pool and two workers for several
+#                  counties, minutes on a 2-core machine (`make test-system`; before a release
+#                  and after touching flows/city.py or flows/counties/).
+# The markers follow the folder, so `-m "not slow"` and `-m system` still select a layer.
+_TESTS = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1]
-        if module not in FAST_MODULES:
+        layer = Path(item.fspath).relative_to(_TESTS).parts[0]
+        if layer in ("slow", "system"):
             item.add_marker(pytest.mark.slow)
-        if module in SYSTEM_MODULES:
+        if layer == "system":
             item.add_marker(pytest.mark.system)

@@ -146,3 +146,7 @@ def run_generated(raw: Path, tmp: Path, month: str = "2020-05") -> Path:
     out.mkdir()
     pipeline.run_month_steps(plan.db_path, out, plan, settings)
     return out
+
+
+# `dibao` with a pause after one step, for the tests that kill or interrupt a real run.
+FAULT_RUNNER = Path(__file__).with_name("fault_runner.py")

@@ -27,7 +27,8 @@ from flows.config import load_settings
 from flows.cases.township import decide
 from flows.cases.decisions import record_returns
 from flows.pipeline import refresh_after_returns
-from helpers import DEATHS_HEADER, POPULATION_HEADER, ROSTER_HEADER, death, make_id, member, person, write_csv
+from helpers import (DEATHS_HEADER, FAULT_RUNNER, POPULATION_HEADER, ROSTER_HEADER, death, make_id, member, person,
+                     write_csv)
 from test_returns import fill
 
 A = make_id("19400101", "111")    # 张三, H1, died 2020-03
@@ -375,7 +376,7 @@ def test_a_killed_dibao_actions_leaves_the_previous_papers_as_they_were(tmp_path
 
     before = papers()
     marker = tmp_path / "paused"
-    runner = Path(__file__).with_name("fault_runner.py")
+    runner = FAULT_RUNNER
     proc = subprocess.Popen([sys.executable, str(runner), "notices", str(marker), "actions", "--month", "2020-05",
                              "--db", str(db), "--out", str(may)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)

@@ -28,7 +28,6 @@ from flows.normalize.names import normalize_name
 MONTH = "2020-05"
 SEEDS = (11, 12, 13)
 CITY_KEY = "test-city-key-0123456789abcdef"
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -26,12 +26,12 @@ import pytest
 
 from flows import generations, pipeline
 from flows.config import load_settings
+from helpers import FAULT_RUNNER
 from test_faults import write_world
 
-pytestmark = pytest.mark.slow
 
 MONTH = "2020-05"
-RUNNER = Path(__file__).with_name("fault_runner.py")
+RUNNER = FAULT_RUNNER
 START_TIMEOUT = 900          # a CLI start on a loaded 2-core machine
 # The first CLI start in the test world's fresh PREFECT_HOME migrates Prefect's database;
 # under load that exceeds the project's 120 s server start timeout.

@@ -23,7 +23,6 @@ from flows.generate import generate
 from flows.sources.kinds import REJECT_COLUMNS, SOURCE_KINDS, column_type, staged_columns
 from flows.normalize.dates import ACCEPTED_FORMS
 
-pytestmark = pytest.mark.slow
 MONTH = "2020-05"
 REJECT_DATE = f"日期无法识别（该字段置空，其余信息已导入）；{ACCEPTED_FORMS}"
 
