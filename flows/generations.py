@@ -51,6 +51,10 @@ class Generation:
         return self.path.stat().st_size
 
 
+# A DuckDB file is its main header and two database headers, then its blocks.
+DUCKDB_HEADER_BYTES = 3 * 4096
+
+
 def default_folder(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".backups")
 
@@ -59,7 +63,9 @@ def inspect(path: Path, *, thorough: bool = True) -> Generation:
     """Does `path` open, and is its latest run complete (a success with a finish time)?
     `thorough` hashes every column of every table, reading every block in use, so a
     truncated file is found (2.9 s of CPU for a township warehouse); otherwise only the
-    catalogue and row counts are read (before every run and when keeping a generation)."""
+    catalogue, row counts and the file's length against the blocks DuckDB says it holds (a
+    file cut short whose catalogue still reads) are checked (before every run and when keeping
+    a generation)."""
     try:
         con = warehouse.connect(path, read_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure to open is the answer
@@ -67,6 +73,9 @@ def inspect(path: Path, *, thorough: bool = True) -> Generation:
             return Generation(path, False, IN_USE)
         return Generation(path, False, f"无法打开（{type(exc).__name__}）")
     try:
+        [(block_size, blocks)] = warehouse.fetch_sql(con, "generations/database_size", {"catalog": warehouse.CATALOG})
+        if Path(path).stat().st_size < DUCKDB_HEADER_BYTES + block_size * blocks:
+            return Generation(path, False, "内容已损坏（文件比其记录的块数短，不完整）")
         latest = warehouse.query_sql(con, "generations/warehouse_state")
         for table in warehouse.query_sql(con, "generations/tables")["table_name"]:
             if thorough:

@@ -1,8 +1,15 @@
-"""The life of a case once it is found: who may decide it, and from which papers.
+"""The life of a case, from a finding to money: the room of the money path.
 
-Returned village sheets and ledgers are untrusted input from outside the office; this
-package checks them (`seal`, `returned_file`) and decides who may decide what
-(`authority`) before anything is recorded.
+findings     rule_hits become this month's cases and exceptions (sql/cases/findings/);
+follow_up    escalation, 停发/调整 actions, recovery entries, notices issued (the only step
+             after matching that changes case state; reports only read);
+decisions    returned sheets and ledgers recorded, conflicts settled; township: `dibao decide`;
+recovery     追回 and 核销 against a case's overpaid balance; record: appending decisions;
+audit        who did what, from which file.
+
+Returned village sheets and ledgers are untrusted input from outside the office: they are
+checked (`returned_file`: limits, the seal of `seal`, one row scaffold; `village_sheets`,
+`ledger_sheets`) and who may decide what is checked before anything is recorded.
 """
 
 # How a case's status reads to an office (review notebook, console).

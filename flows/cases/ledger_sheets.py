@@ -1,6 +1,6 @@
 """Reading back a returned 附件1–3 ledger (`dibao returns`), written by `ledgers.py`.
 
-Reading back is all or nothing, like `returns.py`: one problem anywhere and
+Reading back is all or nothing, like `village_sheets.py`: one problem anywhere and
 `ReturnError` lists them all, naming the file, sheet, row and 台账编号 — never a
 person's name or ID.  Each row's answer is tied to its person by the hidden 台账编号
 column, and the row's (台账编号, 身份证号码 cell, 姓名 cell) must still match the sha256

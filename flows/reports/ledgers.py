@@ -17,7 +17,7 @@ answer stays tied to the person even if the village sorts or deletes rows.  A
 hidden `_meta` sheet says what the file is and keeps, per ledger_id, a sha256 of
 (台账编号, 身份证号码 cell, 姓名 cell) as written, as `workbooks.py` does for cases.
 
-Returned ledgers are read back by `ledger_returns.py`.
+Returned ledgers are read back by `flows/cases/ledger_sheets.py`.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 One workbook per village that has exceptions: a `说明` sheet in plain words for
 the village head, one sheet per rule family with a 核实结果 drop-down and a 备注
-column to fill in, and a hidden `_meta` sheet that lets `returns.py` recognise the
+column to fill in, and a hidden `_meta` sheet that lets `flows/cases/village_sheets.py` recognise the
 file when it comes back and notice rows that were edited.  A village without
 exceptions can get a one-page 无异常确认表 to sign instead.
 

@@ -1,5 +1,5 @@
 """Each rule's SQL alone, on a few literal rows in an in-memory DuckDB: one case it must
-flag and a near miss it must not (the fast layer; tests/test_rules.py runs the same
+flag and a near miss it must not (the fast layer; tests/unit/rules/test_rules.py runs the same
 worlds through files and every step)."""
 from __future__ import annotations
 
