@@ -500,13 +500,15 @@ def print_pool(pool: dict, steps: dict) -> None:
     print(f"    Prefect server start {pool['server_start']:.1f} s (once, not counted below)")
     print(f"    `dibao city --pool` end to end {pool['wall']:.1f} s, peak RSS {pool['peak'] / MiB:.0f} MiB "
           "(server, workers, the city and county flows)")
-    print(f"    {'step':<11}{'runs':>5}{'span s':>9}{'round s':>9}{'per county s':>14}{'run s':>8}{'wait s':>8}")
+    print(f"    {'step':<11}{'runs':>5}{'span s':>9}{'round s':>9}{'per county s':>14}{'run s':>8}{'wait s':>8}"
+          f"{'create s':>10}")
     for step, s in steps.items():
         print(f"    {step:<11}{s['runs']:>5}{s['span']:>9.1f}{s['round']:>9.1f}{s['per_county']:>14.1f}"
-              f"{s['run_seconds']:>8.1f}{s['wait']:>8.1f}")
+              f"{s['run_seconds']:>8.1f}{s['wait']:>8.1f}{s['dispatch']:>10.2f}")
     print("    (span: first run created to last run ended; round: two counties side by side, span ÷ rounds; "
           "per county: span ÷ runs, the machine time of one county; run: a run's own start to end; "
-          "wait: created to started — queue behind the other county, worker poll, process start, imports)")
+          "wait: created to started — queue behind the other county, worker poll, process start, imports; "
+          "create: between two runs' creations, the city creating them one by one)")
     between = steps["apply"]["first_created"] - steps["reconcile"]["last_end"]
     print(f"    between the steps (the city's poll, its check of {pool['counties']} counties, run creation) "
           f"{between:.1f} s; start-up (CLI to the first run created) "
