@@ -99,6 +99,7 @@ def central_check(tmp: Path, counties: int, month: str, sample: int) -> dict:
 
     from flows import warehouse
     from flows.config import load_settings
+    from flows.counties import central_check
     from flows.counties import county as county_steps
     from flows.normalize.dates import month_bounds
 
@@ -139,15 +140,12 @@ def central_check(tmp: Path, counties: int, month: str, sample: int) -> dict:
             con.execute("commit")
             # flows/counties/central_check.py's split: one findings.parquet per county
             begun = time.perf_counter()
-            findings = con.execute("select * from city_findings where month = ? order by county, rule, ref",
-                                   [month]).df()
+            findings = warehouse.query_sql(con, "counties/month_findings", {"month": month})
             exchange = tmp / "exchange"
-            for i in range(counties):
-                key = f"c{i:04d}"
-                folder = exchange / key
+            folders = {f"c{i:04d}": exchange / f"c{i:04d}" for i in range(counties)}
+            for folder in folders.values():
                 folder.mkdir(parents=True)
-                mine = findings[findings["county"] == key].drop(columns=["month", "county"])
-                mine.to_parquet(folder / county_steps.FINDINGS, index=False)
+            central_check.write_county_findings(findings, folders)
             rules["findings to counties"] = (time.perf_counter() - begun, check_rss.peak)
             out["check"] = (time.perf_counter() - started, check_rss.peak)
             out["check_cpu"] = time.process_time() - cpu
@@ -169,7 +167,7 @@ def expected_duplicates(roster_rows: int) -> int:
 
 def exchange_sample(con, folder: Path, month: str, sample: int) -> dict:
     """Bytes of `sample` counties' exchange files written as export_keys writes them
-    (pandas, pyarrow, no index), and the seconds check.py's load takes for them."""
+    (pandas, pyarrow, no index), and the seconds central_check's load takes for them."""
     import pandas as pd
 
     from flows.counties import county as county_steps
@@ -191,30 +189,22 @@ def exchange_sample(con, folder: Path, month: str, sample: int) -> dict:
         sizes["deaths"] += (folder / key / county_steps.DEATH_KEYS).stat().st_size
         rows["roster"] += len(roster)
         rows["deaths"] += len(deaths)
-    # check.py's load, into temporary tables of the same columns (the real ones hold all counties)
+    # central_check's load: the product's own statement (sql/counties/load_keys.sql), into
+    # temporary tables of the same columns (the real ones hold all counties)
+    from flows import warehouse
+
     con.execute("create temp table load_roster as select * from city_roster_keys limit 0")
     con.execute("create temp table load_deaths as select * from city_death_keys limit 0")
     started = time.perf_counter()
-    for i in range(sample):
-        key = f"c{i:04d}"
-        for table, file in (("load_roster", county_steps.ROSTER_KEYS), ("load_deaths", county_steps.DEATH_KEYS)):
-            frame = pd.read_parquet(folder / key / file).assign(month=month)
-            con.register("_keys", frame)
-            con.execute(f"insert into {table} by name select * from _keys")
-            con.unregister("_keys")
-    load = time.perf_counter() - started
-    # the same files in one DuckDB read_parquet per table, for comparison (not what check.py does)
-    started = time.perf_counter()
     for table, file in (("load_roster", county_steps.ROSTER_KEYS), ("load_deaths", county_steps.DEATH_KEYS)):
-        files = [str(folder / f"c{i:04d}" / file) for i in range(sample)]
-        con.execute(f"insert into {table} by name select *, $month as month from read_parquet($files)",
-                    {"month": month, "files": files})
-    load_duckdb = time.perf_counter() - started
+        warehouse.run_sql(con, "counties/load_keys",
+                          {"files": [str(folder / f"c{i:04d}" / file) for i in range(sample)], "month": month},
+                          fragments={"table": warehouse.ident(table)})
+    load = time.perf_counter() - started
     con.execute("drop table load_roster")
     con.execute("drop table load_deaths")
     shutil.rmtree(folder)
-    return {"sample": sample, "sample_bytes": sizes, "sample_rows": rows, "sample_load": load,
-            "sample_load_duckdb": load_duckdb}
+    return {"sample": sample, "sample_bytes": sizes, "sample_rows": rows, "sample_load": load}
 
 
 # --- (a) county runs through a Prefect process work pool -----------------------------
@@ -535,9 +525,8 @@ def print_check(check: dict) -> None:
           f"{roster_bytes / MiB:.2f} MiB, death_keys.parquet {death_bytes / MiB:.2f} MiB per county "
           f"({check['sample_rows']['roster'] // s:,} and {check['sample_rows']['deaths'] // s:,} rows)")
     print(f"    all {n:,} counties (extrapolated): {(roster_bytes + death_bytes) * n / 2**30:.2f} GiB; "
-          f"check.py's load (pandas read_parquet + insert) {check['sample_load'] / s * 1000:.0f} ms per county, "
-          f"{check['sample_load'] / s * n:.0f} s for all (extrapolated); one read_parquet over the same files "
-          f"{check['sample_load_duckdb'] / s * 1000:.0f} ms per county")
+          f"central_check's load (one read_parquet per kind of file) {check['sample_load'] / s * 1000:.0f} ms "
+          f"per county, {check['sample_load'] / s * n:.0f} s for all (extrapolated)")
 
 
 def print_month(pool: dict, steps: dict, check: dict, workers: int, counties: int, scale: str) -> None:
