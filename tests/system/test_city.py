@@ -236,6 +236,7 @@ def pool(tmp_path):
         wait_healthy(url, server)
         client_env = {**os.environ, "PREFECT_API_URL": url, "PREFECT_HOME": str(tmp_path / "prefect-client"),
                       "DIBAO_CITY_KEY": CITY_KEY, "PREFECT_LOGGING_LEVEL": "INFO",
+                      "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO",   # the workers say which runs they took
                       "DIBAO_LOG_DIR": str(tmp_path / "dibao-logs"), "PREFECT_WORKER_QUERY_SECONDS": "2"}
         prefect = [sys.executable, "-m", "prefect"]
         subprocess.run([*prefect, "work-pool", "create", "dibao-test", "--type", "process"], env=client_env,
