@@ -390,6 +390,9 @@ def cmd_returns(args) -> int:
     print(f"共 {len(outcomes) + len(old_format)} 个文件，成功 {len(outcomes) + len(old_format) - failed} 个，失败 {failed} 个"
           + (f"；待补核实结果 {pending} 条" if pending else "")
           + (f"；核实结果冲突 {conflicts} 条（用 dibao settle 处理）" if conflicts else ""))
+    if not any(o.error is None for o in outcomes):   # every file refused: nothing was recorded
+        print("没有导入任何核实结果（拒收的文件已记入审计记录）。请按上面的提示改正后重新导入。")
+        return 1
     print(f"核实结果已写入数据库：{db}")
     config = f" --config {args.config}" if args.config else ""
     print(f"下一步：dibao actions{config} --month {args.month}，生成停发调整清单、告知书、督办清单和追缴台账")
