@@ -273,14 +273,19 @@ def write_reports(work_db: Path, out_dir: Path, plan: RunPlan, settings: Setting
     return month_reports.write_all(work_db, out_dir, plan, settings, facts)
 
 
+def issue_notices(work_db: Path, month: str, today: dt.date) -> None:
+    """After the report step: the 告知书 it wrote are issued on `today` (flows/cases/follow_up.py)."""
+    con = warehouse.connect(work_db)
+    try:
+        follow_up.record_notices_issued(con, month, today)
+    finally:
+        con.close()
+
+
 def record_papers(work_db: Path, plan: RunPlan, work_out: Path, lineage: list[dict], today: dt.date) -> None:
     """After the report step: the notices it wrote are issued, and the audit trail names every
     input read and file written (flows/cases/audit.py)."""
-    con = warehouse.connect(work_db)
-    try:
-        follow_up.record_notices_issued(con, plan.month, today)
-    finally:
-        con.close()
+    issue_notices(work_db, plan.month, today)
     audit.record_run(work_db, plan, work_out, lineage)
 
 

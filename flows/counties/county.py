@@ -22,7 +22,6 @@ import pandas as pd
 
 from flows import pipeline, warehouse
 from flows.cases import findings as case_findings
-from flows.cases import follow_up
 from flows.config import Settings, load_settings
 from flows.counties.city_config import CityConfig, CountyConfig
 from flows.counties.hashing import CityKeyError, city_key, id_hash
@@ -132,11 +131,7 @@ def apply_findings(city: CityConfig, county: CountyConfig, month: str) -> dict[s
         facts = _run_facts(record, counts)
         pipeline.follow_up_cases(work_db, plan, settings)   # the cross-county findings escalate and act too
         new_record = pipeline.write_reports(work_db, work_out, plan, settings, facts)
-        con = warehouse.connect(work_db)
-        try:
-            follow_up.record_notices_issued(con, month, facts.get("today") or dt.date.today())
-        finally:
-            con.close()
+        pipeline.issue_notices(work_db, month, facts.get("today") or dt.date.today())
         cross = {rule: int((findings["rule"] == rule).sum()) for rule in ("DUPLICATE_BENEFIT", "DECEASED_PAID")}
         new_record["cross_county"] = {"findings": cross, "applied_at": dt.datetime.now().isoformat(timespec="seconds")}
         (work_out / "run.json").write_text(json.dumps(new_record, ensure_ascii=False, indent=2), encoding="utf-8")
