@@ -20,21 +20,15 @@ from flows.config import Settings
 from flows.normalize.dates import month_index
 from flows.rules import register_catalogue
 
-ESCALATION_KINDS = ("已核实仍在发放", "逾期未核实", "待镇复核")
-
-
-def follow_up_params(month: str, settings: Settings) -> dict:
-    return {"month": month, "month_index": month_index(month), "overdue_months": settings.follow_up.overdue_months}
-
 
 def follow_up_month(con: duckdb.DuckDBPyConnection, month: str, settings: Settings, *,
                     snapshot_roster: bool = True) -> None:
     """After a month's findings are in `exceptions`: keep the roster, escalate, open and close
     actions and recovery entries.  `snapshot_roster` is False when called after returns (no
     new roster)."""
-    params = follow_up_params(month, settings)
-    steps = ["cases/followup/clear_roster_month", "cases/followup/snapshot_roster"] if snapshot_roster else []
+    params = {"month": month, "month_index": month_index(month), "overdue_months": settings.follow_up.overdue_months}
     register_catalogue(con)   # payment_rules: which confirmed findings change a payment
+    steps = ["cases/followup/clear_roster_month", "cases/followup/snapshot_roster"] if snapshot_roster else []
     steps += ["cases/followup/clear_escalations", "cases/followup/escalate", "cases/followup/escalate_severity",
               "cases/actions/open_actions", "cases/actions/mark_done", "cases/recovery/open_entries"]
     for name in steps:
