@@ -16,7 +16,9 @@ from flows import keys, warehouse
 # Tables a run builds that later months, `dibao returns`, the notebook and the reports do
 # not read.  Each run rebuilds them from its own input files.
 INTERMEDIATE_PREFIXES = ("raw_", "norm_", "stg_", "suspect_")
-INTERMEDIATE_TABLES = ("rule_hits",)
+INTERMEDIATE_TABLES = ("rule_hits",
+                       # stored by runs before fuzzy matching's working tables became temporary
+                       "match_sides", "id_candidates", "term_frequencies", "pair_input", "pair_levels", "match_u")
 # Kept, and why (the README lists the same):
 KEPT_TABLES = {
     "runs": "every run: lineage of the reconciliation itself",
@@ -50,7 +52,9 @@ def forget_input_rows(db_path: Path) -> list[str]:
         dropped = [t for t in tables if t != "stg_poverty"
                    and (t.startswith(INTERMEDIATE_PREFIXES) or t in INTERMEDIATE_TABLES)]
         for table in dropped:
-            warehouse.run_sql(con, "retention/drop_table", fragments={"table": warehouse.ident(table)})
+            # qualified: a temporary table of the same name must not be dropped in its place
+            warehouse.run_sql(con, "retention/drop_table", fragments={
+                "table": f"{warehouse.ident(warehouse.CATALOG)}.{warehouse.ident(table)}"})
     finally:
         con.close()
     compact(db_path)

@@ -54,7 +54,12 @@ def score_candidates(con: duckdb.DuckDBPyConnection, params: dict, model: ModelC
     suspect_shares (the flagged pairs, a death record's probability shared among the
     members it fits) for DECEASED_SUSPECT; needs rule_hits to hold DECEASED_PAID already.
     `model`: the m to score with (a checked model file's, flows/matching/model.py), the
-    priors when None."""
+    priors when None.
+
+    The working tables on the way (match_sides, id_candidates, term_frequencies,
+    pair_input, pair_levels, match_u) are temporary: they hold both sides' names, IDs and
+    addresses, and a million random pairs for u, which nothing after this step reads, so
+    they are never written into the warehouse file."""
     run_sql(con, "matching/match_sides", params)
     run_sql(con, "matching/id_candidates")
     run_sql(con, "matching/term_frequencies")

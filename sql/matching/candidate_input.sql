@@ -12,7 +12,7 @@
 -- Pairs in the ID block are always scored.
 -- Inputs: suspect_candidates, match_sides, match_priors, match_u, term_frequencies.
 -- Parameters: $prior, $prior_weight, $records, $min_weight.
-create or replace table pair_input as
+create or replace temp table pair_input as
 with level_weights as (
     -- as in suspect_scores: 'unknown' weighs 0, any other level log2(m / u)
     select p.comparison, p.level, p.m, p.u_prior,

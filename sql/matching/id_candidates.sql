@@ -8,7 +8,7 @@
 -- their differing positions really fit in 2 adjacent ones (which also drops the pairs that
 -- share only a hash).
 -- Inputs: match_sides.
-create or replace table id_candidates as
+create or replace temp table id_candidates as
 with windows as (
     select unnest([1, 3, 5, 7, 9, 11, 13, 15, 16]) as q
 ),

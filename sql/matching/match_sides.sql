@@ -11,7 +11,7 @@
 -- records that name a DECEASED_PAID member by exact ID (that death is hers: it is not
 -- evidence against anyone else, and never shared among namesakes).
 -- Inputs: stg_roster, stg_population, stg_death_evidence, rule_hits.  Parameters: $month_end.
-create or replace table match_sides as
+create or replace temp table match_sides as
 with registered as (
     select id_number, min(address_key) as address_key
     from (select id_number, regexp_replace(address, '\s', '', 'g') as address_key from stg_population)

@@ -14,7 +14,7 @@
 --   place   address (the death record's 户籍地址 is the member's own, as the population
 --           registry holds it) | village | township | district | elsewhere | unknown
 -- Inputs: pair_input, match_sides.
-create or replace table pair_levels as
+create or replace temp table pair_levels as
 with pairs as (
     select p.member_key, p.evidence_id,
            m.name_key as m_name, d.name_key as d_name,

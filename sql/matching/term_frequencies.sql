@@ -4,7 +4,7 @@
 -- value is common (1 January among older people; 王, 芬; the address of a 敬老院).  One row per (comparison, value):
 -- people = how many records carry it, tf = people / all records.
 -- Inputs: match_sides.
-create or replace table term_frequencies as
+create or replace temp table term_frequencies as
 with values_of as (
     select 'birth' as comparison, strftime(birth_date, '%Y-%m-%d') as value from match_sides where birth_date is not null
     union all

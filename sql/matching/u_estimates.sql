@@ -4,7 +4,7 @@
 -- month (or a level never seen in the sample) still gets a sensible, non-zero u.
 -- One row per (comparison, level) of match_priors.
 -- Inputs: pair_levels, match_priors.  Parameters: $prior_weight.
-create or replace table match_u as
+create or replace temp table match_u as
 with long as (
     select 'birth' as comparison, birth as level from pair_levels
     union all select 'surname', surname from pair_levels

@@ -4,7 +4,7 @@
 -- so the same data gives the same sample.  Pairs in the ID block (IDs one typo apart) are
 -- left out: they are the likely same people, and would make a typo look common by chance.
 -- Inputs: match_sides, id_candidates.  Parameters: $u_members, $u_deaths.
-create or replace table pair_input as
+create or replace temp table pair_input as
 with members as (
     select key from match_sides where side = 'member' order by hash(key, 'u-member') limit $u_members
 ),
