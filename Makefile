@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PREFECT_TEMPLATE := $(CURDIR)/$(VENV)/share/dibao-recon/prefect-home
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: demo review test test-fast test-system install benchmark clean
@@ -12,6 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade uv || true
 	if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'; \
 	else $(BIN)/python -m pip install --quiet -e '.[dev]'; fi
+	# Prefect's empty database, migrated once here: a fresh Prefect home starts from a copy
+	# (flows/lifetime.py seed_prefect_home) instead of migrating on its first run.
+	rm -rf $(PREFECT_TEMPLATE) && mkdir -p $(PREFECT_TEMPLATE)
+	env -u PREFECT_SERVER_DATABASE_CONNECTION_URL -u PREFECT_API_DATABASE_CONNECTION_URL PREFECT_HOME=$(PREFECT_TEMPLATE) \
+	  DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/prefect server database upgrade -y >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)

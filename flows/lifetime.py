@@ -74,8 +74,41 @@ def spawn_prefect_server() -> None:
     (start_prefect_server also honours a server named in a Prefect profile)."""
     if _spawned or die_with_parent() is None or os.environ.get("PREFECT_API_URL"):
         return
+    seed_prefect_home()
     port = _free_port()
     _spawned.append((port, _launch_uvicorn(port)))
+
+
+# An empty Prefect database already migrated to this Prefect's schema, made by `make install`
+# (Makefile: `prefect server database upgrade` with PREFECT_HOME here).
+PREFECT_HOME_TEMPLATE = Path(sys.prefix) / "share" / "dibao-recon" / "prefect-home"
+PREFECT_DB_NAME = "prefect.db"
+
+
+def seed_prefect_home() -> bool:
+    """On a fresh Prefect home, start from the migrated empty database `make install` made:
+    Prefect's server otherwise creates and migrates its SQLite on the first run, ≈ 4-7 s of
+    it.  Only for Prefect's default database (its SQLite under PREFECT_HOME), and only when
+    there is none yet; a template from another Prefect version is still migrated by the
+    server as usual.  Returns whether it seeded."""
+    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+    template = PREFECT_HOME_TEMPLATE / PREFECT_DB_NAME
+    if (os.environ.get("PREFECT_SERVER_DATABASE_CONNECTION_URL") or os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL")
+            or (home / PREFECT_DB_NAME).exists() or not template.is_file()):
+        return False
+    import shutil
+
+    home.mkdir(parents=True, exist_ok=True)
+    partial = home / f".{PREFECT_DB_NAME}.{os.getpid()}"
+    shutil.copyfile(template, partial)
+    os.chmod(partial, 0o600)
+    try:   # whole or not at all, and never over a database another dibao created meanwhile
+        os.link(partial, home / PREFECT_DB_NAME)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        partial.unlink()
 
 
 def _launch_uvicorn(port: int) -> subprocess.Popen:
@@ -137,7 +170,7 @@ def start_prefect_server() -> str | None:
                     return f"http://127.0.0.1:{port}/api"
             except httpx.TransportError:
                 pass
-            time.sleep(0.1)
+            time.sleep(0.025)
     process.kill()
     raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server.")
 
@@ -146,14 +179,24 @@ def prefect_api(url: str | None):
     """The context in which a flow called from this process uses the server at `url`
     (Prefect's own settings override, as its test harness uses); no change when None.
     Registering the server with Prefect's ephemeral machinery instead would import
-    Prefect's server package here, ≈ 3 s of every run."""
+    Prefect's server package here, ≈ 3 s of every run.
+
+    The server is this process's own child, started from the same Prefect, so two of
+    Prefect's client rituals buy nothing here and are switched off: the API version
+    handshake (≈ 0.25 s on this server) and the flow run's heartbeat thread, which a
+    server detects crashed runs with (this server dies with the run) and whose exit
+    waits up to a second for its sleep to end."""
     import contextlib
 
     if url is None:
         return contextlib.nullcontext()
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL, PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED, PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
 
-    return temporary_settings(updates={PREFECT_API_URL: url})
+    return temporary_settings(updates={PREFECT_API_URL: url, PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED: False,
+                                       PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
 _spawned: list = []
