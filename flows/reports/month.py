@@ -18,7 +18,7 @@ from flows import health, warehouse
 from flows.cases.recovery import balances
 from flows.config import Settings, package_version
 from flows.matching.model import pattern_answers_record
-from flows.reports import papers
+from flows.reports import papers, parallel
 from flows.reports.ledgers import write_poverty_ledgers
 from flows.reports.protection import protect_village_files
 from flows.reports.summary import write_township_summary
@@ -35,50 +35,53 @@ def write_all(work_db: Path, out_dir: Path, plan: RunPlan, settings: Settings, f
     params = rule_params(plan.month, settings, plan.run_id)
     con = warehouse.connect(work_db)
     try:
-        exceptions = write_machine_outputs(con, plan, out_dir)
-        exceptions = exceptions.astype(object).where(exceptions.notna(), None)
-        exceptions["escalation"] = exceptions["case_id"].map(papers.escalation_notes(con, plan.month))
-        owed = balances(con, plan.month)   # a case with a recovery entry gets 已追回金额 columns
-        exceptions["recovery_balance"] = exceptions["case_id"].map(dict(zip(owed["case_id"], owed["balance"])))
-        remarks = papers.pending_remark_notes(con, plan.month)   # a 备注 without 核实结果 is shown again
-        exceptions["previous_result"] = [previous if previous is not None else remarks.get(case_id)
-                                         for previous, case_id in zip(exceptions["previous_result"], exceptions["case_id"])]
-        for folder in ("villages", "summary", "ledgers"):      # a retried attempt starts clean
-            shutil.rmtree(out_dir / folder, ignore_errors=True)
         villages = warehouse.query_sql(con, "reports/villages")
-        today = facts.get("today") or dt.date.today()   # the date the follow-up step issued notices on
-        # A case the village found 不属实 is not sent again until its evidence changes.
-        to_verify = exceptions[exceptions["case_status"] != "false_positive"]
-        village_files = write_village_workbooks(
-            to_verify, out_dir / "villages", plan.month, mask_ids=settings.mask_ids, villages=villages,
-            no_exception_sheet=settings.no_exception_sheet, reporting_unit=settings.reporting_unit,
-            filled_on=today)
-        ledger = warehouse.query_sql(con, "reports/poverty_ledger", params)
-        ledger_files = write_poverty_ledgers(
-            ledger.astype(object).where(ledger.notna(), None), out_dir / "ledgers", plan.month,
-            filled_on=today, mask_ids=settings.mask_ids) if len(ledger) else []
-        warnings = facts["source_health"]["warnings"] + health.check_death_rates(con, plan.month)
-        stats = warehouse.query_sql(con, "reports/township_summary", params)
-        recovery = papers.recovery_remarks(con, plan.month)       # 附件4 备注 states the 追缴 totals
-        stats["remark"] = [recovery.get(t) for t in stats["township"]]
-        summary_files = write_township_summary(
-            stats, warehouse.query_sql(con, "reports/village_rule_counts", params),
-            out_dir / "summary", plan.month, filled_on=today, warnings=warnings,
-            reporting_unit=settings.reporting_unit)
-        follow_up_files = papers.write_follow_up_files(con, out_dir, plan.month, settings, today=today)
-        follow_up_files.pop("paths")   # inside the staging folder; the console lists the swapped-in one
-        renamed = file_name_notes(village_file_parts(
-            to_verify, villages if settings.no_exception_sheet else None))   # said on the console and in run.json
-        if settings.protect_workbooks:
-            protect_village_files(con, out_dir, plan.month)
-        record = write_run_record(
-            con, plan, out_dir, started_at=facts["started_at"], lineage=facts["lineage"],
-            rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,
-            extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files),
-                               "ledgers": len(ledger_files), **follow_up_files},
-                   "source_health": facts["source_health"]["sources"], "warnings": warnings + renamed,
-                   # what the villages' answers say about each evidence pattern of DECEASED_SUSPECT
-                   "suspect_answers": pattern_answers_record(con, plan.month)})
+        # A city's workers start up now, while the queries below run (parallel.py).
+        with parallel.report_pool(len(villages)):
+            exceptions = write_machine_outputs(con, plan, out_dir)
+            exceptions = exceptions.astype(object).where(exceptions.notna(), None)
+            exceptions["escalation"] = exceptions["case_id"].map(papers.escalation_notes(con, plan.month))
+            owed = balances(con, plan.month)   # a case with a recovery entry gets 已追回金额 columns
+            exceptions["recovery_balance"] = exceptions["case_id"].map(dict(zip(owed["case_id"], owed["balance"])))
+            remarks = papers.pending_remark_notes(con, plan.month)   # a 备注 without 核实结果 is shown again
+            exceptions["previous_result"] = [
+                previous if previous is not None else remarks.get(case_id)
+                for previous, case_id in zip(exceptions["previous_result"], exceptions["case_id"])]
+            for folder in ("villages", "summary", "ledgers"):      # a retried attempt starts clean
+                shutil.rmtree(out_dir / folder, ignore_errors=True)
+            today = facts.get("today") or dt.date.today()   # the date the follow-up step issued notices on
+            # A case the village found 不属实 is not sent again until its evidence changes.
+            to_verify = exceptions[exceptions["case_status"] != "false_positive"]
+            village_files = write_village_workbooks(
+                to_verify, out_dir / "villages", plan.month, mask_ids=settings.mask_ids, villages=villages,
+                no_exception_sheet=settings.no_exception_sheet, reporting_unit=settings.reporting_unit,
+                filled_on=today)
+            ledger = warehouse.query_sql(con, "reports/poverty_ledger", params)
+            ledger_files = write_poverty_ledgers(
+                ledger.astype(object).where(ledger.notna(), None), out_dir / "ledgers", plan.month,
+                filled_on=today, mask_ids=settings.mask_ids) if len(ledger) else []
+            warnings = facts["source_health"]["warnings"] + health.check_death_rates(con, plan.month)
+            stats = warehouse.query_sql(con, "reports/township_summary", params)
+            recovery = papers.recovery_remarks(con, plan.month)       # 附件4 备注 states the 追缴 totals
+            stats["remark"] = [recovery.get(t) for t in stats["township"]]
+            summary_files = write_township_summary(
+                stats, warehouse.query_sql(con, "reports/village_rule_counts", params),
+                out_dir / "summary", plan.month, filled_on=today, warnings=warnings,
+                reporting_unit=settings.reporting_unit)
+            follow_up_files = papers.write_follow_up_files(con, out_dir, plan.month, settings, today=today)
+            follow_up_files.pop("paths")   # inside the staging folder; the console lists the swapped-in one
+            renamed = file_name_notes(village_file_parts(
+                to_verify, villages if settings.no_exception_sheet else None))   # said on the console and in run.json
+            if settings.protect_workbooks:
+                protect_village_files(con, out_dir, plan.month)
+            record = write_run_record(
+                con, plan, out_dir, started_at=facts["started_at"], lineage=facts["lineage"],
+                rejects_by_file=facts["rejects_by_file"], counts=facts["counts"], settings=settings,
+                extra={"outputs": {"villages": len(village_files), "summaries": len(summary_files),
+                                   "ledgers": len(ledger_files), **follow_up_files},
+                       "source_health": facts["source_health"]["sources"], "warnings": warnings + renamed,
+                       # what the villages' answers say about each evidence pattern of DECEASED_SUSPECT
+                       "suspect_answers": pattern_answers_record(con, plan.month)})
     finally:
         con.close()
     return record

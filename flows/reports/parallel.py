@@ -1,34 +1,81 @@
 """Many small workbooks on both cores: a city's ≈ 8,000 villages.
 
-xlsx writing is CPU-bound Python (openpyxl ≈ 20-40 ms a village workbook), so threads do
-not help; batches of villages go to worker processes instead.  A pool costs ≈ 2-3 s to
-start (spawned workers import pandas and openpyxl), so a township's dozen villages stay
-in the calling process.  Rows reach the workers through the pool's pipe — never through
-a file, a log line or a Prefect parameter.
+xlsx writing is CPU-bound Python (the small writer ≈ 2-4 ms a village workbook, openpyxl
+more), so threads do not help; batches of villages go to worker processes instead.  A
+pool costs ≈ 2-3 s to start (spawned workers import pandas and openpyxl), so:
+
+  * a month large enough for it gets one pool for its whole report step
+    (`report_pool`), started as the step begins: the workers start up while the step
+    queries the warehouse and writes exceptions.csv, and then take the village
+    workbooks, the ledgers and the file encryption in turn, with no second start;
+  * otherwise (a township's dozen villages, a district's few hundred ledgers) every
+    workbook is written in the calling process.
+
+Rows reach the workers through the pool's pipe — never through a file, a log line or a
+Prefect parameter.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 REPORT_WORKERS = 2  # the machine's two cores
 PARALLEL_MIN_WORKBOOKS = 1000  # a district's ≈ 330 ledgers stay in one process: no gain there
+# A month with this many villages writes ≥ 1,000 workbooks (a village book and its ledgers).
+PARALLEL_MIN_VILLAGES = 300
 BATCH_SIZE = 50
+# What a worker imports before its first batch (the writers, pandas, openpyxl).
+WRITER_MODULES = ("flows.reports.workbooks", "flows.reports.ledgers", "flows.reports.protection")
+
+_step_pool: list[Executor] = []   # the report step's pool while `report_pool` holds one
+
+
+@contextlib.contextmanager
+def report_pool(villages: int, workers: int = REPORT_WORKERS) -> Iterator[Executor | None]:
+    """One pool for a report step that has at least PARALLEL_MIN_VILLAGES villages:
+    run_batches uses it for every batch of the step.  Yields None (no pool) otherwise."""
+    if workers < 2 or villages < PARALLEL_MIN_VILLAGES or _step_pool:
+        yield None
+        return
+    # spawn, not fork: the flow's process holds Prefect's and DuckDB's threads
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(_import_writers)   # each worker starts up now, not at its first batch
+    _step_pool.append(pool)
+    try:
+        yield pool
+    finally:
+        _step_pool.clear()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _import_writers() -> None:
+    import importlib
+
+    for name in WRITER_MODULES:
+        importlib.import_module(name)
 
 
 def run_batches(function: Callable[..., list], items: Sequence, *args: Any, workers: int = REPORT_WORKERS,
                 min_items: int | None = None, batch_size: int | None = None) -> list:
     """function(batch, *args) for consecutive batches of `items`, results concatenated in
-    order; in `workers` processes when there are at least `min_items` items
-    (PARALLEL_MIN_WORKBOOKS unless given)."""
+    order: in the report step's pool when one is running, else in `workers` new processes
+    when there are at least `min_items` items (PARALLEL_MIN_WORKBOOKS unless given), else
+    in this process."""
     min_items = PARALLEL_MIN_WORKBOOKS if min_items is None else min_items
     batch_size = BATCH_SIZE if batch_size is None else batch_size
-    if workers < 2 or len(items) < min_items:
+    if workers < 2 or not items or (not _step_pool and len(items) < min_items):
         return list(function(list(items), *args))
     batches = [list(items[i:i + batch_size]) for i in range(0, len(items), batch_size)]
-    # spawn, not fork: the flow's process holds Prefect's and DuckDB's threads
+    if _step_pool:
+        return _mapped(_step_pool[0], function, batches, args)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        done = pool.map(function, batches, *([arg] * len(batches) for arg in args))
-        return [result for batch in done for result in batch]
+        return _mapped(pool, function, batches, args)
+
+
+def _mapped(pool: Executor, function: Callable[..., list], batches: list[list], args: tuple) -> list:
+    done = pool.map(function, batches, *([arg] * len(batches) for arg in args))
+    return [result for batch in done for result in batch]

@@ -125,6 +125,38 @@ def test_worker_processes_write_the_same_workbooks(tmp_path, exceptions, village
     for a, b in zip(one, two):
         assert _workbook_content(a) == _workbook_content(b), a.name
 
+def test_the_report_steps_one_pool_writes_the_same_workbooks(tmp_path, exceptions, villages, monkeypatch):
+    """A city's report step starts one pool as it begins (parallel.report_pool); the village
+    workbooks go to it, in two calls without a second start, and are the ones a single
+    process writes."""
+    from flows.reports import parallel
+
+    one = write_village_workbooks(exceptions, tmp_path / "one", MONTH, villages=villages, filled_on=FILLED_ON,
+                                  workers=1)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_VILLAGES", 1)
+    monkeypatch.setattr(parallel, "BATCH_SIZE", 1)
+    pools = []
+    mapped = parallel._mapped
+    monkeypatch.setattr(parallel, "_mapped", lambda pool, *rest: pools.append(pool) or mapped(pool, *rest))
+    with parallel.report_pool(len(villages)) as pool:
+        assert pool is not None
+        two = write_village_workbooks(exceptions, tmp_path / "two", MONTH, villages=villages, filled_on=FILLED_ON)
+        three = write_village_workbooks(exceptions, tmp_path / "three", MONTH, villages=villages,
+                                        filled_on=FILLED_ON)
+    assert pools == [pool, pool]
+    assert not parallel._step_pool     # gone with the step
+    assert [p.name for p in one] == [p.name for p in two] == [p.name for p in three] and len(one) == 3
+    for a, b, c in zip(one, two, three):
+        assert _workbook_content(a) == _workbook_content(b) == _workbook_content(c), a.name
+
+
+def test_a_small_month_gets_no_pool():
+    from flows.reports import parallel
+
+    with parallel.report_pool(parallel.PARALLEL_MIN_VILLAGES - 1) as pool:
+        assert pool is None and not parallel._step_pool
+
+
 @pytest.mark.parametrize("payload", [HYPERLINK, "+1+1", "-2", "@SUM(A1)", "\t=1+1", "\r=1"])
 def test_formula_payloads_are_written_as_text(tmp_path, payload):
     wb = openpyxl.Workbook()
