@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PREFECT_TEMPLATE := $(CURDIR)/$(VENV)/share/dibao-recon/prefect-home
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo review test test-fast test-system install benchmark clean
+.PHONY: demo review test test-fast test-system install benchmark benchmark-splink clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ test-fast: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/stages.py --scale township
 	$(BIN)/python benchmarks/stages.py --scale district
+
+# The same benchmark with a tuned Splink model beside the engine (benchmarks/splink_model.py).
+# Splink is the optional `benchmark` extra, installed here on first use; make test never needs it.
+benchmark-splink: $(STAMP)
+	$(BIN)/python -c "import splink" 2>/dev/null || \
+	if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev,benchmark]'; \
+	else $(BIN)/python -m pip install --quiet -e '.[dev,benchmark]'; fi
+	$(BIN)/python benchmarks/stages.py --scale township
 
 clean:
 	rm -rf data/out data/raw/demo data/demo data/warehouse.duckdb* data/prefect

@@ -22,7 +22,12 @@ Printed, in one run:
   * CLI           `dibao run` as a subprocess with an explicit temporary config, twice (a
                   fresh Prefect home, then a warm one; on by default below city scale), end
                   to end as a multiple of the floor;
-  * accuracy      against truth.csv.
+  * accuracy      against truth.csv;
+  * Splink        when Splink is installed (`make benchmark-splink`), a tuned Splink model
+                  (benchmarks/splink_model.py, DuckDB backend) linking the same roster to the
+                  same police death records in a process of its own: load, train and predict
+                  seconds and peak memory, its multiple of the floor, and the deaths it finds
+                  and the living people it flags beside the engine's, scored alike.
 Peak memory is the resident set size of this process and its children (report workers,
 the CLI's processes), sampled every 20 ms.  A stage that fails is named, and the stages
 after it are skipped.  Not part of `make test`.
@@ -31,6 +36,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
+import json
 import os
 import re
 import secrets
@@ -262,6 +269,90 @@ def cli_runs(raw: Path, month: str, tmp: Path, runs: int) -> list[tuple[str, flo
     return out
 
 
+# --- deaths found, and a tuned Splink model beside the engine ---------------------------------
+
+def deaths_scored(truth_path: Path, flagged: set[tuple[str, str]]) -> dict[str, int]:
+    """The roster members `flagged` dead, (household_id, name) pairs, against truth.csv, keyed
+    as flows/evaluate.py keys them (the name normalised): DECEASED_PAID and DECEASED_SUSPECT
+    members are the dead; every other member flagged is a living person flagged, the hard
+    negatives among them counted too; AMBIGUOUS_NAMESAKE members (one of two namesakes of a
+    village born the same day died) are counted apart.  Counts only."""
+    import pandas as pd
+
+    from flows.evaluate import AMBIGUOUS, DECEASED
+    from flows.normalize.names import normalize_name
+
+    def keys(frame) -> set[tuple[str, str]]:
+        return {(household or "", normalize_name(name) or "")
+                for household, name in zip(frame["household_id"], frame["name"])}
+
+    truth = pd.read_csv(truth_path, dtype=str, keep_default_na=False)
+    dead = keys(truth[truth["rule"].isin(DECEASED)])
+    hard = keys(truth[truth["rule"] == "HARD_NEGATIVE"])
+    ambiguous = keys(truth[truth["rule"] == AMBIGUOUS])
+    flagged = {(household or "", normalize_name(name) or "") for household, name in flagged}
+    living = flagged - dead - ambiguous
+    return {"dead": len(dead), "found": len(dead & flagged), "missed": len(dead - flagged),
+            "living_flagged": len(living), "hard_negatives_flagged": len(living & hard),
+            "ambiguous": len(ambiguous), "ambiguous_flagged": len(ambiguous & flagged)}
+
+
+def engine_deaths_scored(truth_path: Path, exceptions_path: Path) -> dict[str, int]:
+    """deaths_scored of the engine's DECEASED_PAID and DECEASED_SUSPECT exceptions."""
+    import pandas as pd
+
+    from flows.evaluate import DECEASED
+
+    exceptions = pd.read_csv(exceptions_path, dtype=str, keep_default_na=False)
+    deceased = exceptions[exceptions["rule"].isin(DECEASED)]
+    return deaths_scored(truth_path, set(zip(deceased["household_id"], deceased["name"])))
+
+
+def splink_run(raw: Path, month: str) -> tuple[dict | None, float, int]:
+    """benchmarks/splink_model.py in a process of its own: (its figures, or None when it
+    failed; its wall time end to end; its peak RSS)."""
+    command = [sys.executable, str(Path(__file__).with_name("splink_model.py")), "--raw", str(raw), "--month", month]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with PeakRss(process.pid) as rss:
+        stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    print(f"[splink {seconds:.1f} s, peak {rss.peak / 2**20:.0f} MiB]", file=sys.stderr, flush=True)
+    if process.returncode != 0:
+        # its last line: a Python error names the failure (the model prints no personal data)
+        print(f"Splink comparison exited {process.returncode}: {stderr.strip().splitlines()[-1:]}")
+        return None, seconds, rss.peak
+    return json.loads(stdout.strip().splitlines()[-1]), seconds, rss.peak
+
+
+def print_splink(figures: dict, seconds: float, peak: int, floor_seconds: float, engine_seconds: float | None,
+                 engine_scores: dict | None) -> None:
+    print(f"\nSplink {figures['splink']}, tuned model (benchmarks/splink_model.py, DuckDB backend): "
+          f"{figures['roster_rows']} roster rows x {figures['death_rows']} police death records "
+          f"({figures['deaths_after_month']} dated after the month left out); "
+          f"{figures['links']} links at >= {figures['threshold']}")
+    print(f"{'step':<22}{'seconds':>10}{'peak RSS MiB':>15}")
+    steps = figures["steps"]
+    for name, (step_seconds, step_peak) in steps.items():
+        print(f"{'splink ' + name:<22}{step_seconds:>10.2f}{step_peak / 2**20:>15.0f}")
+    total = sum(s for s, _ in steps.values())
+    print(f"{'splink total':<22}{total:>10.2f}{max(p for _, p in steps.values()) / 2**20:>15.0f}"
+          f"   (its process end to end {seconds:.1f} s, peak {peak / 2**20:.0f} MiB)")
+    against = (f"; the engine (load through match) {engine_seconds:.1f} s = {engine_seconds / floor_seconds:.1f}×"
+               if engine_seconds else "")
+    print(f"splink load + train + predict {total:.1f} s = {total / floor_seconds:.1f}× the floor{against}")
+    scores = figures["scores"]
+    print(f"\n{'deaths (truth ' + str(scores['dead']) + ')':<26}{'found':>7}{'missed':>8}{'living flagged':>16}"
+          f"{'hard negatives':>16}{'ambiguous namesakes':>21}")
+    rows = ([("engine DECEASED_*", engine_scores)] if engine_scores else []) + \
+        [(f"splink >= {figures['threshold']}", scores)]
+    for label, s in rows:
+        print(f"{label:<26}{s['found']:>7}{s['missed']:>8}{s['living_flagged']:>16}"
+              f"{s['hard_negatives_flagged']:>16}{str(s['ambiguous_flagged']) + '/' + str(s['ambiguous']):>21}")
+    print("(the engine also reads the population registry's deaths and cremation records; this Splink model "
+          "links police deaths only)")
+
+
 # --- the stages ---------------------------------------------------------------------
 
 def run_stages(raw: Path, month: str, tmp: Path, rows: list,
@@ -321,6 +412,7 @@ def main() -> None:
     parser.add_argument("--raw", type=Path, help="inputs folder: reused when it holds truth.csv, else generated there")
     parser.add_argument("--cli", type=int, default=None, help="CLI runs (default 2 below city scale, 0 at city)")
     parser.add_argument("--no-stages", action="store_true", help="only the floor (and CLI runs)")
+    parser.add_argument("--no-splink", action="store_true", help="skip the Splink comparison when Splink is installed")
     parser.add_argument("--extension-scan", action="store_true",
                         help="also the old bare scan through DuckDB's encodings/excel extensions (not the floor)")
     args = parser.parse_args()
@@ -352,6 +444,8 @@ def main() -> None:
         counts, work_out = ((None, None) if args.no_stages
                             else run_stages(raw, args.month, tmp, rows, rule_seconds))
         cli_rows = cli_runs(raw, args.month, tmp, cli) if cli else []
+        has_splink = importlib.util.find_spec("splink") is not None
+        splink = splink_run(raw, args.month) if has_splink and not args.no_splink else None
 
         print(f"\n{'floor: each row read once':<30}{'files':>7}{'rows':>12}{'seconds':>10}{'rows/s':>12}")
         for part, (n_files, n_rows, seconds) in sorted(floor["parts"].items()):
@@ -371,11 +465,12 @@ def main() -> None:
         for name, seconds, peak in rows:
             print(f"{name:<22}{seconds:>10.2f}{peak / 2**20:>15.0f}")
         engine_rows = [r for r in rows if r[0] != "generate"]
+        engine_seconds = None   # the engine's stages (load through match), for the Splink comparison
         if engine_rows:
             total = sum(s for _, s, _ in engine_rows)
             peak = max(p for _, _, p in engine_rows)
             print(f"{'stages total':<22}{total:>10.2f}{peak / 2**20:>15.0f}")
-            engine = sum(s for name, s, _ in engine_rows if name in ENGINE_STAGES)
+            engine = engine_seconds = sum(s for name, s, _ in engine_rows if name in ENGINE_STAGES)
             print(f"engine (load through match) {engine:.1f} s = {engine / floor['seconds']:.1f}× the floor; "
                   f"stages total {total / floor['seconds']:.1f}× the floor")
             if scan:
@@ -394,6 +489,14 @@ def main() -> None:
             print(f"\nexceptions: {sum(counts.values())}")
             for line in evaluate_files(raw / "truth.csv", work_out / "exceptions.csv").lines():
                 print(line)
+
+        if splink is not None and splink[0] is not None:
+            engine_scores = (engine_deaths_scored(raw / "truth.csv", work_out / "exceptions.csv")
+                             if counts is not None else None)
+            print_splink(*splink, floor["seconds"], engine_seconds, engine_scores)
+        elif not has_splink:
+            print("\nSplink comparison: Splink is not installed; `make benchmark-splink` installs the optional "
+                  "`benchmark` extra and prints the same figures for a tuned Splink model")
 
 
 if __name__ == "__main__":
