@@ -99,8 +99,9 @@ def exclusive_run(plan: RunPlan):
     """Lock the warehouse, work on copies, and swap them in only if the body succeeds.
 
     Before anything is copied: the live warehouse must open, and the disks must have room
-    for the copies.  A machine fault (disk full, no permission, read-only) anywhere in the
-    run becomes a RunFault naming the path."""
+    for the copies.  The body's steps share one connection to the working copy
+    (warehouse.run_connection), closed before the copy is swapped in.  A machine fault
+    (disk full, no permission, read-only) anywhere in the run becomes a RunFault naming the path."""
     def keep_previous():
         if plan.backups_dir is not None:
             generations.keep(plan.db_path, plan.backups_dir, plan.backups_keep)
@@ -118,7 +119,8 @@ def exclusive_run(plan: RunPlan):
                 try:
                     staging_out.mkdir(parents=True, mode=0o700)
                     with warehouse.working_copy(plan.db_path, before_swap=keep_previous) as work_db:
-                        yield work_db, staging_out
+                        with warehouse.run_connection(work_db):
+                            yield work_db, staging_out
                         owner_only(work_db)
                     owner_only(staging_out)
                     swap_folder(staging_out, plan.out_dir)
@@ -292,17 +294,18 @@ def record_papers(work_db: Path, plan: RunPlan, work_out: Path, lineage: list[di
 def run_month_steps(work_db: Path, work_out: Path, plan: RunPlan, settings: Settings) -> dict:
     """Every step of a month's run, in the flow's order, as plain calls without Prefect
     (tests, benchmarks, `dibao model fit`): the flow (flows/reconcile.py) calls the same
-    functions as tasks.  Returns run.json's record."""
+    functions as tasks, on one connection like it.  Returns run.json's record."""
     started_at = dt.datetime.now()
-    lineage = load_sources(work_db, plan, settings)
-    rejects_by_file = normalise(work_db, plan, settings)
-    source_health = check_sources(work_db, plan, settings, lineage)
-    counts = match(work_db, plan, settings)
-    follow_up_cases(work_db, plan, settings)
-    record = write_reports(work_db, work_out, plan, settings, {
-        "started_at": started_at, "today": started_at.date(), "lineage": lineage, "rejects_by_file": rejects_by_file,
-        "counts": counts, "source_health": source_health})
-    record_papers(work_db, plan, work_out, lineage, started_at.date())
+    with warehouse.run_connection(work_db):
+        lineage = load_sources(work_db, plan, settings)
+        rejects_by_file = normalise(work_db, plan, settings)
+        source_health = check_sources(work_db, plan, settings, lineage)
+        counts = match(work_db, plan, settings)
+        follow_up_cases(work_db, plan, settings)
+        record = write_reports(work_db, work_out, plan, settings, {
+            "started_at": started_at, "today": started_at.date(), "lineage": lineage,
+            "rejects_by_file": rejects_by_file, "counts": counts, "source_health": source_health})
+        record_papers(work_db, plan, work_out, lineage, started_at.date())
     return record
 
 

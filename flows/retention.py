@@ -60,6 +60,7 @@ def forget_input_rows(db_path: Path) -> list[str]:
 def compact(db_path: Path) -> None:
     """Rewrite the warehouse into a new file (same key) and put it in the old one's place:
     DuckDB reuses freed blocks but does not wipe them."""
+    warehouse.end_run_connection(db_path)   # the last step of a run: its connection must not outlive the file
     fresh = db_path.with_name(f".{db_path.name}.compact-{os.getpid()}")
     _remove(fresh)
     con = warehouse.connect(db_path)
