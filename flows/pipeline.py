@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows import faults, generations, health, warehouse
+from flows import faults, generations, health, retention, warehouse
 from flows.cases import audit, findings, follow_up
 from flows.errors import sanitized
 from flows.config import PROJECT_ROOT, ConfigError, Settings
@@ -155,22 +155,20 @@ def swap_folder(new: Path, target: Path) -> None:
 
 # ---------------------------------------------------------------- load
 
-LOAD_CHECKPOINT_THRESHOLD = "8GB"
 EXPECTED_ERRORS = (SourceFileError, warehouse.SqlError, warehouse.WarehouseBusyError, ConfigError, faults.RunFault)
 
 
 @sanitized("读取数据", passthrough=EXPECTED_ERRORS)
 def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]:
-    """Read every input file into raw_<source> tables; returns one lineage record per file.
-    CSV goes through DuckDB's reader (a GB18030 file via a UTF-8 scratch copy beside the
-    working warehouse, deleted after), xlsx through python-calamine as Arrow tables."""
+    """Read every input file into raw_<source> tables, temporary tables of the run's
+    connection (warehouse.run_connection: normalise reads them there); returns one lineage
+    record per file.  CSV goes through DuckDB's reader (a GB18030 file via a UTF-8 scratch
+    copy beside the working warehouse, deleted after), xlsx through python-calamine as Arrow tables."""
     lineage = []
     con = warehouse.connect(db_path)
     try:
         warehouse.ensure_schema(con)
-        # One INSERT per file or sheet (a city has a thousand): at DuckDB's default 16 MB of
-        # WAL each few of them would checkpoint the warehouse; once, on close, is a third faster.
-        warehouse.set_option(con, "checkpoint_threshold", LOAD_CHECKPOINT_THRESHOLD)
+        retention.forget_stored_inputs(con)
         for name, files in plan.inputs.items():
             source = settings.sources[name]
             read = ingest.load_source(con, name, files, source.columns, REQUIRED_FIELDS[source.kind],
@@ -195,7 +193,9 @@ STAGING_SQL = ("staging/stg_roster", "staging/stg_population", "staging/stg_deat
 @sanitized("数据标准化", passthrough=EXPECTED_ERRORS)
 def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int]:
     """raw_<source> -> norm_<kind> -> stg_* tables, and rejects.  Returns rejects per file.
-    Set-wise in DuckDB (flows/normalize/staging.py); Python sees distinct values only."""
+    Set-wise in DuckDB (flows/normalize/staging.py); Python sees distinct values only.
+    raw_* and norm_* (and the view stg_population) are temporary: on the run's connection,
+    after load_sources; the stg_* tables and rejects are written into the warehouse."""
     con = warehouse.connect(db_path)
     try:
         sources = [settings.sources[name] for name in plan.inputs]
