@@ -209,6 +209,7 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
             warehouse.run_sql(con, name)
         warehouse.run_sql(con, "normalize/clear_rejects", {"month": plan.month})
         warehouse.run_sql(con, "normalize/insert_rejects", {"run_id": plan.run_id, "month": plan.month})
+        warehouse.run_sql(con, "warehouse/checkpoint")   # the rules read the stg_* tables
         return dict(warehouse.fetch_sql(con, "normalize/rejects_by_file"))
     finally:
         con.close()
@@ -249,7 +250,9 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
                 PREPARE_STEPS[rule.prepare](con, params, settings, model)
             warehouse.run_sql(con, rule.sql, params, prefix="insert into rule_hits by name ")
             seconds[rule.code] = time.perf_counter() - started
-        return findings.record_findings(con, params)
+        counts = findings.record_findings(con, params)
+        warehouse.run_sql(con, "warehouse/checkpoint")   # the steps after it read the cases
+        return counts
     finally:
         con.close()
 
