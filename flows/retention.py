@@ -49,7 +49,7 @@ def forget_input_rows(db_path: Path) -> list[str]:
         dropped = [t for t in tables if t != "stg_poverty"
                    and (t.startswith(INTERMEDIATE_PREFIXES) or t in INTERMEDIATE_TABLES)]
         for table in dropped:
-            warehouse.run_sql(con, "retention/drop_table", fragments={"table": warehouse.ident(table)})
+            warehouse.run_sql(con, "retention/drop_table", fragments={"table": stored(table)})
     finally:
         con.close()
     compact(db_path)
@@ -61,10 +61,16 @@ def forget_stored_inputs(con) -> None:
     the warehouse: a run's own are temporary and would only hide them."""
     views = warehouse.query_sql(con, "retention/warehouse_views", {"catalog": warehouse.CATALOG})["view_name"]
     for view in (v for v in views if v in STORED_INPUT_VIEWS):   # before the tables they read
-        warehouse.run_sql(con, "retention/drop_view", fragments={"view": warehouse.ident(view)})
+        warehouse.run_sql(con, "retention/drop_view", fragments={"view": stored(view)})
     tables = warehouse.query_sql(con, "retention/warehouse_tables", {"catalog": warehouse.CATALOG})["table_name"]
     for table in (t for t in tables if t.startswith(STORED_INPUT_PREFIXES)):
-        warehouse.run_sql(con, "retention/drop_table", fragments={"table": warehouse.ident(table)})
+        warehouse.run_sql(con, "retention/drop_table", fragments={"table": stored(table)})
+
+
+def stored(name: str) -> str:
+    """`name` in the warehouse file, qualified: a run's temporary table or view of the same
+    name (its connection is shared by every step) must not be dropped in its place."""
+    return f"{warehouse.ident(warehouse.CATALOG)}.{warehouse.ident(name)}"
 
 
 def compact(db_path: Path) -> None:

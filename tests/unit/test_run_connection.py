@@ -53,3 +53,14 @@ def test_input_rows_an_earlier_version_stored_are_dropped(tmp_path):
         assert warehouse.query_sql(con, "retention/warehouse_views", {"catalog": warehouse.CATALOG}).empty
     finally:
         con.close()
+
+
+def test_a_stored_table_is_dropped_not_the_runs_temporary_one_of_the_same_name(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with warehouse.run_connection(db):
+        con = warehouse.connect(db)
+        con.execute("create table raw_roster as select 1 as x")          # as an earlier version stored it
+        con.execute("create temp table raw_roster as select 2 as x")     # this run's
+        retention.forget_stored_inputs(con)
+        assert "raw_roster" not in tables(con)
+        assert con.execute("select x from raw_roster").fetchall() == [(2,)]
