@@ -357,7 +357,7 @@ def print_splink(figures: dict, seconds: float, peak: int, floor_seconds: float,
 
 def run_stages(raw: Path, month: str, tmp: Path, rows: list,
                rule_seconds: dict[str, float]) -> tuple[dict | None, Path]:
-    from flows import pipeline, retention
+    from flows import pipeline, retention, warehouse
     from flows.config import load_settings
 
     def stage(name, function, *a, **kw):
@@ -382,21 +382,22 @@ def run_stages(raw: Path, month: str, tmp: Path, rows: list,
     counts = None
     current = "load"
     try:
-        lineage = stage("load", pipeline.load_sources, plan.db_path, plan, settings)
-        current = "normalise"
-        rejects = stage("normalise", pipeline.normalise, plan.db_path, plan, settings)
-        current = "check sources"
-        health = stage("check sources", pipeline.check_sources, plan.db_path, plan, settings)
-        current = "match"
-        counts = stage("match", pipeline.match, plan.db_path, plan, settings, seconds=rule_seconds)
-        current = "follow up cases"
-        stage("follow up cases", pipeline.follow_up_cases, plan.db_path, plan, settings)
-        current = "report"
-        stage("report", pipeline.write_reports, plan.db_path, work_out, plan, settings,
-              {"started_at": started_at, "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
-               "source_health": health})
-        current = "keep less"
-        stage("keep less", retention.forget_input_rows, plan.db_path)
+        with warehouse.run_connection(plan.db_path):   # one connection for the steps, as in a run
+            lineage = stage("load", pipeline.load_sources, plan.db_path, plan, settings)
+            current = "normalise"
+            rejects = stage("normalise", pipeline.normalise, plan.db_path, plan, settings)
+            current = "check sources"
+            health = stage("check sources", pipeline.check_sources, plan.db_path, plan, settings)
+            current = "match"
+            counts = stage("match", pipeline.match, plan.db_path, plan, settings, seconds=rule_seconds)
+            current = "follow up cases"
+            stage("follow up cases", pipeline.follow_up_cases, plan.db_path, plan, settings)
+            current = "report"
+            stage("report", pipeline.write_reports, plan.db_path, work_out, plan, settings,
+                  {"started_at": started_at, "lineage": lineage, "rejects_by_file": rejects, "counts": counts,
+                   "source_health": health})
+            current = "keep less"
+            stage("keep less", retention.forget_input_rows, plan.db_path)
     except Exception:  # a benchmark reports the stage that breaks, and what it said
         print(f"stage {current!r} failed:")
         traceback.print_exc(limit=3)

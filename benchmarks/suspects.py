@@ -53,11 +53,12 @@ def run(scale: str, seed: int, month: str, work: Path, districts: int | None = N
     settings = load_settings()
     overrides = folder_overrides(raw)
     plan = pipeline.plan_run(settings, month, overrides=overrides, out_dir=work / "out", db_path=work / "w.duckdb")
-    pipeline.load_sources(plan.db_path, plan, settings)
-    pipeline.normalise(plan.db_path, plan, settings)
-    started = time.perf_counter()
-    pipeline.match(plan.db_path, plan, settings)
-    matched = time.perf_counter() - started
+    with warehouse.run_connection(plan.db_path):   # the steps' temporary raw_* and norm_* tables
+        pipeline.load_sources(plan.db_path, plan, settings)
+        pipeline.normalise(plan.db_path, plan, settings)
+        started = time.perf_counter()
+        pipeline.match(plan.db_path, plan, settings)
+        matched = time.perf_counter() - started
     con = warehouse.connect(plan.db_path)
     try:
         found = month_exceptions(con, month)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows import faults, generations, health, warehouse
+from flows import faults, generations, health, retention, warehouse
 from flows.cases import audit, findings, follow_up
 from flows.errors import sanitized
 from flows.config import PROJECT_ROOT, ConfigError, Settings
@@ -99,8 +99,9 @@ def exclusive_run(plan: RunPlan):
     """Lock the warehouse, work on copies, and swap them in only if the body succeeds.
 
     Before anything is copied: the live warehouse must open, and the disks must have room
-    for the copies.  A machine fault (disk full, no permission, read-only) anywhere in the
-    run becomes a RunFault naming the path."""
+    for the copies.  The body's steps share one connection to the working copy
+    (warehouse.run_connection), closed before the copy is swapped in.  A machine fault
+    (disk full, no permission, read-only) anywhere in the run becomes a RunFault naming the path."""
     def keep_previous():
         if plan.backups_dir is not None:
             generations.keep(plan.db_path, plan.backups_dir, plan.backups_keep)
@@ -118,7 +119,8 @@ def exclusive_run(plan: RunPlan):
                 try:
                     staging_out.mkdir(parents=True, mode=0o700)
                     with warehouse.working_copy(plan.db_path, before_swap=keep_previous) as work_db:
-                        yield work_db, staging_out
+                        with warehouse.run_connection(work_db):
+                            yield work_db, staging_out
                         owner_only(work_db)
                     owner_only(staging_out)
                     swap_folder(staging_out, plan.out_dir)
@@ -153,22 +155,20 @@ def swap_folder(new: Path, target: Path) -> None:
 
 # ---------------------------------------------------------------- load
 
-LOAD_CHECKPOINT_THRESHOLD = "8GB"
 EXPECTED_ERRORS = (SourceFileError, warehouse.SqlError, warehouse.WarehouseBusyError, ConfigError, faults.RunFault)
 
 
 @sanitized("读取数据", passthrough=EXPECTED_ERRORS)
 def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]:
-    """Read every input file into raw_<source> tables; returns one lineage record per file.
-    CSV goes through DuckDB's reader (a GB18030 file via a UTF-8 scratch copy beside the
-    working warehouse, deleted after), xlsx through python-calamine as Arrow tables."""
+    """Read every input file into raw_<source> tables, temporary tables of the run's
+    connection (warehouse.run_connection: normalise reads them there); returns one lineage
+    record per file.  CSV goes through DuckDB's reader (a GB18030 file via a UTF-8 scratch
+    copy beside the working warehouse, deleted after), xlsx through python-calamine as Arrow tables."""
     lineage = []
     con = warehouse.connect(db_path)
     try:
         warehouse.ensure_schema(con)
-        # One INSERT per file or sheet (a city has a thousand): at DuckDB's default 16 MB of
-        # WAL each few of them would checkpoint the warehouse; once, on close, is a third faster.
-        warehouse.set_option(con, "checkpoint_threshold", LOAD_CHECKPOINT_THRESHOLD)
+        retention.forget_stored_inputs(con)
         for name, files in plan.inputs.items():
             source = settings.sources[name]
             read = ingest.load_source(con, name, files, source.columns, REQUIRED_FIELDS[source.kind],
@@ -193,7 +193,9 @@ STAGING_SQL = ("staging/stg_roster", "staging/stg_population", "staging/stg_deat
 @sanitized("数据标准化", passthrough=EXPECTED_ERRORS)
 def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int]:
     """raw_<source> -> norm_<kind> -> stg_* tables, and rejects.  Returns rejects per file.
-    Set-wise in DuckDB (flows/normalize/staging.py); Python sees distinct values only."""
+    Set-wise in DuckDB (flows/normalize/staging.py); Python sees distinct values only.
+    raw_* and norm_* (and the view stg_population) are temporary: on the run's connection,
+    after load_sources; the stg_* tables and rejects are written into the warehouse."""
     con = warehouse.connect(db_path)
     try:
         sources = [settings.sources[name] for name in plan.inputs]
@@ -207,6 +209,7 @@ def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int
             warehouse.run_sql(con, name)
         warehouse.run_sql(con, "normalize/clear_rejects", {"month": plan.month})
         warehouse.run_sql(con, "normalize/insert_rejects", {"run_id": plan.run_id, "month": plan.month})
+        warehouse.run_sql(con, "warehouse/checkpoint")   # the rules read the stg_* tables
         return dict(warehouse.fetch_sql(con, "normalize/rejects_by_file"))
     finally:
         con.close()
@@ -247,7 +250,9 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
                 PREPARE_STEPS[rule.prepare](con, params, settings, model)
             warehouse.run_sql(con, rule.sql, params, prefix="insert into rule_hits by name ")
             seconds[rule.code] = time.perf_counter() - started
-        return findings.record_findings(con, params)
+        counts = findings.record_findings(con, params)
+        warehouse.run_sql(con, "warehouse/checkpoint")   # the steps after it read the cases
+        return counts
     finally:
         con.close()
 
@@ -292,17 +297,18 @@ def record_papers(work_db: Path, plan: RunPlan, work_out: Path, lineage: list[di
 def run_month_steps(work_db: Path, work_out: Path, plan: RunPlan, settings: Settings) -> dict:
     """Every step of a month's run, in the flow's order, as plain calls without Prefect
     (tests, benchmarks, `dibao model fit`): the flow (flows/reconcile.py) calls the same
-    functions as tasks.  Returns run.json's record."""
+    functions as tasks, on one connection like it.  Returns run.json's record."""
     started_at = dt.datetime.now()
-    lineage = load_sources(work_db, plan, settings)
-    rejects_by_file = normalise(work_db, plan, settings)
-    source_health = check_sources(work_db, plan, settings, lineage)
-    counts = match(work_db, plan, settings)
-    follow_up_cases(work_db, plan, settings)
-    record = write_reports(work_db, work_out, plan, settings, {
-        "started_at": started_at, "today": started_at.date(), "lineage": lineage, "rejects_by_file": rejects_by_file,
-        "counts": counts, "source_health": source_health})
-    record_papers(work_db, plan, work_out, lineage, started_at.date())
+    with warehouse.run_connection(work_db):
+        lineage = load_sources(work_db, plan, settings)
+        rejects_by_file = normalise(work_db, plan, settings)
+        source_health = check_sources(work_db, plan, settings, lineage)
+        counts = match(work_db, plan, settings)
+        follow_up_cases(work_db, plan, settings)
+        record = write_reports(work_db, work_out, plan, settings, {
+            "started_at": started_at, "today": started_at.date(), "lineage": lineage,
+            "rejects_by_file": rejects_by_file, "counts": counts, "source_health": source_health})
+        record_papers(work_db, plan, work_out, lineage, started_at.date())
     return record
 
 

@@ -116,9 +116,10 @@ def run_rules(tmp: Path, roster: list[dict], deaths: list[dict], population: lis
             files[name] = []
     plan = pipeline.RunPlan(month, f"test-{month}", tmp / "warehouse.duckdb", tmp / "out", files)
     db = plan.db_path
-    pipeline.load_sources(db, plan, settings)
-    pipeline.normalise(db, plan, settings)
-    pipeline.match(db, plan, settings)
+    with warehouse.run_connection(db):   # the steps' temporary raw_* and norm_* tables
+        pipeline.load_sources(db, plan, settings)
+        pipeline.normalise(db, plan, settings)
+        pipeline.match(db, plan, settings)
     con = warehouse.connect(db)
     try:
         return month_exceptions(con, month)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -47,20 +46,19 @@ def check_model(m: dict, settings, *, world: Path | None = None, seed: int = CHE
         # said so (evaluate.py scores them apart): not "living people flagged"
         shared = set(map(tuple, truth.loc[truth["rule"] == AMBIGUOUS, ["household_id", "name"]].to_numpy()))
         overrides = {name: paths for name, paths in folder_overrides(world).items() if name in settings.sources}
-        prepared = scratch / "prepared.duckdb"
-        plan = pipeline.plan_run(settings, month, overrides=overrides, out_dir=scratch / "out", db_path=prepared)
-        pipeline.load_sources(prepared, plan, settings)
-        pipeline.normalise(prepared, plan, settings)
+        plan = pipeline.plan_run(settings, month, overrides=overrides, out_dir=scratch / "out",
+                                 db_path=scratch / "check.duckdb")
         found = {}
         for label, choice in (("priors", ModelChoice.priors("check")), ("model", ModelChoice(m, {"used": "check"}))):
             db = scratch / f"{label}.duckdb"
-            shutil.copy(prepared, db)
-            pipeline.match(db, replace(plan, db_path=db), settings, model=choice)
-            con = warehouse.connect(db, read_only=True)
-            try:
+            run = replace(plan, db_path=db)
+            # Staged once per model: raw_* and norm_* live only in a run's connection.
+            with warehouse.run_connection(db):
+                pipeline.load_sources(db, run, settings)
+                pipeline.normalise(db, run, settings)
+                pipeline.match(db, run, settings, model=choice)
+                con = warehouse.connect(db, read_only=True)
                 rows = warehouse.query_sql(con, "matching/deceased_findings", {"month": month})
-            finally:
-                con.close()
             rows = _keyed(rows)
             found[label] = set(map(tuple, rows[["household_id", "name"]].to_numpy()))
     priors_found, model_found = found["priors"] & dead, found["model"] & dead

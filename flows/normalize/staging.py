@@ -65,7 +65,7 @@ def stage_files(con: duckdb.DuckDBPyConnection, inputs: list[tuple[SourceConfig,
 
 def stage_all(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig], township_label: str) -> None:
     """Create norm_<kind> for every kind and `_stage_rejects` (ordered as the rejects are
-    listed: source, rule, row) from the raw_<source> tables of `sources`."""
+    listed: source, rule, row) from the raw_<source> tables of `sources`, which are dropped."""
     warehouse.run_sql(con, "normalize/macros")
     warehouse.register_table(con, "_id_regions", pa.table({"code": pa.array(sorted(region_codes()), pa.string())}))
     nfkc_fields = _build_nfkc(con, sources)
@@ -90,6 +90,7 @@ def stage_all(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig], towns
                 _norm_rows(con, source, stage, kept, township_label)
             finally:
                 warehouse.run_sql(con, "normalize/drop_stage", fragments={"stage": stage})
+        warehouse.run_sql(con, "normalize/drop_raw", fragments={"raw": ident("raw_" + source.name)})
 
 
 def _count(con, table: str) -> int:

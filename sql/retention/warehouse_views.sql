@@ -1,5 +1,5 @@
 -- warehouse_views: the name of every view stored in the warehouse (not DuckDB's own).
--- A run's intermediate views (stg_population) are dropped with the tables they read.
+-- stg_population, stored by earlier versions, is dropped before the run (flows/retention.py).
 -- Inputs: duckdb_views().  Parameters: $catalog (the attached warehouse's name).
 select view_name
 from duckdb_views()

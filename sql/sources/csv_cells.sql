@@ -1,7 +1,6 @@
 -- csv_cells: the data rows of one CSV file as stripped text cells, one column per mapped
 -- field, in file order (the table's rowid is the data row's position after the header).
--- A temporary table (spilled encrypted under memory_limit): only raw_<source> is written to
--- the warehouse.
+-- A temporary table (spilled encrypted under memory_limit), like raw_<source>.
 -- Filled in by flows/sources/ingest.py: {cells} the field columns (cell_text(columnNN) or NULL).
 -- Parameters, found from the file's first lines (flows/sources/readers.csv_layout): $path (a
 -- UTF-8 file), $skip (lines up to the header), $delim, $quote, $escape, $columns (column

@@ -44,9 +44,11 @@ def staged(township):
     settings = load_settings()
     plan = pipeline.plan_run(settings, MONTH, overrides=_inputs(raw), out_dir=root / "scratch-out",
                              db_path=root / "staged.duckdb")
-    pipeline.load_sources(plan.db_path, plan, settings)
-    pipeline.normalise(plan.db_path, plan, settings)
-    return plan.db_path
+    # Held open for the session: norm_assistance is a temporary table of the run's connection.
+    with warehouse.run_connection(plan.db_path):
+        pipeline.load_sources(plan.db_path, plan, settings)
+        pipeline.normalise(plan.db_path, plan, settings)
+        yield plan.db_path
 
 
 def test_the_warehouse_keeps_no_copy_of_the_input_rows(township):

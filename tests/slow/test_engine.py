@@ -29,16 +29,14 @@ REJECT_DATE = f"日期无法识别（该字段置空，其余信息已导入）�
 
 def run_stage(db_path: Path, plan: pipeline.RunPlan, settings):
     """A run's load and normalise steps on a warehouse file: norm_<kind> rows and types, rejects."""
-    pipeline.load_sources(db_path, plan, settings)
-    pipeline.normalise(db_path, plan, settings)
-    con = warehouse.connect(db_path)
-    try:
+    with warehouse.run_connection(db_path):   # norm_<kind> is a temporary table of the run's connection
+        pipeline.load_sources(db_path, plan, settings)
+        pipeline.normalise(db_path, plan, settings)
+        con = warehouse.connect(db_path)
         staged = {kind: frame(con, f"select * from norm_{kind} order by all") for kind in SOURCE_KINDS}
         types = {kind: [tuple(r[:2]) for r in con.execute(f"describe norm_{kind}").fetchall()] for kind in SOURCE_KINDS}
         rejects = frame(con, 'select source, file, sheet, "row", "column", value, reason from rejects '
                              "where month = ? order by rowid", [plan.month])
-    finally:
-        con.close()
     return staged, types, rejects
 
 

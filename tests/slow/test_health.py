@@ -1,7 +1,7 @@
 """Source health: warnings the analyst must see, that never stop a run."""
 from __future__ import annotations
 
-from flows import pipeline
+from flows import pipeline, warehouse
 from flows.config import load_settings
 from helpers import death, make_id, member, person, run_rules
 
@@ -9,25 +9,28 @@ A = make_id("19500101", "121")
 B = make_id("19600202", "232")
 
 
-def warnings_for(tmp, month):
+def warnings_for(tmp, *rows, month="2020-05"):
+    """Load, normalise and match `rows` (run_rules), then check the sources, on one connection
+    as a run does: the check reads the run's temporary norm_<kind> tables."""
     plan = pipeline.RunPlan(month, f"health-{month}", tmp / "warehouse.duckdb", tmp / "out", {})
-    return pipeline.check_sources(plan.db_path, plan, load_settings())["warnings"]
+    with warehouse.run_connection(plan.db_path):
+        run_rules(tmp, *rows, month=month)
+        return pipeline.check_sources(plan.db_path, plan, load_settings())["warnings"]
 
 
 def test_a_police_file_that_stops_early_is_a_warning(tmp_path):
-    run_rules(tmp_path, [member("张三", A)], [death("赵四", B, "2020-02-15")], [person("张三", A)])
-    assert any("未覆盖2020年04月" in w for w in warnings_for(tmp_path, "2020-05"))
+    warnings = warnings_for(tmp_path, [member("张三", A)], [death("赵四", B, "2020-02-15")], [person("张三", A)])
+    assert any("未覆盖2020年04月" in w for w in warnings)
 
 
 def test_a_current_police_file_raises_no_coverage_warning(tmp_path):
-    run_rules(tmp_path, [member("张三", A)], [death("赵四", B, "2020-04-28")], [person("张三", A)])
-    assert not any("未覆盖" in w for w in warnings_for(tmp_path, "2020-05"))
+    warnings = warnings_for(tmp_path, [member("张三", A)], [death("赵四", B, "2020-04-28")], [person("张三", A)])
+    assert not any("未覆盖" in w for w in warnings)
 
 
 def test_an_empty_police_file_and_a_thin_population_are_warnings(tmp_path):
     roster = [member("张三", A, household="H1"), member("李梅", B, household="H2")]
-    run_rules(tmp_path, roster, [], [person("张三", A)])
-    warnings = warnings_for(tmp_path, "2020-05")
+    warnings = warnings_for(tmp_path, roster, [], [person("张三", A)])
     assert any("没有任何记录" in w for w in warnings)
     assert any("仅50.0%" in w for w in warnings)
 
@@ -35,11 +38,10 @@ def test_an_empty_police_file_and_a_thin_population_are_warnings(tmp_path):
 def test_a_township_missing_from_this_months_feed_is_a_warning(tmp_path):
     deaths = [dict(death(f"甲{i}", make_id("19400101", f"{i:03d}"), "2020-03-20"), 户籍地址="重庆市梁平区回龙镇")
               for i in range(1, 30, 2)]
-    run_rules(tmp_path, [member("张三", A)], deaths, [person("张三", A)], month="2020-04")
-    warnings_for(tmp_path, "2020-04")
+    warnings_for(tmp_path, [member("张三", A)], deaths, [person("张三", A)], month="2020-04")
     moved = [dict(d, 户籍地址="重庆市梁平区礼让镇") for d in deaths]
-    run_rules(tmp_path, [member("张三", A)], moved, [person("张三", A)], month="2020-05")
-    assert any("公安数据本月没有回龙镇的记录（2020-04有）" in w for w in warnings_for(tmp_path, "2020-05"))
+    warnings = warnings_for(tmp_path, [member("张三", A)], moved, [person("张三", A)], month="2020-05")
+    assert any("公安数据本月没有回龙镇的记录（2020-04有）" in w for w in warnings)
 
 
 def test_warnings_are_printed_on_the_township_summary(tmp_path):
@@ -67,11 +69,9 @@ def test_a_village_whose_death_findings_jump_raises_an_alarm(tmp_path):
     people = [(f"张{c}", make_id(f"1940010{i}", "111")) for i, c in enumerate("甲乙丙丁", start=1)]
     roster = [member(name, pid, household=f"H{i}") for i, (name, pid) in enumerate(people)]
     population = [person(name, pid) for name, pid in people]
-    run_rules(tmp_path, roster, [], population, month="2020-04")
-    warnings_for(tmp_path, "2020-04")
+    warnings_for(tmp_path, roster, [], population, month="2020-04")
     deaths = [death(name, pid, "2020-05-10") for name, pid in people[:3]]
-    run_rules(tmp_path, roster, deaths, population, month="2020-05")
-    warnings_for(tmp_path, "2020-05")
+    warnings_for(tmp_path, roster, deaths, population, month="2020-05")
     con = warehouse.connect(tmp_path / "warehouse.duckdb", read_only=True)
     try:
         alarms = health.check_death_rates(con, "2020-05")

@@ -87,9 +87,10 @@ def _reconcile_alone(config: Path, key: str, tmp: Path) -> pd.DataFrame:
     out.mkdir(parents=True)
     plan = pipeline.plan_run(settings, MONTH, overrides=run_inputs(county, settings, MONTH),
                              out_dir=out, db_path=out / "w.duckdb")
-    pipeline.load_sources(plan.db_path, plan, settings)
-    pipeline.normalise(plan.db_path, plan, settings)
-    pipeline.match(plan.db_path, plan, settings)
+    with warehouse.run_connection(plan.db_path):
+        pipeline.load_sources(plan.db_path, plan, settings)
+        pipeline.normalise(plan.db_path, plan, settings)
+        pipeline.match(plan.db_path, plan, settings)
     con = warehouse.connect(plan.db_path)
     try:
         month_reports.write_machine_outputs(con, plan, out)
