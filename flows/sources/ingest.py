@@ -5,7 +5,8 @@ found from its first lines (`readers.csv_layout`, which the CLI's probe and `dib
 use too); a GB18030/GBK file is first re-encoded to a UTF-8 scratch file beside the
 working warehouse in one streaming pass (1 MB blocks; faster than loading DuckDB's
 `encodings` extension, which costs ≈ 9 s per connection), and that file is deleted after.  An xlsx sheet goes through python-calamine (`readers`) and is
-handed to DuckDB as one Arrow table per sheet.
+handed to DuckDB as one Arrow table per sheet; the next workbooks are parsed on a background
+thread meanwhile (`_workbooks_ahead`), so a city's hundreds of workbooks keep both cores busy.
 
 raw_<source> holds one text column per mapped field (stripped as `readers.cell_text`
 does, NULL when empty), `_row` (1-based row number in the file or sheet), `_file`,
@@ -18,6 +19,8 @@ import csv
 import mmap
 import os
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -30,6 +33,7 @@ from flows.sources.readers import (CSV_SUFFIXES, UNKNOWN_ENCODING, CsvLayout, _f
 from flows.warehouse import ident
 
 DECODE_BLOCK = 1 << 20
+READ_AHEAD = 2   # workbooks parsed ahead of the one being inserted
 
 
 class NotUtf8(Exception):
@@ -47,7 +51,7 @@ def load_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], co
     warehouse.run_sql(con, "sources/raw_table",
                       fragments={"raw": raw, "columns": ", ".join(f"{ident(f)} varchar" for f in columns)})
     read = []
-    for path in files:
+    for path, parsed in _workbooks_ahead(files):
         check_readable(path)
         before = _count(con, raw)
         layouts: list[dict] = []
@@ -55,7 +59,7 @@ def load_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], co
             encoding = _load_csv(con, raw, path, columns, required, scratch, layouts)
         else:
             encoding = None
-            _load_xlsx(con, raw, path, columns, required, layouts)
+            _load_xlsx(con, raw, path, columns, required, layouts, parsed.result())
         read.append({"path": path, "sha256": file_sha256(path), "encoding": encoding, "sheets": len(layouts),
                      "rows_read": _count(con, raw) - before, "layouts": layouts})
     return read
@@ -67,14 +71,38 @@ def _count(con, raw: str) -> int:
 
 # ---------------------------------------------------------------- xlsx
 
+def _workbooks_ahead(files: list[Path]) -> Iterator[tuple[Path, Future | None]]:
+    """Each file in order, with its workbook's sheets being parsed (None for a CSV): a
+    background thread parses up to READ_AHEAD workbooks ahead of the one whose rows go into
+    DuckDB, so both cores work (python-calamine parses, and DuckDB inserts, without the
+    GIL).  The window keeps a city's parsed sheets from piling up in memory.  A file that
+    cannot be parsed raises when its turn comes, after check_readable, as it would in order."""
+    with ThreadPoolExecutor(1, thread_name_prefix="dibao-xlsx") as pool:
+        parsing: dict[int, Future] = {}
+
+        def parse(index: int) -> None:
+            if index < len(files) and files[index].suffix.lower() not in CSV_SUFFIXES and files[index].is_file():
+                parsing[index] = pool.submit(_xlsx_grids, files[index])
+
+        try:
+            for index in range(READ_AHEAD):
+                parse(index)
+            for index, path in enumerate(files):
+                parse(index + READ_AHEAD)
+                yield path, parsing.pop(index, None)
+        finally:
+            for future in parsing.values():   # a file failed: nothing more is parsed
+                future.cancel()
+
+
 def _load_xlsx(con, raw: str, path: Path, columns: dict[str, str], required: tuple[str, ...],
-               layouts: list[dict]) -> None:
+               layouts: list[dict], grids: list[tuple[str, list[list[object]]]]) -> None:
     """Every sheet whose header names the required fields, one Arrow table per sheet.
     Python touches each mapped cell once, in a list comprehension: text cells pass as they
     are (stripped in SQL by cell_text), only numbers and dates are formatted in Python."""
     fields = list(columns)
     wanted = {field: header_key(header) for field, header in columns.items()}
-    for sheet_name, grid in _xlsx_grids(path):
+    for sheet_name, grid in grids:
         found = _find_header(grid, wanted, required)
         if found is None:
             continue

@@ -325,3 +325,45 @@ def test_the_probe_reads_an_xlsx_header_from_its_first_rows_as_calamine_does(tmp
     assert _xlsx_heads(broken) == []
     with pytest.raises(SourceFileError, match="无法作为 Excel 工作簿打开"):
         probe_source_file(broken, ROSTER.columns, REQUIRED_FIELDS["roster"])
+
+
+def _read_all(paths: list[Path]) -> tuple[list[dict], pd.DataFrame]:
+    con = warehouse.connect(":memory:")
+    try:
+        read = ingest.load_source(con, ROSTER.name, paths, ROSTER.columns, REQUIRED_FIELDS[ROSTER.kind])
+        return read, frame(con, f"select * from raw_{ROSTER.name} order by rowid")
+    finally:
+        con.close()
+
+
+def test_workbooks_parsed_ahead_give_the_rows_of_reading_in_order(tmp_path, monkeypatch):
+    """A background thread parses the next workbooks while one's rows go into DuckDB
+    (ingest._workbooks_ahead): the same rows, in the same order, as one file at a time."""
+    paths = []
+    for number in range(4):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(ROSTER_HEADER)
+        for row in range(number + 1):
+            person = roster_row(f"村民{number}{row}", ID_A, **{"户编号": f"H{number}-{row}"})
+            ws.append([person[h] for h in ROSTER_HEADER])
+        paths.append(tmp_path / f"镇{number}_名册.xlsx")
+        wb.save(paths[-1])
+    paths.insert(2, write_roster_csv(tmp_path / "镇_名册.csv", [roster_row("王五", ID_B)], "gb18030"))
+    ahead = _read_all(paths)
+    monkeypatch.setattr(ingest, "READ_AHEAD", 0)
+    in_order = _read_all(paths)
+    assert [r["rows_read"] for r in ahead[0]] == [r["rows_read"] for r in in_order[0]] == [1, 2, 1, 3, 4]
+    pd.testing.assert_frame_equal(ahead[1], in_order[1])
+
+
+def test_a_broken_workbook_parsed_ahead_stops_the_read_at_its_turn(tmp_path):
+    good = tmp_path / "a_名册.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(ROSTER_HEADER)
+    wb.active.append([roster_row("张三", ID_A)[h] for h in ROSTER_HEADER])
+    wb.save(good)
+    broken = tmp_path / "b_名册.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(SourceFileError, match="b_名册.xlsx 无法作为 Excel 工作簿打开"):
+        _read_all([good, broken, good])
