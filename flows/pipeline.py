@@ -251,6 +251,9 @@ def match(db_path: Path, plan: RunPlan, settings: Settings, *, seconds: dict | N
             warehouse.run_sql(con, rule.sql, params, prefix="insert into rule_hits by name ")
             seconds[rule.code] = time.perf_counter() - started
         counts = findings.record_findings(con, params)
+        # Nothing after the rules reads the input rows or the matching pairs: the memory they
+        # hold (a city's 10M population rows) goes to the report step, and no name lingers.
+        warehouse.drop_temporary_objects(con)
         warehouse.run_sql(con, "warehouse/checkpoint")   # the steps after it read the cases
         return counts
     finally:

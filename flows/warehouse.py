@@ -268,6 +268,14 @@ def _used_params(text: str, params: dict | None) -> dict:
     return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", code)}
 
 
+def drop_temporary_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Drop this connection's temporary tables and views; returns their names."""
+    found = fetch_sql(con, "warehouse/temporary_objects")
+    for kind, name in found:
+        run_sql(con, "warehouse/drop_temporary", fragments={"kind": kind, "name": ident(name)})
+    return [name for _, name in found]
+
+
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """How many rows `table` holds."""
     return int(fetch_sql(con, "warehouse/row_count", fragments={"table": ident(table)})[0][0])

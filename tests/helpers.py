@@ -3,6 +3,7 @@ written as real files and run through the real load → normalise → match step
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -101,8 +102,10 @@ CSV_ENCODINGS = {"police_deaths": "gb18030"}
 
 def run_rules(tmp: Path, roster: list[dict], deaths: list[dict], population: list[dict],
               month: str = "2020-05", cremation: list[dict] | None = None,
-              poverty: list[dict] | None = None, assistance: list[dict] | None = None) -> pd.DataFrame:
-    """Write the files, run load → normalise → match on a fresh warehouse, return exceptions."""
+              poverty: list[dict] | None = None, assistance: list[dict] | None = None,
+              before_match: Callable[[pipeline.RunPlan], None] | None = None) -> pd.DataFrame:
+    """Write the files, run load → normalise → match on a fresh warehouse, return exceptions.
+    `before_match(plan)` runs between normalise and match, where a run checks its sources."""
     settings = load_settings()
     rows = {"roster": roster, "police_deaths": deaths, "population": population, "cremation": cremation,
             "poverty": poverty, "assistance": assistance}
@@ -119,6 +122,8 @@ def run_rules(tmp: Path, roster: list[dict], deaths: list[dict], population: lis
     with warehouse.run_connection(db):   # the steps' temporary raw_* and norm_* tables
         pipeline.load_sources(db, plan, settings)
         pipeline.normalise(db, plan, settings)
+        if before_match is not None:
+            before_match(plan)
         pipeline.match(db, plan, settings)
     con = warehouse.connect(db)
     try:
