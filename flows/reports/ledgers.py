@@ -130,13 +130,19 @@ class _Ledger:
         return SCOPE_VILLAGE if self.village else SCOPE_TOWNSHIP
 
 
-def write_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, *,
+def write_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, **options: Any) -> list[Path]:
+    """start_poverty_ledgers, waiting for the files."""
+    return start_poverty_ledgers(ledger, out_dir, month, **options).result()
+
+
+def start_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, *,
                           filled_on: dt.date, mask_ids: bool = True,
-                          workers: int = parallel.REPORT_WORKERS) -> list[Path]:
+                          workers: int = parallel.REPORT_WORKERS) -> parallel.Pending:
     """Write the 附件1–3 ledgers: one per (township, village, household_type) with rows
-    and one per (township, household_type) covering all its villages.  Returns the
-    village files sorted by (township, village, 附件N), then the township files
-    sorted by (township, 附件N).
+    and one per (township, household_type) covering all its villages.  `.result()` gives
+    the village files sorted by (township, village, 附件N), then the township files
+    sorted by (township, 附件N).  In the report step's pool the files are written while
+    the caller goes on.
 
     `filled_on` is the date the ledgers are prefilled (kept in _meta, printed in the
     footer); the 填报时间 line stays blank for the village to date by hand.
@@ -158,7 +164,7 @@ def write_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, *,
                         _Ledger(township, "", rows[0]["household_type"], month)))
     # A city's thousands of village ledgers are written on both cores (parallel.py).
     parts = unique_file_parts((township, village) for township, village, _ in by_village)
-    return parallel.run_batches(_save_all, ledgers, out_dir, filled_on, mask_ids, parts, workers=workers)
+    return parallel.start_batches(_save_all, ledgers, out_dir, filled_on, mask_ids, parts, workers=workers)
 
 
 def _save_all(ledgers: list[tuple[list[dict[str, Any]], "_Ledger"]], out_dir: Path, filled_on: dt.date,

@@ -19,11 +19,11 @@ from flows.cases.recovery import balances
 from flows.config import Settings, package_version
 from flows.matching.model import pattern_answers_record
 from flows.reports import papers, parallel
-from flows.reports.ledgers import write_poverty_ledgers
+from flows.reports.ledgers import start_poverty_ledgers
 from flows.reports.protection import protect_village_files
 from flows.reports.summary import write_township_summary
 from flows.reports.excel_style import file_name_notes
-from flows.reports.workbooks import village_file_parts, write_village_workbooks
+from flows.reports.workbooks import start_village_workbooks, village_file_parts
 from flows.rules import EXCEPTION_COLUMNS, rule_params
 
 if TYPE_CHECKING:
@@ -52,14 +52,16 @@ def write_all(work_db: Path, out_dir: Path, plan: RunPlan, settings: Settings, f
             today = facts.get("today") or dt.date.today()   # the date the follow-up step issued notices on
             # A case the village found 不属实 is not sent again until its evidence changes.
             to_verify = exceptions[exceptions["case_status"] != "false_positive"]
-            village_files = write_village_workbooks(
+            # A city's village workbooks and ledgers go to the workers now and are written while
+            # this process writes the summaries and office lists (parallel.start_batches).
+            village_files = start_village_workbooks(
                 to_verify, out_dir / "villages", plan.month, mask_ids=settings.mask_ids, villages=villages,
                 no_exception_sheet=settings.no_exception_sheet, reporting_unit=settings.reporting_unit,
                 filled_on=today)
             ledger = warehouse.query_sql(con, "reports/poverty_ledger", params)
-            ledger_files = write_poverty_ledgers(
+            ledger_files = start_poverty_ledgers(
                 ledger.astype(object).where(ledger.notna(), None), out_dir / "ledgers", plan.month,
-                filled_on=today, mask_ids=settings.mask_ids) if len(ledger) else []
+                filled_on=today, mask_ids=settings.mask_ids) if len(ledger) else parallel.Pending([])
             warnings = facts["source_health"]["warnings"] + health.check_death_rates(con, plan.month)
             stats = warehouse.query_sql(con, "reports/township_summary", params)
             recovery = papers.recovery_remarks(con, plan.month)       # 附件4 备注 states the 追缴 totals
@@ -72,6 +74,7 @@ def write_all(work_db: Path, out_dir: Path, plan: RunPlan, settings: Settings, f
             follow_up_files.pop("paths")   # inside the staging folder; the console lists the swapped-in one
             renamed = file_name_notes(village_file_parts(
                 to_verify, villages if settings.no_exception_sheet else None))   # said on the console and in run.json
+            village_files, ledger_files = village_files.result(), ledger_files.result()
             if settings.protect_workbooks:
                 protect_village_files(con, out_dir, plan.month)
             record = write_run_record(

@@ -6,8 +6,9 @@ pool costs ≈ 2-3 s to start (spawned workers import pandas and openpyxl), so:
 
   * a month large enough for it gets one pool for its whole report step
     (`report_pool`), started as the step begins: the workers start up while the step
-    queries the warehouse and writes exceptions.csv, and then take the village
-    workbooks, the ledgers and the file encryption in turn, with no second start;
+    queries the warehouse and writes exceptions.csv, then take the village workbooks and
+    the ledgers (`start_batches`, without waiting: meanwhile the step's own process writes
+    the township summaries and office lists) and the file encryption, with no second start;
   * otherwise (a township's dozen villages, a district's few hundred ledgers) every
     workbook is written in the calling process.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -59,23 +60,42 @@ def _import_writers() -> None:
         importlib.import_module(name)
 
 
-def run_batches(function: Callable[..., list], items: Sequence, *args: Any, workers: int = REPORT_WORKERS,
-                min_items: int | None = None, batch_size: int | None = None) -> list:
-    """function(batch, *args) for consecutive batches of `items`, results concatenated in
-    order: in the report step's pool when one is running, else in `workers` new processes
-    when there are at least `min_items` items (PARALLEL_MIN_WORKBOOKS unless given), else
-    in this process."""
+class Pending:
+    """Batches on their way to the report step's pool: `result()` waits for them and gives
+    their results concatenated in order, passed through `finish`."""
+
+    def __init__(self, parts: Iterable[list], finish: Callable[[list], Any] = list):
+        self._parts, self._finish, self._value, self._done = parts, finish, None, False
+
+    def result(self) -> Any:
+        if not self._done:
+            self._value, self._done = self._finish([r for part in self._parts for r in part]), True
+        return self._value
+
+
+def start_batches(function: Callable[..., list], items: Sequence, *args: Any, workers: int = REPORT_WORKERS,
+                  min_items: int | None = None, batch_size: int | None = None,
+                  finish: Callable[[list], Any] = list) -> Pending:
+    """function(batch, *args) for consecutive batches of `items`: in the report step's pool
+    when one is running, without waiting (the caller writes other files meanwhile, and
+    calls result()); else in `workers` new processes when there are at least `min_items`
+    items (PARALLEL_MIN_WORKBOOKS unless given), else in this process, done on return."""
     min_items = PARALLEL_MIN_WORKBOOKS if min_items is None else min_items
     batch_size = BATCH_SIZE if batch_size is None else batch_size
     if workers < 2 or not items or (not _step_pool and len(items) < min_items):
-        return list(function(list(items), *args))
+        return Pending([function(list(items), *args)], finish)
     batches = [list(items[i:i + batch_size]) for i in range(0, len(items), batch_size)]
     if _step_pool:
-        return _mapped(_step_pool[0], function, batches, args)
+        return Pending(_mapped(_step_pool[0], function, batches, args), finish)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return _mapped(pool, function, batches, args)
+        return Pending(list(_mapped(pool, function, batches, args)), finish)
 
 
-def _mapped(pool: Executor, function: Callable[..., list], batches: list[list], args: tuple) -> list:
-    done = pool.map(function, batches, *([arg] * len(batches) for arg in args))
-    return [result for batch in done for result in batch]
+def run_batches(function: Callable[..., list], items: Sequence, *args: Any, **options: Any) -> list:
+    """start_batches, waiting for the results."""
+    return start_batches(function, items, *args, **options).result()
+
+
+def _mapped(pool: Executor, function: Callable[..., list], batches: list[list], args: tuple) -> Iterator[list]:
+    """Every batch submitted now (Executor.map); their results, in order, as they are taken."""
+    return pool.map(function, batches, *([arg] * len(batches) for arg in args))

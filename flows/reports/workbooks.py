@@ -138,7 +138,12 @@ class _Header:
         return f"{self.township}{self.village}"
 
 
-def write_village_workbooks(
+def write_village_workbooks(exceptions: pd.DataFrame, out_dir: Path, month: str, **options: Any) -> list[Path]:
+    """start_village_workbooks, waiting for the files."""
+    return start_village_workbooks(exceptions, out_dir, month, **options).result()
+
+
+def start_village_workbooks(
     exceptions: pd.DataFrame,
     out_dir: Path,
     month: str,
@@ -150,10 +155,11 @@ def write_village_workbooks(
     filled_on: dt.date,
     return_by: dt.date | None = None,
     workers: int = parallel.REPORT_WORKERS,
-) -> list[Path]:
+) -> parallel.Pending:
     """Write one 异常核实表 per village with exceptions (and, with `villages` and
-    `no_exception_sheet`, one 无异常确认表 per village without); return the paths
-    sorted by township and village.
+    `no_exception_sheet`, one 无异常确认表 per village without); `.result()` gives the
+    paths sorted by township and village.  In the report step's pool (parallel.report_pool)
+    the workbooks are written while the caller goes on; otherwise they are written on return.
 
     With `workers` > 1 and at least parallel.PARALLEL_MIN_WORKBOOKS workbooks to write
     (a city's thousands of villages), batches of villages go to that many worker
@@ -182,8 +188,13 @@ def write_village_workbooks(
                "return_by": return_by, "file_parts": village_file_parts(exceptions, villages)}
     places = [(township, village, by_place[township, village]) for township, village in sorted(by_place)]
     places += [(township, village, None) for township, village in without]
-    written = dict(parallel.run_batches(_write_places, places, out_dir, month, options, workers=workers))
-    return [written[key] for key in sorted(written)]
+    return parallel.start_batches(_write_places, places, out_dir, month, options, workers=workers,
+                                  finish=_paths_by_place)
+
+
+def _paths_by_place(written: list[tuple[tuple[str, str], Path]]) -> list[Path]:
+    by_place = dict(written)
+    return [by_place[key] for key in sorted(by_place)]
 
 
 def _write_places(places: list[tuple[str, str, list[dict[str, Any]] | None]], out_dir: Path, month: str,

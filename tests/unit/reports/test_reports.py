@@ -13,7 +13,7 @@ import pytest
 from flows.reports.excel_style import excel_safe, write_cell
 from flows.cases.village_sheets import ReturnError, read_returned_workbook
 from flows.reports.summary import write_annex_sheet, write_township_summary
-from flows.reports.workbooks import write_village_workbooks
+from flows.reports.workbooks import start_village_workbooks, write_village_workbooks
 
 MONTH = "2020-05"
 FILLED_ON = dt.date(2020, 5, 28)
@@ -127,8 +127,8 @@ def test_worker_processes_write_the_same_workbooks(tmp_path, exceptions, village
 
 def test_the_report_steps_one_pool_writes_the_same_workbooks(tmp_path, exceptions, villages, monkeypatch):
     """A city's report step starts one pool as it begins (parallel.report_pool); the village
-    workbooks go to it, in two calls without a second start, and are the ones a single
-    process writes."""
+    workbooks go to it without waiting, in two calls without a second start, and are the
+    ones a single process writes."""
     from flows.reports import parallel
 
     one = write_village_workbooks(exceptions, tmp_path / "one", MONTH, villages=villages, filled_on=FILLED_ON,
@@ -140,9 +140,12 @@ def test_the_report_steps_one_pool_writes_the_same_workbooks(tmp_path, exception
     monkeypatch.setattr(parallel, "_mapped", lambda pool, *rest: pools.append(pool) or mapped(pool, *rest))
     with parallel.report_pool(len(villages)) as pool:
         assert pool is not None
-        two = write_village_workbooks(exceptions, tmp_path / "two", MONTH, villages=villages, filled_on=FILLED_ON)
-        three = write_village_workbooks(exceptions, tmp_path / "three", MONTH, villages=villages,
-                                        filled_on=FILLED_ON)
+        # both handed to the workers before either is waited for, as the report step does
+        pending_two = start_village_workbooks(exceptions, tmp_path / "two", MONTH, villages=villages,
+                                              filled_on=FILLED_ON)
+        pending_three = start_village_workbooks(exceptions, tmp_path / "three", MONTH, villages=villages,
+                                                filled_on=FILLED_ON)
+        two, three = pending_two.result(), pending_three.result()
     assert pools == [pool, pool]
     assert not parallel._step_pool     # gone with the step
     assert [p.name for p in one] == [p.name for p in two] == [p.name for p in three] and len(one) == 3
