@@ -56,13 +56,15 @@ def exceptions_of(path: Path) -> pd.DataFrame:
 def id_in_other_counties(city, key: str, rule: str, id_number: str) -> bool:
     """Independent evidence for a cross-county finding the generator did not inject: the
     ID is on another county's roster (DUPLICATE_BENEFIT) or in its police/cremation deaths."""
-    table = "stg_roster" if rule == "DUPLICATE_BENEFIT" else "norm_deaths"
+    # the county's kept rows: its roster, or its police and cremation deaths (kind 'deaths')
+    query = ("select count(*) from stg_roster where id_number = ?" if rule == "DUPLICATE_BENEFIT" else
+             "select count(*) from stg_death_evidence where source_kind = 'deaths' and id_number = ?")
     for other, county in city.counties.items():
         if other == key:
             continue
         con = warehouse.connect(county.warehouse, read_only=True)
         try:
-            if con.execute(f"select count(*) from {table} where id_number = ?", [id_number]).fetchone()[0]:
+            if con.execute(query, [id_number]).fetchone()[0]:
                 return True
         finally:
             con.close()
