@@ -4,9 +4,11 @@ A CSV file is read by DuckDB's own reader once its encoding, dialect and header 
 found from its first lines (`readers.csv_layout`, which the CLI's probe and `dibao check`
 use too); a GB18030/GBK file is first re-encoded to a UTF-8 scratch file beside the
 working warehouse in one streaming pass (1 MB blocks; faster than loading DuckDB's
-`encodings` extension, which costs ≈ 9 s per connection), and that file is deleted after.  An xlsx sheet goes through python-calamine (`readers`) and is
-handed to DuckDB as one Arrow table per sheet; the next workbooks are parsed on a background
-thread meanwhile (`_workbooks_ahead`), so a city's hundreds of workbooks keep both cores busy.
+`encodings` extension, which costs ≈ 9 s per connection), and that file is deleted after.  An
+xlsx sheet goes through python-calamine (`readers`) and is handed to DuckDB as one Arrow table
+per sheet.  While DuckDB reads one file, a background thread prepares the next ones
+(`_prepared_ahead`: workbooks parsed, GB18030 files re-encoded), so a city's hundreds of
+files keep both cores busy.
 
 raw_<source> holds one text column per mapped field (stripped as `readers.cell_text`
 does, NULL when empty), `_row` (1-based row number in the file or sheet), `_file`,
@@ -15,12 +17,14 @@ does, NULL when empty), `_row` (1-based row number in the file or sheet), `_file
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import mmap
 import os
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -33,7 +37,7 @@ from flows.sources.readers import (CSV_SUFFIXES, UNKNOWN_ENCODING, CsvLayout, _f
 from flows.warehouse import ident
 
 DECODE_BLOCK = 1 << 20
-READ_AHEAD = 2   # workbooks parsed ahead of the one being inserted
+READ_AHEAD = 2   # files prepared ahead of the one being read into DuckDB
 
 
 class NotUtf8(Exception):
@@ -51,17 +55,22 @@ def load_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], co
     warehouse.run_sql(con, "sources/raw_table",
                       fragments={"raw": raw, "columns": ", ".join(f"{ident(f)} varchar" for f in columns)})
     read = []
-    for path, parsed in _workbooks_ahead(files):
-        check_readable(path)
-        before = _count(con, raw)
-        layouts: list[dict] = []
-        if path.suffix.lower() in CSV_SUFFIXES:
-            encoding = _load_csv(con, raw, path, columns, required, scratch, layouts)
-        else:
-            encoding = None
-            _load_xlsx(con, raw, path, columns, required, layouts, parsed.result())
-        read.append({"path": path, "sha256": file_sha256(path), "encoding": encoding, "sheets": len(layouts),
-                     "rows_read": _count(con, raw) - before, "layouts": layouts})
+    with contextlib.ExitStack() as stack:
+        if scratch is None:      # an in-memory database (dibao check, tests): a private folder
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dibao-csv-"))) / "memory"
+        stack.callback(_remove_utf8_copies, scratch)   # after the background thread has stopped
+        ahead = stack.enter_context(contextlib.closing(_prepared_ahead(files, columns, required, scratch)))
+        for path, prepared in ahead:
+            check_readable(path)
+            before = _count(con, raw)
+            layouts: list[dict] = []
+            if path.suffix.lower() in CSV_SUFFIXES:
+                encoding = _load_csv(con, raw, path, columns, required, scratch, layouts, prepared.result())
+            else:
+                encoding = None
+                _load_xlsx(con, raw, path, columns, required, layouts, prepared.result())
+            read.append({"path": path, "sha256": file_sha256(path), "encoding": encoding, "sheets": len(layouts),
+                         "rows_read": _count(con, raw) - before, "layouts": layouts})
     return read
 
 
@@ -69,31 +78,65 @@ def _count(con, raw: str) -> int:
     return warehouse.fetch_sql(con, "warehouse/row_count", fragments={"table": raw})[0][0]
 
 
-# ---------------------------------------------------------------- xlsx
+# ---------------------------------------------------------------- reading ahead
 
-def _workbooks_ahead(files: list[Path]) -> Iterator[tuple[Path, Future | None]]:
-    """Each file in order, with its workbook's sheets being parsed (None for a CSV): a
-    background thread parses up to READ_AHEAD workbooks ahead of the one whose rows go into
-    DuckDB, so both cores work (python-calamine parses, and DuckDB inserts, without the
-    GIL).  The window keeps a city's parsed sheets from piling up in memory.  A file that
-    cannot be parsed raises when its turn comes, after check_readable, as it would in order."""
-    with ThreadPoolExecutor(1, thread_name_prefix="dibao-xlsx") as pool:
-        parsing: dict[int, Future] = {}
+@dataclass(frozen=True)
+class _PreparedCsv:
+    """A CSV file's layout and, for a GB18030 file, its UTF-8 copy (None otherwise)."""
+    layout: CsvLayout
+    utf8: Path | None
 
-        def parse(index: int) -> None:
-            if index < len(files) and files[index].suffix.lower() not in CSV_SUFFIXES and files[index].is_file():
-                parsing[index] = pool.submit(_xlsx_grids, files[index])
+
+def _prepared_ahead(files: list[Path], columns: dict[str, str], required: tuple[str, ...],
+                    scratch: Path) -> Iterator[tuple[Path, Future]]:
+    """Each file in order, with its preparation under way: a background thread parses a
+    workbook's sheets (python-calamine) or finds a CSV's layout and re-encodes a GB18030
+    one to UTF-8 (`_prepare_csv`), up to READ_AHEAD files ahead of the one DuckDB reads,
+    so both cores work (calamine parses and the codec decodes while DuckDB reads without
+    the GIL).  The window keeps a city's parsed sheets from piling up in memory.  A file
+    that cannot be prepared raises when its turn comes, after check_readable, as it would
+    in order.  Closing the generator stops the thread; the caller removes UTF-8 copies."""
+    with ThreadPoolExecutor(1, thread_name_prefix="dibao-read-ahead") as pool:
+        preparing: dict[int, Future] = {}
+
+        def prepare(index: int) -> None:
+            if index >= len(files) or not files[index].is_file():
+                return
+            path = files[index]
+            if path.suffix.lower() in CSV_SUFFIXES:
+                target = scratch.with_name(f"{scratch.name}.utf8-csv-{index}")
+                preparing[index] = pool.submit(_prepare_csv, path, columns, required, target)
+            else:
+                preparing[index] = pool.submit(_xlsx_grids, path)
 
         try:
             for index in range(READ_AHEAD):
-                parse(index)
+                prepare(index)
             for index, path in enumerate(files):
-                parse(index + READ_AHEAD)
-                yield path, parsing.pop(index, None)
+                prepare(index + READ_AHEAD)
+                if index not in preparing:   # missing: check_readable says so
+                    preparing[index] = Future()
+                    preparing[index].set_result(None)
+                yield path, preparing.pop(index)
         finally:
-            for future in parsing.values():   # a file failed: nothing more is parsed
+            for future in preparing.values():   # a file failed: nothing more is prepared
                 future.cancel()
 
+
+def _prepare_csv(path: Path, columns: dict[str, str], required: tuple[str, ...], target: Path) -> _PreparedCsv:
+    layout = csv_layout(path, columns, required)
+    if layout.encoding != "gb18030":
+        return _PreparedCsv(layout, None)
+    _reencode(path, target, "gb18030")
+    return _PreparedCsv(layout, target)
+
+
+def _remove_utf8_copies(scratch: Path) -> None:
+    for copy in scratch.parent.glob(f"{scratch.name}.utf8-csv*"):
+        copy.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- xlsx
 
 def _load_xlsx(con, raw: str, path: Path, columns: dict[str, str], required: tuple[str, ...],
                layouts: list[dict], grids: list[tuple[str, list[list[object]]]]) -> None:
@@ -144,25 +187,26 @@ def _append(con, raw: str, sql: str, fields: list[str], file: str, sheet: str, *
 # ---------------------------------------------------------------- csv
 
 def _load_csv(con, raw: str, path: Path, columns: dict[str, str], required: tuple[str, ...],
-              scratch: Path | None, layouts: list[dict]) -> str:
-    layout = csv_layout(path, columns, required)
+              scratch: Path, layouts: list[dict], prepared: _PreparedCsv) -> str:
+    layout = prepared.layout
     layouts.append({"sheet": "", "header_row": layout.header_index + 1, "columns": layout.positions})
-    if layout.encoding != "gb18030":
+    if prepared.utf8 is not None:
         try:
-            _read_csv(con, raw, path, path, layout, columns)
-            return layout.encoding
-        except NotUtf8:
-            pass
-        # Valid UTF-8 at the start only: the whole file is read as GB18030.
-        layout = csv_layout(path, columns, required, encoding="gb18030")
-        layouts[-1] = {"sheet": "", "header_row": layout.header_index + 1, "columns": layout.positions}
-    if scratch is None:      # an in-memory database (dibao check, tests): a private folder
-        with tempfile.TemporaryDirectory(prefix="dibao-csv-") as folder:
-            _read_gb18030(con, raw, path, Path(folder) / "utf8.csv", layout, columns)
-    else:
-        # Named after the working warehouse (.<db>.run-<pid>…): a killed run's copy is cleared
-        # with the working copy by warehouse.clear_stale_copies.
-        _read_gb18030(con, raw, path, scratch.with_name(f"{scratch.name}.utf8-csv"), layout, columns)
+            _read_csv(con, raw, path, prepared.utf8, layout, columns)
+        finally:
+            prepared.utf8.unlink(missing_ok=True)
+        return "gb18030"
+    try:
+        _read_csv(con, raw, path, path, layout, columns)
+        return layout.encoding
+    except NotUtf8:
+        pass
+    # Valid UTF-8 at the start only: the whole file is read as GB18030.
+    layout = csv_layout(path, columns, required, encoding="gb18030")
+    layouts[-1] = {"sheet": "", "header_row": layout.header_index + 1, "columns": layout.positions}
+    # Named after the working warehouse (.<db>.run-<pid>…): a killed run's copy is cleared
+    # with the working copy by warehouse.clear_stale_copies.
+    _read_gb18030(con, raw, path, scratch.with_name(f"{scratch.name}.utf8-csv"), layout, columns)
     return "gb18030"
 
 

@@ -327,18 +327,16 @@ def test_the_probe_reads_an_xlsx_header_from_its_first_rows_as_calamine_does(tmp
         probe_source_file(broken, ROSTER.columns, REQUIRED_FIELDS["roster"])
 
 
-def _read_all(paths: list[Path]) -> tuple[list[dict], pd.DataFrame]:
+def _read_all(paths: list[Path], scratch: Path | None = None) -> tuple[list[dict], pd.DataFrame]:
     con = warehouse.connect(":memory:")
     try:
-        read = ingest.load_source(con, ROSTER.name, paths, ROSTER.columns, REQUIRED_FIELDS[ROSTER.kind])
+        read = ingest.load_source(con, ROSTER.name, paths, ROSTER.columns, REQUIRED_FIELDS[ROSTER.kind], scratch)
         return read, frame(con, f"select * from raw_{ROSTER.name} order by rowid")
     finally:
         con.close()
 
 
-def test_workbooks_parsed_ahead_give_the_rows_of_reading_in_order(tmp_path, monkeypatch):
-    """A background thread parses the next workbooks while one's rows go into DuckDB
-    (ingest._workbooks_ahead): the same rows, in the same order, as one file at a time."""
+def _mixed_inputs(folder: Path) -> list[Path]:
     paths = []
     for number in range(4):
         wb = openpyxl.Workbook()
@@ -347,14 +345,41 @@ def test_workbooks_parsed_ahead_give_the_rows_of_reading_in_order(tmp_path, monk
         for row in range(number + 1):
             person = roster_row(f"村民{number}{row}", ID_A, **{"户编号": f"H{number}-{row}"})
             ws.append([person[h] for h in ROSTER_HEADER])
-        paths.append(tmp_path / f"镇{number}_名册.xlsx")
+        paths.append(folder / f"镇{number}_名册.xlsx")
         wb.save(paths[-1])
-    paths.insert(2, write_roster_csv(tmp_path / "镇_名册.csv", [roster_row("王五", ID_B)], "gb18030"))
-    ahead = _read_all(paths)
+    paths.insert(2, write_roster_csv(folder / "镇_名册.csv", [roster_row("王五", ID_B)], "gb18030"))
+    paths.insert(3, write_roster_csv(folder / "乡_名册.csv", [roster_row("赵六", ID_A), roster_row("钱七", ID_B)],
+                                     "gb18030"))
+    return paths
+
+
+def test_files_prepared_ahead_give_the_rows_of_reading_in_order(tmp_path, monkeypatch):
+    """A background thread parses the next workbooks and re-encodes the next GB18030 files
+    while one's rows go into DuckDB (ingest._prepared_ahead): the same rows, in the same
+    order, as one file at a time; no UTF-8 copy is left beside the warehouse."""
+    inputs, work = tmp_path / "in", tmp_path / "work"
+    inputs.mkdir()
+    work.mkdir()
+    paths = _mixed_inputs(inputs)
+    ahead = _read_all(paths, work / ".w.duckdb.run-1")
     monkeypatch.setattr(ingest, "READ_AHEAD", 0)
     in_order = _read_all(paths)
-    assert [r["rows_read"] for r in ahead[0]] == [r["rows_read"] for r in in_order[0]] == [1, 2, 1, 3, 4]
+    assert [r["rows_read"] for r in ahead[0]] == [r["rows_read"] for r in in_order[0]] == [1, 2, 1, 2, 3, 4]
+    assert [r["encoding"] for r in ahead[0]] == [None, None, "gb18030", "gb18030", None, None]
     pd.testing.assert_frame_equal(ahead[1], in_order[1])
+    assert list(work.iterdir()) == []
+
+
+def test_a_failed_read_leaves_no_utf8_copy_of_files_decoded_ahead(tmp_path):
+    inputs, work = tmp_path / "in", tmp_path / "work"
+    inputs.mkdir()
+    work.mkdir()
+    paths = _mixed_inputs(inputs)
+    broken = inputs / "b_名册.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(SourceFileError, match="b_名册.xlsx 无法作为 Excel 工作簿打开"):
+        _read_all([paths[0], broken] + paths[1:], work / ".w.duckdb.run-1")   # the CSVs were decoded ahead
+    assert list(work.iterdir()) == []
 
 
 def test_a_broken_workbook_parsed_ahead_stops_the_read_at_its_turn(tmp_path):
