@@ -178,11 +178,11 @@ class Sheet:
 
     # --- XML -------------------------------------------------------------------
 
-    def _xml(self, selected: bool) -> str:
+    def _xml(self) -> str:
         parts = [f'<worksheet xmlns="{_MAIN_NS}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1"/>'
                  + ('<pageSetUpPr fitToPage="1"/>' if self.print_area else "<pageSetUpPr/>") + "</sheetPr>"]
-        view = '<sheetView tabSelected="1" workbookViewId="0">' if selected else '<sheetView workbookViewId="0">'
-        parts.append(f'<sheetViews>{view}{self._pane_xml()}</sheetView></sheetViews>'
+        # no tabSelected: openpyxl leaves it out of a new workbook (Excel selects the active tab)
+        parts.append(f'<sheetViews><sheetView workbookViewId="0">{self._pane_xml()}</sheetView></sheetViews>'
                      '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>')
         columns = sorted(set(self.widths) | self.hidden_columns)
         if columns:
@@ -301,7 +301,7 @@ class Book:
             "xl/theme/theme1.xml": theme_xml,
         }
         for i, sheet in enumerate(self.sheets, start=1):
-            parts[f"xl/worksheets/sheet{i}.xml"] = sheet._xml(selected=i == 1)
+            parts[f"xl/worksheets/sheet{i}.xml"] = sheet._xml()
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, body in parts.items():
                 archive.writestr(name, body)
@@ -419,8 +419,11 @@ _THIN = '<{0} style="thin"><color rgb="00000000"/></{0}>'
 
 def _border_xml(border: tuple[str, ...] | None) -> str:
     sides = border or ()
+    # openpyxl writes the house BORDER without a diagonal; the default border and a merge's
+    # edges (grown from the default) with an empty one
     return ("<border>" + "".join(_THIN.format(side) if side in sides else f"<{side}/>"
-                                 for side in ("left", "right", "top", "bottom")) + "<diagonal/></border>")
+                                 for side in ("left", "right", "top", "bottom"))
+            + ("" if border == _FULL_BORDER else "<diagonal/>") + "</border>")
 
 
 def _content_types(n_sheets: int) -> str:

@@ -95,19 +95,22 @@ def _with_writer(path):
 
 
 def _side(side):
+    if side is None:
+        return None
     return side.style, side.color.rgb if side.color is not None else None
 
 
 def _pane(ws):
-    pane = ws.sheet_view.pane
-    return ((pane.xSplit, pane.ySplit, pane.topLeftCell, pane.activePane, pane.state) if pane else None,
-            [(s.pane, s.activeCell, s.sqref) for s in ws.sheet_view.selection])
+    view, pane = ws.sheet_view, ws.sheet_view.pane
+    return (view.tabSelected, (pane.xSplit, pane.ySplit, pane.topLeftCell, pane.activePane, pane.state) if pane else None,
+            [(s.pane, s.activeCell, s.sqref) for s in view.selection])
 
 
 def _cell(c, quoted):
     return (c.coordinate, c.value, c.data_type, c.number_format, c.font.name, c.font.sz, c.font.b,
             c.fill.fill_type, c.fill.fgColor.rgb, c.alignment.horizontal, c.alignment.vertical,
-            c.alignment.wrap_text, quoted, *map(_side, (c.border.left, c.border.right, c.border.top, c.border.bottom)))
+            c.alignment.wrap_text, quoted,
+            *map(_side, (c.border.left, c.border.right, c.border.top, c.border.bottom, c.border.diagonal)))
 
 
 def _stored_cells(path):
@@ -150,7 +153,7 @@ def test_the_writer_reads_back_as_openpyxl_writes(tmp_path):
     assert cells["F5"][1] == "\r=1 第一行\n第二行"           # \r survives as a character, not a newline
     assert cells["C5"][1] == " 前后空格 "
     assert cells["D4"][1] == dt.datetime(2019, 10, 3)
-    assert cells["C7"][14:] == (("thin", "00000000"),) * 3  # merged under a frame: right, top, bottom edges
+    assert cells["C7"][14:17] == (("thin", "00000000"),) * 3  # merged under a frame: right, top, bottom edges
     assert got[3][1] == "hidden"
 
 
@@ -200,12 +203,12 @@ def test_merges_down_rows_fills_and_frozen_columns_read_back_as_openpyxl_writes(
     expected, got = _read_back(tmp_path / "openpyxl.xlsx"), _read_back(tmp_path / "writer.xlsx")
     assert got == expected
     sheet = got[2]
-    assert sheet[2] == "C3" and sheet[3][0] == (2, 2, "C3", "bottomRight", "frozen")
-    assert [selection[0] for selection in sheet[3][1]] == ["topRight", "bottomLeft", "bottomRight"]
+    assert sheet[2] == "C3" and sheet[3][1] == (2, 2, "C3", "bottomRight", "frozen")
+    assert [selection[0] for selection in sheet[3][2]] == ["topRight", "bottomLeft", "bottomRight"]
     assert sheet[4] == ["A1:A2", "B1:C1", "D1:E3"]
     stored = {cell[0]: cell for cell in got[1]["表"]}
     assert stored["A2"][1] is None and stored["A2"][8] == "00D9D9D9"         # covered, yet filled
-    assert [side[0] for side in stored["A2"][13:]] == ["thin", "thin", None, "thin"]   # left, right, bottom
-    assert [side[0] for side in stored["E2"][13:]] == [None, "thin", None, None]       # on the box's right edge
+    assert [side[0] for side in stored["A2"][13:17]] == ["thin", "thin", None, "thin"]   # left, right, bottom
+    assert [side[0] for side in stored["E2"][13:17]] == [None, "thin", None, None]       # on the box's right edge
     assert stored["E3"][8] == "00000000"                                     # below the filled rows
     assert got[3][2] == "B1"
