@@ -68,14 +68,19 @@ def write_township_summary(stats: pd.DataFrame, counts: pd.DataFrame, out_dir: P
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     townships = sorted(set(stats["township"].dropna()) | set(counts["township"].dropna()))
+    # Both frames split by township once: a city's 380 selections and pivots cost more than its workbooks.
+    stats_by_township: dict[str, list[dict[str, Any]]] = {}
+    for record in stats.to_dict("records"):
+        stats_by_township.setdefault(record["township"], []).append(record)
+    tables = _village_rule_tables(counts, townships)
     paths = []
     for township in townships:
         book = Book(title=f"{township}{month_label(month)}{ANNEX_TITLE}")
-        township_stats = stats[stats["township"] == township].to_dict("records") or [{"township": township}]
+        township_stats = stats_by_township.get(township) or [{"township": township}]
         write_annex_sheet(book.add_sheet(ANNEX_SHEET), township_stats, filled_on=filled_on, month=month,
                           unit=reporting_unit.format(township=township))
         write_village_counts_sheet(book.add_sheet(BY_VILLAGE_SHEET), township,
-                                   counts[counts["township"] == township], month, filled_on=filled_on)
+                                   tables[township], month, filled_on=filled_on)
         write_warnings_sheet(book.add_sheet(WARNINGS_SHEET), month, warnings or [])
         path = out_dir / summary_workbook_name(township, month)
         book.save(path)
@@ -193,11 +198,11 @@ def _annex_remark(remark: Any, overpaid_total: Any, overpaid_suspected: Any = No
 
 # --- 分村统计 ------------------------------------------------------------------
 
-def write_village_counts_sheet(ws: Sheet, township: str, counts: pd.DataFrame,
+def write_village_counts_sheet(ws: Sheet, township: str, table: pd.DataFrame,
                                month: str, *, filled_on: dt.date) -> None:
     """Villages × rules (every rule, in SPEC order, so months line up), with row
-    and column totals and the money overpaid per village."""
-    rules = list(RULE_NAMES)
+    and column totals and the money overpaid per village; `table` is the township's
+    from _village_rule_tables."""
     headers = ["序号", "村（社区）", *RULE_NAMES.values(), "合计", CONFIRMED_HEADER, SUSPECTED_HEADER]
     n_columns = len(headers)
     ws.write_title(1, n_columns, f"{township}{month_label(month)}数据比对异常分村统计表")
@@ -205,12 +210,11 @@ def write_village_counts_sheet(ws: Sheet, township: str, counts: pd.DataFrame,
     ws.merge_text(2, n_columns // 2 + 1, n_columns, "单位：条、元", alignment=RIGHT)
     ws.write_header_row(3, [header_lines(h) for h in headers])
 
-    table = _village_rule_table(counts, rules)
     row = 4
-    for number, (village, line) in enumerate(table.iterrows(), start=1):
-        _write_count_row(ws, row, number, village, line, rules)
+    for number, (village, *line) in enumerate(table.itertuples(name=None), start=1):
+        _write_count_row(ws, row, number, village, line)
         row += 1
-    _write_count_row(ws, row, None, "合计", table.sum(), rules, bold=True)
+    _write_count_row(ws, row, None, "合计", list(table.sum()), bold=True)
 
     widths = {1: 6, 2: 16}
     for col, header in enumerate(headers, start=1):
@@ -220,14 +224,18 @@ def write_village_counts_sheet(ws: Sheet, township: str, counts: pd.DataFrame,
     ws.print_setup(n_columns=n_columns, last_row=row, title_rows="1:3")
 
 
-def _village_rule_table(counts: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
-    """One row per village: a count column per rule, then total and amount."""
+def _village_rule_tables(counts: pd.DataFrame, townships: list[str]) -> dict[str, pd.DataFrame]:
+    """Per township, one row per village: a count column per rule, then the total and the
+    confirmed and suspected amounts (empty for a township without counts)."""
+    rules = list(RULE_NAMES)
+    counts = counts[counts["township"].notna()]
     frame = counts.assign(
         village=[text_or_none(v) or "未填村（社区）" for v in counts["village"]],
         n=pd.to_numeric(counts["n"], errors="coerce").fillna(0).astype("int64"),
         amount_overpaid=pd.to_numeric(counts["amount_overpaid"], errors="coerce").fillna(0.0),
     )
-    table = frame.pivot_table(index="village", columns="rule", values="n", aggfunc="sum", fill_value=0)
+    places = ["township", "village"]
+    table = frame.pivot_table(index=places, columns="rule", values="n", aggfunc="sum", fill_value=0)
     table = table.reindex(columns=rules, fill_value=0).astype("int64")
     table["total"] = table.sum(axis=1)
     if "amount_suspected" not in frame:   # counts without the split: a 疑似 amount is suspected
@@ -236,15 +244,20 @@ def _village_rule_table(counts: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
         frame["amount_confirmed"] = frame["amount_overpaid"].where(~suspect, 0.0)
     for column in ("amount_confirmed", "amount_suspected"):
         amounts = pd.to_numeric(frame[column], errors="coerce").fillna(0.0)
-        table[column] = amounts.groupby(frame["village"]).sum().reindex(table.index).fillna(0.0)
-    return table.sort_index()
+        table[column] = amounts.groupby([frame[p] for p in places]).sum().reindex(table.index).fillna(0.0)
+    table = table.sort_index()
+    parts = {township: part.droplevel("township") for township, part in table.groupby(level="township")}
+    empty = table.iloc[:0].droplevel("township")
+    return {township: parts.get(township, empty) for township in townships}
 
 
-def _write_count_row(ws: Sheet, row: int, number: int | None, village: str,
-                     line: pd.Series, rules: list[str], *, bold: bool = False) -> None:
+def _write_count_row(ws: Sheet, row: int, number: int | None, village: str, line: list, *,
+                     bold: bool = False) -> None:
+    """`line`: a table row's values, a count per rule, then total, confirmed and suspected amounts."""
     font = HEADER_FONT if bold else BODY_FONT
-    values = [number, village, *(int(line[r]) for r in rules), int(line["total"]),
-              round(float(line["amount_confirmed"]), 2), round(float(line["amount_suspected"]), 2)]
+    *per_rule, total, confirmed, suspected = line
+    values = [number, village, *(int(n) for n in per_rule), int(total),
+              round(float(confirmed), 2), round(float(suspected), 2)]
     for col, value in enumerate(values, start=1):
         ws.write(row, col, value, font=font, alignment=WRAP_CENTER,
                  number_format=AMOUNT_FORMAT if col > len(values) - 2 else None)
