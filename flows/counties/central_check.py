@@ -10,14 +10,14 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
 
 from flows import warehouse
 from flows.counties import county as county_steps
 from flows.counties.city_config import CityConfig
 from flows.normalize.dates import month_bounds
-from flows.reports.excel_style import merge_text, month_label, safe_file_part
+from flows.reports.excel_style import month_label, safe_file_part
 from flows.reports.summary import ANNEX_SHEET, ANNEX_TITLE, write_annex_sheet
+from flows.reports.xlsx_writer import Book
 
 CITY_TABLES = ("counties/city_roster_keys", "counties/city_death_keys", "counties/city_findings")
 
@@ -126,13 +126,10 @@ def write_rollups(city: CityConfig, month: str, summary_dir: Path, *, filled_on:
 
 def _write_annex_workbook(path: Path, rows: list[dict], title: str, filled_on: dt.date, *,
                           place_header: str, month: str, unit: str, note: str | None = None) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = ANNEX_SHEET
-    write_annex_sheet(ws, rows, filled_on=filled_on, place_header=place_header, always_total=True,
-                      month=month, unit=unit)
+    book = Book(title=f"{title}{ANNEX_TITLE}")
+    ws = book.add_sheet(ANNEX_SHEET)
+    last_row = write_annex_sheet(ws, rows, filled_on=filled_on, place_header=place_header, always_total=True,
+                                 month=month, unit=unit)
     if note:
-        merge_text(ws, ws.max_row + 1, 1, 8, note)
-    wb.properties.title = f"{title}{ANNEX_TITLE}"
-    wb.properties.creator = "dibao-recon"
-    wb.save(path)
+        ws.merge_text(last_row + 1, 1, 8, note)
+    book.save(path)

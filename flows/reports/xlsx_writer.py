@@ -9,16 +9,17 @@ it — the same parts, styles, merges, validations, print set-up and footers —
 fraction of the time.  The house style (fonts, fills, borders, number formats) stays
 in excel_style.py and is given here as the same openpyxl style objects.
 
-Only what those workbooks need is here: text, numbers and dates; single-row merges;
-widths, heights, hidden columns; a frozen header; list drop-downs; A4 print set-up
-with repeated title rows and a footer; hidden sheets.  Text is always a string cell
-(never a formula), with Excel's quote prefix when it starts like one.
+Only what those workbooks and the township summaries need is here: text, numbers and
+dates; merges across columns and rows; fills; widths, heights, hidden columns; frozen
+header rows and columns; list drop-downs; A4 print set-up with repeated title rows and
+a footer; hidden sheets.  Text is always a string cell (never a formula), with Excel's
+quote prefix when it starts like one.
 """
 from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -40,11 +41,9 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _FIRST_CUSTOM_FORMAT = 164
 _FOOTER_SIZE = 9
-# A bordered cell merged across columns: Excel (and openpyxl) give the covered cells the
-# anchor's top and bottom edges, and the last one its right edge, so the frame prints whole.
-_EDGE_TOP_BOTTOM = "top_bottom"
-_EDGE_TOP_BOTTOM_RIGHT = "top_bottom_right"
-_FULL_BORDER = "all"
+# The thin sides a cell's border draws: all four, or (a cell covered by a merge) those on
+# the merged box's outer edge, as Excel and openpyxl draw it so the frame prints whole.
+_FULL_BORDER = ("left", "right", "top", "bottom")
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class _Style:
     font: tuple | None          # (name, size, bold); None: the workbook default
     alignment: tuple | None     # (horizontal, vertical, wrap)
     number_format: str | None
-    border: str | None
+    border: tuple[str, ...] | None   # sides of _FULL_BORDER drawn
     fill: str | None            # fgColor rgb of a solid fill
     quoted: bool
 
@@ -74,9 +73,10 @@ class Sheet:
     widths: dict[int, float] = field(default_factory=dict)
     hidden_columns: set[int] = field(default_factory=set)
     heights: dict[int, float] = field(default_factory=dict)
-    merges: list[tuple[int, int, int]] = field(default_factory=list)  # (row, first column, last column)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (first row, first col, last row, last col)
     validations: list[_Validation] = field(default_factory=list)
     freeze_row: int | None = None       # first row below the frozen header
+    freeze_column: int | None = None    # first column right of the frozen ones
     print_titles: str | None = None     # "1:3"
     print_area: tuple[int, int] | None = None  # (columns, rows) from A1
     landscape: bool = True
@@ -97,20 +97,33 @@ class Sheet:
         cell = self.cells.get((row, column))
         return None if cell is None else cell[0]
 
-    def merge(self, row: int, first_column: int, last_column: int) -> None:
-        """Merge one row's cells; covered cells lose their values and, under a bordered
-        anchor, carry the frame's edges (as openpyxl's merge_cells does)."""
-        if last_column <= first_column:
+    def merge(self, row: int, first_column: int, last_column: int, *, last_row: int | None = None) -> None:
+        """Merge a row's cells (down to last_row when given); covered cells lose their values
+        and, under a bordered anchor, carry the frame's outer edges (as openpyxl's merge_cells does)."""
+        last_row = last_row or row
+        if last_row == row and last_column <= first_column:   # one cell: nothing to merge
             return
-        self.merges.append((row, first_column, last_column))
+        self.merges.append((row, first_column, last_row, last_column))
         anchor = self.cells.get((row, first_column))
         bordered = anchor is not None and self._book.styles[anchor[1]].border == _FULL_BORDER
-        for column in range(first_column + 1, last_column + 1):
-            if bordered:
-                edge = _EDGE_TOP_BOTTOM_RIGHT if column == last_column else _EDGE_TOP_BOTTOM
-                self.cells[row, column] = (None, self._book._style_index(_Style(None, None, None, edge, None, False)))
-            else:
-                self.cells.pop((row, column), None)
+        for covered in range(row, last_row + 1):
+            for column in range(first_column, last_column + 1):
+                if (covered, column) == (row, first_column):
+                    continue
+                if bordered:
+                    on_edge = (column == first_column, column == last_column, covered == row, covered == last_row)
+                    edges = tuple(side for side, edge in zip(_FULL_BORDER, on_edge) if edge) or None
+                    style = _Style(None, None, None, edges, None, False)
+                    self.cells[covered, column] = (None, self._book._style_index(style))
+                else:
+                    self.cells.pop((covered, column), None)
+
+    def set_fill(self, row: int, column: int, fill: PatternFill) -> None:
+        """Fill a cell, written or covered by a merge, keeping the rest of its style (openpyxl's
+        `cell.fill = fill`)."""
+        value, index = self.cells.get((row, column), (None, 0))
+        style = replace(self._book.styles[index], fill=fill.fgColor.rgb)
+        self.cells[row, column] = (value, self._book._style_index(style))
 
     def merge_text(self, row: int, first_column: int, last_column: int, text: str, *,
                    font: Font = BODY_FONT, alignment: Alignment = WRAP_LEFT, border: bool = False) -> None:
@@ -165,16 +178,12 @@ class Sheet:
 
     # --- XML -------------------------------------------------------------------
 
-    def _xml(self, selected: bool) -> str:
+    def _xml(self) -> str:
         parts = [f'<worksheet xmlns="{_MAIN_NS}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1"/>'
                  + ('<pageSetUpPr fitToPage="1"/>' if self.print_area else "<pageSetUpPr/>") + "</sheetPr>"]
-        view = '<sheetView tabSelected="1" workbookViewId="0">' if selected else '<sheetView workbookViewId="0">'
-        if self.freeze_row:
-            view += (f'<pane ySplit="{self.freeze_row - 1}" topLeftCell="A{self.freeze_row}" activePane="bottomLeft"'
-                     ' state="frozen"/><selection pane="bottomLeft" activeCell="A1" sqref="A1"/>')
-        else:
-            view += '<selection activeCell="A1" sqref="A1"/>'
-        parts.append(f'<sheetViews>{view}</sheetView></sheetViews><sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>')
+        # no tabSelected: openpyxl leaves it out of a new workbook (Excel selects the active tab)
+        parts.append(f'<sheetViews><sheetView workbookViewId="0">{self._pane_xml()}</sheetView></sheetViews>'
+                     '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>')
         columns = sorted(set(self.widths) | self.hidden_columns)
         if columns:
             parts.append("<cols>" + "".join(
@@ -195,8 +204,8 @@ class Sheet:
         parts.append("</sheetData>")
         if self.merges:
             parts.append(f'<mergeCells count="{len(self.merges)}">' + "".join(
-                f'<mergeCell ref="{get_column_letter(a)}{r}:{get_column_letter(b)}{r}"/>' for r, a, b in self.merges)
-                + "</mergeCells>")
+                f'<mergeCell ref="{get_column_letter(a)}{r}:{get_column_letter(b)}{r2}"/>'
+                for r, a, r2, b in self.merges) + "</mergeCells>")
         if self.validations:
             parts.append(f'<dataValidations count="{len(self.validations)}">' + "".join(
                 f'<dataValidation sqref="{v.sqref}" showDropDown="0" showInputMessage="1" showErrorMessage="1"'
@@ -217,6 +226,18 @@ class Sheet:
             parts.append(f"<headerFooter><oddFooter>{escape(text)}</oddFooter></headerFooter>")
         parts.append("</worksheet>")
         return "".join(parts)
+
+    def _pane_xml(self) -> str:
+        """The frozen panes and selection, as openpyxl's freeze_panes setter makes them."""
+        row, column = self.freeze_row or 1, self.freeze_column or 1
+        if row == column == 1:
+            return '<selection activeCell="A1" sqref="A1"/>'
+        split = (f' xSplit="{column - 1}"' if column > 1 else "") + (f' ySplit="{row - 1}"' if row > 1 else "")
+        active = ("bottom" if row > 1 else "top") + ("Right" if column > 1 else "Left")
+        # rows and columns both frozen: openpyxl names the other two panes' (empty) selections too
+        others = '<selection pane="topRight"/><selection pane="bottomLeft"/>' if row > 1 and column > 1 else ""
+        return (f'<pane{split} topLeftCell="{get_column_letter(column)}{row}" activePane="{active}" state="frozen"/>'
+                f'{others}<selection pane="{active}" activeCell="A1" sqref="A1"/>')
 
 
 A4_INCHES = (8.27, 11.69)
@@ -280,7 +301,7 @@ class Book:
             "xl/theme/theme1.xml": theme_xml,
         }
         for i, sheet in enumerate(self.sheets, start=1):
-            parts[f"xl/worksheets/sheet{i}.xml"] = sheet._xml(selected=i == 1)
+            parts[f"xl/worksheets/sheet{i}.xml"] = sheet._xml()
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, body in parts.items():
                 archive.writestr(name, body)
@@ -396,11 +417,13 @@ def _fill_xml(rgb: str) -> str:
 _THIN = '<{0} style="thin"><color rgb="00000000"/></{0}>'
 
 
-def _border_xml(border: str | None) -> str:
-    sides = {None: (), _FULL_BORDER: ("left", "right", "top", "bottom"),
-             _EDGE_TOP_BOTTOM: ("top", "bottom"), _EDGE_TOP_BOTTOM_RIGHT: ("right", "top", "bottom")}[border]
+def _border_xml(border: tuple[str, ...] | None) -> str:
+    sides = border or ()
+    # openpyxl writes the house BORDER without a diagonal; the default border and a merge's
+    # edges (grown from the default) with an empty one
     return ("<border>" + "".join(_THIN.format(side) if side in sides else f"<{side}/>"
-                                 for side in ("left", "right", "top", "bottom")) + "<diagonal/></border>")
+                                 for side in ("left", "right", "top", "bottom"))
+            + ("" if border == _FULL_BORDER else "<diagonal/>") + "</border>")
 
 
 def _content_types(n_sheets: int) -> str:

@@ -460,11 +460,14 @@ def test_every_village_gets_its_own_file_whatever_its_name(tmp_path, exceptions)
     assert len(notes) == 3 and all("文件名改为" in n for n in notes)
 
 
-def test_annex_adds_a_total_row_for_several_townships(stats):
+def test_annex_adds_a_total_row_for_several_townships(tmp_path, stats):
+    from flows.reports.xlsx_writer import Book
+
     second = {**stats.iloc[0].to_dict(), "township": "碧山镇", "households": 100, "poverty_households": 4}
-    wb = openpyxl.Workbook()
-    write_annex_sheet(wb.active, [stats.iloc[0].to_dict(), second], filled_on=FILLED_ON)
-    total = [c.value for c in wb.active[7]]
+    book = Book()
+    write_annex_sheet(book.add_sheet("附件4"), [stats.iloc[0].to_dict(), second], filled_on=FILLED_ON)
+    book.save(tmp_path / "annex.xlsx")
+    total = [c.value for c in openpyxl.load_workbook(tmp_path / "annex.xlsx").active[7]]
     assert total[:4] == ["合计", 912, 2754, 4]
 
 

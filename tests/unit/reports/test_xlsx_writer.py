@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from flows.reports.excel_style import (
-    AMOUNT_FORMAT, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT, TITLE_FONT, WRAP_CENTER,
+    AMOUNT_FORMAT, DATE_FORMAT, HEADER_FILL, HEADER_FONT, INPUT_FILL, RIGHT, TITLE_FONT, WRAP_CENTER,
     apply_print_setup, fit_column_widths, fit_row_heights, merge_text, write_cell, write_header_row, write_title,
 )
 from flows.reports.xlsx_writer import Book
@@ -95,21 +95,40 @@ def _with_writer(path):
 
 
 def _side(side):
+    if side is None:
+        return None
     return side.style, side.color.rgb if side.color is not None else None
+
+
+def _pane(ws):
+    view, pane = ws.sheet_view, ws.sheet_view.pane
+    return (view.tabSelected, (pane.xSplit, pane.ySplit, pane.topLeftCell, pane.activePane, pane.state) if pane else None,
+            [(s.pane, s.activeCell, s.sqref) for s in view.selection])
+
+
+def _cell(c, quoted):
+    return (c.coordinate, c.value, c.data_type, c.number_format, c.font.name, c.font.sz, c.font.b,
+            c.fill.fill_type, c.fill.fgColor.rgb, c.alignment.horizontal, c.alignment.vertical,
+            c.alignment.wrap_text, quoted,
+            *map(_side, (c.border.left, c.border.right, c.border.top, c.border.bottom, c.border.diagonal)))
+
+
+def _stored_cells(path):
+    """Cells as stored, those under a merge too: a normal load restyles them from the merge's
+    anchor, a read-only load leaves them as the file has them (and as Excel reads them)."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return {ws.title: [_cell(c, c.style_array.quotePrefix) for row in ws.iter_rows() for c in row
+                       if c.value is not None or getattr(c, "has_style", False)] for ws in wb.worksheets}
 
 
 def _read_back(path):
     wb = openpyxl.load_workbook(path)
-    out = [(wb.properties.title, wb.properties.creator, wb.active.title)]
+    out = [(wb.properties.title, wb.properties.creator, wb.active.title), _stored_cells(path)]
     for ws in wb.worksheets:
-        cells = [(c.coordinate, c.value, c.data_type, c.number_format, c.font.name, c.font.sz, c.font.b,
-                  c.fill.fill_type, c.fill.fgColor.rgb, c.alignment.horizontal, c.alignment.vertical,
-                  c.alignment.wrap_text, c.quotePrefix, *map(_side, (c.border.left, c.border.right, c.border.top,
-                                                                     c.border.bottom)))
-                 for row in ws.iter_rows() for c in row if c.value is not None or c.has_style]
+        cells = [_cell(c, c.quotePrefix) for row in ws.iter_rows() for c in row if c.value is not None or c.has_style]
         margins = ws.page_margins
         out.append((
-            ws.title, ws.sheet_state, str(ws.freeze_panes), sorted(map(str, ws.merged_cells.ranges)),
+            ws.title, ws.sheet_state, str(ws.freeze_panes), _pane(ws), sorted(map(str, ws.merged_cells.ranges)),
             [(str(v.sqref), v.formula1, v.type, v.allow_blank, v.showErrorMessage, v.showInputMessage, v.errorStyle,
               v.errorTitle, v.error, v.promptTitle, v.prompt) for v in ws.data_validations.dataValidation],
             (ws.page_setup.orientation, ws.page_setup.paperSize, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight,
@@ -128,14 +147,14 @@ def test_the_writer_reads_back_as_openpyxl_writes(tmp_path):
     _with_writer(tmp_path / "writer.xlsx")
     expected, got = _read_back(tmp_path / "openpyxl.xlsx"), _read_back(tmp_path / "writer.xlsx")
     assert got == expected
-    sheet = got[1]
+    sheet = got[2]
     cells = {cell[0]: cell for cell in sheet[-1]}
     assert cells["B5"][1] == '=HYPERLINK("http://x")' and cells["B5"][2] == "s" and cells["B5"][12]  # text, quoted
     assert cells["F5"][1] == "\r=1 第一行\n第二行"           # \r survives as a character, not a newline
     assert cells["C5"][1] == " 前后空格 "
     assert cells["D4"][1] == dt.datetime(2019, 10, 3)
-    assert cells["C7"][14:] == (("thin", "00000000"),) * 3  # merged under a frame: right, top, bottom edges
-    assert got[2][1] == "hidden"
+    assert cells["C7"][14:17] == (("thin", "00000000"),) * 3  # merged under a frame: right, top, bottom edges
+    assert got[3][1] == "hidden"
 
 
 def test_a_title_row_taller_than_its_text_keeps_its_height(tmp_path):
@@ -146,3 +165,50 @@ def test_a_title_row_taller_than_its_text_keeps_its_height(tmp_path):
     book.save(tmp_path / "t.xlsx")
     assert openpyxl.load_workbook(tmp_path / "t.xlsx").active.row_dimensions[1].height == 30
     assert openpyxl.load_workbook(tmp_path / "t.xlsx").properties.title is None
+
+
+def test_merges_down_rows_fills_and_frozen_columns_read_back_as_openpyxl_writes(tmp_path):
+    """附件4's header: cells merged down rows as well as across columns, every header cell
+    filled (those under a merge too), and panes frozen on columns as well as rows."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表"
+    for row in (1, 2):
+        write_header_row(ws, row, [""] * 5)
+    for column, last_row, last_column, text in ((1, 2, 1, "乡镇"), (2, 1, 3, "基本情况"), (4, 3, 5, "三行两列")):
+        write_cell(ws, 1, column, text, font=HEADER_FONT, alignment=WRAP_CENTER)
+        ws.merge_cells(start_row=1, start_column=column, end_row=last_row, end_column=last_column)
+    for row in (1, 2):
+        for column in range(1, 6):
+            ws.cell(row=row, column=column).fill = HEADER_FILL
+    ws.freeze_panes = "C3"
+    wb.create_sheet("列").freeze_panes = "B1"
+    wb.properties.creator = "dibao-recon"
+    wb.save(tmp_path / "openpyxl.xlsx")
+
+    book = Book()
+    ws = book.add_sheet("表")
+    for row in (1, 2):
+        ws.write_header_row(row, [""] * 5)
+    for column, last_row, last_column, text in ((1, 2, 1, "乡镇"), (2, 1, 3, "基本情况"), (4, 3, 5, "三行两列")):
+        ws.write(1, column, text, font=HEADER_FONT, alignment=WRAP_CENTER)
+        ws.merge(1, column, last_column, last_row=last_row)
+    for row in (1, 2):
+        for column in range(1, 6):
+            ws.set_fill(row, column, HEADER_FILL)
+    ws.freeze_row, ws.freeze_column = 3, 3
+    book.add_sheet("列").freeze_column = 2
+    book.save(tmp_path / "writer.xlsx")
+
+    expected, got = _read_back(tmp_path / "openpyxl.xlsx"), _read_back(tmp_path / "writer.xlsx")
+    assert got == expected
+    sheet = got[2]
+    assert sheet[2] == "C3" and sheet[3][1] == (2, 2, "C3", "bottomRight", "frozen")
+    assert [selection[0] for selection in sheet[3][2]] == ["topRight", "bottomLeft", "bottomRight"]
+    assert sheet[4] == ["A1:A2", "B1:C1", "D1:E3"]
+    stored = {cell[0]: cell for cell in got[1]["表"]}
+    assert stored["A2"][1] is None and stored["A2"][8] == "00D9D9D9"         # covered, yet filled
+    assert [side[0] for side in stored["A2"][13:17]] == ["thin", "thin", None, "thin"]   # left, right, bottom
+    assert [side[0] for side in stored["E2"][13:17]] == [None, "thin", None, None]       # on the box's right edge
+    assert stored["E3"][8] == "00000000"                                     # below the filled rows
+    assert got[3][2] == "B1"
