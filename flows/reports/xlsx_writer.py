@@ -178,9 +178,21 @@ class Sheet:
 
     # --- XML -------------------------------------------------------------------
 
+    def _dimension(self) -> str:
+        """The used range as openpyxl states it (cells and every cell a merge covers): readers
+        in read-only mode (openpyxl's, pandas') size their rows by it."""
+        used = set(self.cells)
+        for row, first_column, last_row, last_column in self.merges:
+            used.update(((row, first_column), (last_row, last_column)))
+        if not used:
+            return "A1:A1"
+        rows, columns = [r for r, _ in used], [c for _, c in used]
+        return f"{get_column_letter(min(columns))}{min(rows)}:{get_column_letter(max(columns))}{max(rows)}"
+
     def _xml(self) -> str:
         parts = [f'<worksheet xmlns="{_MAIN_NS}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1"/>'
-                 + ('<pageSetUpPr fitToPage="1"/>' if self.print_area else "<pageSetUpPr/>") + "</sheetPr>"]
+                 + ('<pageSetUpPr fitToPage="1"/>' if self.print_area else "<pageSetUpPr/>") + "</sheetPr>"
+                 + f'<dimension ref="{self._dimension()}"/>']
         # no tabSelected: openpyxl leaves it out of a new workbook (Excel selects the active tab)
         parts.append(f'<sheetViews><sheetView workbookViewId="0">{self._pane_xml()}</sheetView></sheetViews>'
                      '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>')

@@ -121,9 +121,17 @@ def _stored_cells(path):
                        if c.value is not None or getattr(c, "has_style", False)] for ws in wb.worksheets}
 
 
+def _stated_dimensions(path):
+    """Each sheet's used range as its file states it: a read-only load (openpyxl's, pandas')
+    sizes the rows it gives by it."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return {ws.title: ws.calculate_dimension() for ws in wb.worksheets}
+
+
 def _read_back(path):
     wb = openpyxl.load_workbook(path)
-    out = [(wb.properties.title, wb.properties.creator, wb.active.title), _stored_cells(path)]
+    out = [(wb.properties.title, wb.properties.creator, wb.active.title), _stored_cells(path),
+           _stated_dimensions(path)]
     for ws in wb.worksheets:
         cells = [_cell(c, c.quotePrefix) for row in ws.iter_rows() for c in row if c.value is not None or c.has_style]
         margins = ws.page_margins
@@ -147,14 +155,14 @@ def test_the_writer_reads_back_as_openpyxl_writes(tmp_path):
     _with_writer(tmp_path / "writer.xlsx")
     expected, got = _read_back(tmp_path / "openpyxl.xlsx"), _read_back(tmp_path / "writer.xlsx")
     assert got == expected
-    sheet = got[2]
+    sheet = got[3]
     cells = {cell[0]: cell for cell in sheet[-1]}
     assert cells["B5"][1] == '=HYPERLINK("http://x")' and cells["B5"][2] == "s" and cells["B5"][12]  # text, quoted
     assert cells["F5"][1] == "\r=1 第一行\n第二行"           # \r survives as a character, not a newline
     assert cells["C5"][1] == " 前后空格 "
     assert cells["D4"][1] == dt.datetime(2019, 10, 3)
     assert cells["C7"][14:17] == (("thin", "00000000"),) * 3  # merged under a frame: right, top, bottom edges
-    assert got[3][1] == "hidden"
+    assert got[4][1] == "hidden"
 
 
 def test_a_title_row_taller_than_its_text_keeps_its_height(tmp_path):
@@ -202,7 +210,7 @@ def test_merges_down_rows_fills_and_frozen_columns_read_back_as_openpyxl_writes(
 
     expected, got = _read_back(tmp_path / "openpyxl.xlsx"), _read_back(tmp_path / "writer.xlsx")
     assert got == expected
-    sheet = got[2]
+    sheet = got[3]
     assert sheet[2] == "C3" and sheet[3][1] == (2, 2, "C3", "bottomRight", "frozen")
     assert [selection[0] for selection in sheet[3][2]] == ["topRight", "bottomLeft", "bottomRight"]
     assert sheet[4] == ["A1:A2", "B1:C1", "D1:E3"]
@@ -211,4 +219,4 @@ def test_merges_down_rows_fills_and_frozen_columns_read_back_as_openpyxl_writes(
     assert [side[0] for side in stored["A2"][13:17]] == ["thin", "thin", None, "thin"]   # left, right, bottom
     assert [side[0] for side in stored["E2"][13:17]] == [None, "thin", None, None]       # on the box's right edge
     assert stored["E3"][8] == "00000000"                                     # below the filled rows
-    assert got[3][2] == "B1"
+    assert got[4][2] == "B1"
