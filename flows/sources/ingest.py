@@ -100,7 +100,7 @@ def _prepared_ahead(files: list[Path], columns: dict[str, str], required: tuple[
         preparing: dict[int, Future] = {}
 
         def prepare(index: int) -> None:
-            if index >= len(files) or not files[index].is_file():
+            if index >= len(files):
                 return
             path = files[index]
             if path.suffix.lower() in CSV_SUFFIXES:
@@ -114,17 +114,17 @@ def _prepared_ahead(files: list[Path], columns: dict[str, str], required: tuple[
                 prepare(index)
             for index, path in enumerate(files):
                 prepare(index + READ_AHEAD)
-                if index not in preparing:   # missing: check_readable says so
-                    preparing[index] = Future()
-                    preparing[index].set_result(None)
                 yield path, preparing.pop(index)
         finally:
             for future in preparing.values():   # a file failed: nothing more is prepared
                 future.cancel()
 
 
-def _prepare_csv(path: Path, columns: dict[str, str], required: tuple[str, ...], target: Path) -> _PreparedCsv:
-    layout = csv_layout(path, columns, required)
+def _prepare_csv(path: Path, columns: dict[str, str], required: tuple[str, ...], target: Path, *,
+                 encoding: str | None = None) -> _PreparedCsv:
+    """Named after the working warehouse (.<db>.run-<pid>…), a UTF-8 copy a killed run left
+    is cleared with the working copy by warehouse.clear_stale_copies."""
+    layout = csv_layout(path, columns, required, encoding=encoding)
     if layout.encoding != "gb18030":
         return _PreparedCsv(layout, None)
     _reencode(path, target, "gb18030")
@@ -188,34 +188,24 @@ def _append(con, raw: str, sql: str, fields: list[str], file: str, sheet: str, *
 
 def _load_csv(con, raw: str, path: Path, columns: dict[str, str], required: tuple[str, ...],
               scratch: Path, layouts: list[dict], prepared: _PreparedCsv) -> str:
-    layout = prepared.layout
-    layouts.append({"sheet": "", "header_row": layout.header_index + 1, "columns": layout.positions})
-    if prepared.utf8 is not None:
+    if prepared.utf8 is None:
         try:
-            _read_csv(con, raw, path, prepared.utf8, layout, columns)
-        finally:
-            prepared.utf8.unlink(missing_ok=True)
-        return "gb18030"
+            _read_csv(con, raw, path, path, prepared.layout, columns)
+            layouts.append(_csv_layout_record(prepared.layout))
+            return prepared.layout.encoding
+        except NotUtf8:   # valid UTF-8 at the start only: the whole file is read as GB18030
+            prepared = _prepare_csv(path, columns, required, scratch.with_name(f"{scratch.name}.utf8-csv"),
+                                    encoding="gb18030")
     try:
-        _read_csv(con, raw, path, path, layout, columns)
-        return layout.encoding
-    except NotUtf8:
-        pass
-    # Valid UTF-8 at the start only: the whole file is read as GB18030.
-    layout = csv_layout(path, columns, required, encoding="gb18030")
-    layouts[-1] = {"sheet": "", "header_row": layout.header_index + 1, "columns": layout.positions}
-    # Named after the working warehouse (.<db>.run-<pid>…): a killed run's copy is cleared
-    # with the working copy by warehouse.clear_stale_copies.
-    _read_gb18030(con, raw, path, scratch.with_name(f"{scratch.name}.utf8-csv"), layout, columns)
+        _read_csv(con, raw, path, prepared.utf8, prepared.layout, columns)
+    finally:
+        prepared.utf8.unlink(missing_ok=True)
+    layouts.append(_csv_layout_record(prepared.layout))
     return "gb18030"
 
 
-def _read_gb18030(con, raw: str, path: Path, utf8: Path, layout: CsvLayout, columns: dict[str, str]) -> None:
-    try:
-        _reencode(path, utf8, "gb18030")
-        _read_csv(con, raw, path, utf8, layout, columns)
-    finally:
-        utf8.unlink(missing_ok=True)
+def _csv_layout_record(layout: CsvLayout) -> dict:
+    return {"sheet": "", "header_row": layout.header_index + 1, "columns": layout.positions}
 
 
 def _reencode(path: Path, target: Path, encoding: str) -> None:

@@ -17,7 +17,7 @@ from helpers import frame
 
 from flows import warehouse
 from flows.config import load_settings
-from flows.sources import ingest
+from flows.sources import ingest, readers
 from flows.sources.kinds import REQUIRED_FIELDS
 from flows.sources.readers import SourceFileError, cell_text, header_key
 
@@ -392,3 +392,25 @@ def test_a_broken_workbook_parsed_ahead_stops_the_read_at_its_turn(tmp_path):
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(SourceFileError, match="b_名册.xlsx 无法作为 Excel 工作簿打开"):
         _read_all([good, broken, good])
+
+
+def test_a_csv_utf8_only_in_its_first_megabyte_is_read_whole_as_gb18030(tmp_path):
+    """The encoding is probed on the first megabyte; bytes past it that are not UTF-8 send
+    the whole file through the GB18030 path (re-encoded to a UTF-8 copy, removed after)."""
+    columns = {field: field for field in ("village", "household_id", "name", "id_number", "monthly_amount")}
+    lines = [",".join(columns)]
+    while sum(len(line) + 1 for line in lines) <= readers.PROBE_BYTES:
+        lines.append(f"V{len(lines)},H{len(lines)},Name{len(lines)},{ID_A},300")
+    path = tmp_path / "roster.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("ascii") + f"天竺村,H0,张三,{ID_B},300\n".encode("gb18030"))
+    work = tmp_path / "work"
+    work.mkdir()
+    con = warehouse.connect(":memory:")
+    try:
+        read = ingest.load_source(con, "roster", [path], columns, REQUIRED_FIELDS["roster"], work / ".w.duckdb.run-1")
+        last = con.execute("select village, name, _row from raw_roster order by rowid desc limit 1").fetchone()
+    finally:
+        con.close()
+    assert read[0]["encoding"] == "gb18030" and read[0]["rows_read"] == len(lines)
+    assert last == ("天竺村", "张三", len(lines) + 1)
+    assert list(work.iterdir()) == []
