@@ -224,10 +224,18 @@ def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, n_columns: int
     text prints on top of the next row."""
     widths = [ws.column_dimensions[get_column_letter(c)].width or MIN_COLUMN_WIDTH
               for c in range(1, n_columns + 1)]
+    spans = {(r.min_row, r.min_col): r.max_col for r in ws.merged_cells.ranges if r.min_row == r.max_row}
     for row in range(first_row, last_row + 1):
         values = [ws.cell(row=row, column=col).value for col in range(1, n_columns + 1)]
-        ws.row_dimensions[row].height = fitted_height(values, widths, ws.row_dimensions[row].height,
-                                                      points_per_line)
+        ws.row_dimensions[row].height = fitted_height(values, spanned_widths(row, widths, spans),
+                                                      ws.row_dimensions[row].height, points_per_line)
+
+
+def spanned_widths(row: int, widths: list[float], spans: dict[tuple[int, int], int]) -> list[float]:
+    """The width each cell of `row` wraps its text in: its column's, or for a cell merged
+    across columns (spans: (row, first column) -> last column) the merged columns' together."""
+    return [sum(widths[column - 1:spans[row, column]]) if (row, column) in spans else width
+            for column, width in enumerate(widths, start=1)]
 
 
 def merge_text(ws: Worksheet, row: int, first_col: int, last_col: int, text: str, *,

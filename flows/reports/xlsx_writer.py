@@ -33,7 +33,7 @@ from openpyxl.writer.theme import theme_xml
 
 from flows.reports.excel_style import (
     BODY_FONT, DEFAULT_COLUMN_WIDTH, FOOTER_PAGE_TEXT, HEADER_FILL, HEADER_FONT, PRINT_MARGINS, TITLE_FONT, WRAP_CENTER, WRAP_LEFT,
-    excel_safe, fitted_height, fitted_width, looks_like_formula,
+    excel_safe, fitted_height, fitted_width, looks_like_formula, spanned_widths,
 )
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -156,9 +156,11 @@ class Sheet:
                         points_per_line: float = 15.0) -> None:
         """excel_style.fit_row_heights for this writer."""
         widths = [self.column_width(c) for c in range(1, n_columns + 1)]
+        spans = {(top, first): last for top, first, bottom, last in self.merges if top == bottom}
         for row in range(first_row, last_row + 1):
             values = [self.value(row, c) for c in range(1, n_columns + 1)]
-            self.heights[row] = fitted_height(values, widths, self.heights.get(row), points_per_line)
+            self.heights[row] = fitted_height(values, spanned_widths(row, widths, spans), self.heights.get(row),
+                                              points_per_line)
 
     def add_list_validation(self, column: int, first_row: int, last_row: int, choices: tuple[str, ...], *,
                             title: str, error: str) -> None:

@@ -220,3 +220,27 @@ def test_merges_down_rows_fills_and_frozen_columns_read_back_as_openpyxl_writes(
     assert [side[0] for side in stored["E2"][13:17]] == [None, "thin", None, None]       # on the box's right edge
     assert stored["E3"][8] == "00000000"                                     # below the filled rows
     assert got[4][2] == "B1"
+
+
+def test_text_merged_across_columns_wraps_in_their_width_both_ways(tmp_path):
+    """A note merged across A:B is measured against A and B together: against A alone (6 wide)
+    the 数据源检查 sheet's one-line note made a row 289 points tall."""
+    note = "以下提示不影响比对结果的生成，但说明部分数据可能不完整，请核实后再据此停发或调整："
+    wb = Workbook()
+    ws = wb.active
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 6, 100
+    merge_text(ws, 1, 1, 2, note)
+    write_cell(ws, 2, 1, note)          # not merged: wraps in A's width
+    fit_row_heights(ws, 1, 2, 2)
+    wb.save(tmp_path / "openpyxl.xlsx")
+    book = Book()
+    sheet = book.add_sheet("Sheet")
+    sheet.widths.update({1: 6, 2: 100})
+    sheet.merge_text(1, 1, 2, note)
+    sheet.write(2, 1, note)
+    sheet.fit_row_heights(1, 2, 2)
+    book.save(tmp_path / "writer.xlsx")
+    heights = [{r: d.height for r, d in openpyxl.load_workbook(tmp_path / name).active.row_dimensions.items()}
+               for name in ("openpyxl.xlsx", "writer.xlsx")]
+    assert heights[0] == heights[1]
+    assert heights[0][1] == 19 and heights[0][2] > 200
