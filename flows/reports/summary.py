@@ -1,9 +1,10 @@
 """Township summaries (SPEC §5 `summary/`): the notice's 附件4 城乡低保摸排处理汇总表
 and the month's exceptions counted by village and rule.
 
-One workbook per township, `{乡镇}_城乡低保摸排处理汇总表_{YYYY-MM}.xlsx`, with two
+One workbook per township, `{乡镇}_城乡低保摸排处理汇总表_{YYYY-MM}.xlsx`, with three
 sheets: `附件4` in the notice's layout (two-row header with merged group cells),
-to be stamped and sent up; `分村统计` for the township's own follow-up.  A city
+to be stamped and sent up; `分村统计` for the township's own follow-up; `数据源检查`, the
+month's source-health warnings the figures rest on.  A city
 writes ≈ 380 of them, through xlsx_writer (openpyxl took ≈ 18 s of its report step).
 """
 from __future__ import annotations
