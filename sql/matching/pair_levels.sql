@@ -13,24 +13,47 @@
 --   sex     same | differs | unknown
 --   place   address (the death record's 户籍地址 is the member's own, as the population
 --           registry holds it) | village | township | district | elsewhere | unknown
+-- What a level needs of one side alone (its ID's four parts, whether its syllables hold a
+-- placeholder) is computed once per side in `sides`, not once per pair: u_sample_input
+-- makes a million pairs of a few thousand sides.
 -- Inputs: pair_input, match_sides.
 create or replace temp table pair_levels as
-with pairs as (
+with sides as (
+    select side, key, name_key, surname, surname_syllable, given, given_syllables,
+           written_in_latin, id_text, id_number is not null as id_valid,
+           birth_date, birth_column, sex, township, county, village, address,
+           list_contains(given_syllables, '?') as syl_placeholder,
+           list_bool_and(list_transform(given_syllables, s -> s = '?')) as syl_placeholders_only,
+           array_to_string(given_syllables, ' ') as syl_text,
+           case when length(id_text) = 18 then left(id_text, 6) end as id_region,
+           case when length(id_text) = 18 then substr(id_text, 7, 4) end as id_year,
+           case when length(id_text) = 18 then substr(id_text, 11, 4) end as id_day,
+           case when length(id_text) = 18 then right(id_text, 4) end as id_sequence
+    from match_sides
+    where (side = 'member' and key in (select member_key from pair_input))
+       or (side = 'death' and key in (select evidence_id from pair_input))
+),
+pairs as (
     select p.member_key, p.evidence_id,
            m.name_key as m_name, d.name_key as d_name,
            m.surname as m_surname, d.surname as d_surname,
            m.surname_syllable as m_surname_syllable, d.surname_syllable as d_surname_syllable,
            m.given as m_given, d.given as d_given,
            m.given_syllables as m_syl, d.given_syllables as d_syl,
+           m.syl_placeholder as m_syl_placeholder, d.syl_placeholder as d_syl_placeholder,
+           m.syl_placeholders_only as m_syl_placeholders_only, d.syl_placeholders_only as d_syl_placeholders_only,
+           m.syl_text as m_syl_text,
+           m.id_region as m_id_region, d.id_region as d_id_region, m.id_year as m_id_year, d.id_year as d_id_year,
+           m.id_day as m_id_day, d.id_day as d_id_day, m.id_sequence as m_id_sequence, d.id_sequence as d_id_sequence,
            d.written_in_latin,
            m.id_text as m_id, d.id_text as d_id,
-           m.id_number is not null as m_id_valid, d.id_number is not null as d_id_valid,
+           m.id_valid as m_id_valid, d.id_valid as d_id_valid,
            m.birth_date as m_birth, m.birth_column as m_birth_column, d.birth_date as d_birth,
            m.sex as m_sex, d.sex as d_sex,
            m.township, m.county, m.village, m.address as m_address, d.address
     from pair_input p
-    join match_sides m on m.side = 'member' and m.key = p.member_key
-    join match_sides d on d.side = 'death' and d.key = p.evidence_id
+    join sides m on m.side = 'member' and m.key = p.member_key
+    join sides d on d.side = 'death' and d.key = p.evidence_id
 ),
 levels as (
     select
@@ -44,13 +67,12 @@ levels as (
              else 'differs' end as surname,
         case when m_given = '' or d_given = '' then 'unknown'
              when m_given = d_given and not contains(m_given, '?') then 'same'
-             when m_syl = d_syl and not list_contains(m_syl, '?') then 'sound'
+             when m_syl = d_syl and not m_syl_placeholder then 'sound'
              -- a given name of placeholders only says nothing but its length
-             when list_bool_and(list_transform(m_syl, s -> s = '?'))
-                  or list_bool_and(list_transform(d_syl, s -> s = '?')) then 'unknown'
+             when m_syl_placeholders_only or d_syl_placeholders_only then 'unknown'
              -- both levels below need a syllable in common or a placeholder: a cheap test
              -- first, since most of the random pairs of u_sample_input share neither
-             when not (list_has_any(m_syl, d_syl) or list_contains(m_syl, '?') or list_contains(d_syl, '?'))
+             when not (list_has_any(m_syl, d_syl) or m_syl_placeholder or d_syl_placeholder)
                  then 'differs'
              when len(m_syl) = len(d_syl)
                   and list_bool_and(list_transform(range(1, len(m_syl) + 1),
@@ -64,11 +86,11 @@ levels as (
                                  i -> m_given[i] <> d_given[i])) = 1
                  then 'one_char'
              else 'differs' end as given,
-        case when m_id is not null and d_id is not null and length(m_id) = 18 and length(d_id) = 18
+        case when m_id_region is not null and d_id_region is not null
                   -- one typo touches at most two of the four parts (region, year, month-day,
                   -- sequence): a cheap necessary test before the edit distance
-                  and (left(m_id, 6) = left(d_id, 6))::int + (substr(m_id, 7, 4) = substr(d_id, 7, 4))::int
-                      + (substr(m_id, 11, 4) = substr(d_id, 11, 4))::int + (right(m_id, 4) = right(d_id, 4))::int >= 2
+                  and (m_id_region = d_id_region)::int + (m_id_year = d_id_year)::int
+                      + (m_id_day = d_id_day)::int + (m_id_sequence = d_id_sequence)::int >= 2
                   and damerau_levenshtein(m_id, d_id) = 1 then 'near'
              when m_id_valid and d_id_valid and m_id <> d_id then 'conflict'
              else 'unknown' end as id,
@@ -84,7 +106,7 @@ levels as (
         strftime(case when m_birth_column = d_birth then m_birth_column else m_birth end, '%Y-%m-%d') as birth_value,
         m_birth_column is not null as birth_two_dates,
         m_surname as surname_value, m_surname_syllable as surname_sound_value,
-        m_given as given_value, array_to_string(m_syl, ' ') as given_sound_value, m_address as address_value,
+        m_given as given_value, m_syl_text as given_sound_value, m_address as address_value,
         written_in_latin, d_name
     from pairs
 )
