@@ -13,9 +13,11 @@
 -- Inputs: stg_roster, stg_population, stg_death_evidence, rule_hits.  Parameters: $month_end.
 create or replace temp table match_sides as
 with registered as (
+    -- only the roster's IDs: a city's registry holds ten people for each member
     select id_number, min(address_key) as address_key
-    from (select id_number, regexp_replace(address, '\s', '', 'g') as address_key from stg_population)
-    where id_number is not null and address_key <> ''
+    from (select id_number, regexp_replace(address, '\s', '', 'g') as address_key from stg_population
+          where id_number in (select id_number from stg_roster))
+    where address_key <> ''
     group by id_number
 ),
 paid as (
