@@ -92,10 +92,10 @@ def excel_safe(value: Any) -> Any:
     with a formula trigger, Excel's quote prefix, so neither Excel nor a later
     edit in the cell turns it into a formula.
     """
-    if is_blank(value) and not isinstance(value, str):
-        return None
-    if isinstance(value, str):
+    if isinstance(value, str):   # most cells: text, blank or not, is kept as given
         return _ILLEGAL_XML_CHARS.sub("", value)
+    if is_blank(value):
+        return None
     if isinstance(value, bool):
         return value
     if hasattr(value, "item") and not isinstance(value, (dt.date, dt.datetime)):
