@@ -44,22 +44,22 @@ constants as (
         (select weight from level_weights where comparison = 'id' and level = 'conflict') as conflict
 ),
 member_values as (
-    select key, 'birth' as tf_name, strftime(birth_date, '%Y-%m-%d') as value from match_sides where side = 'member'
-    union all select key, 'birth_column', strftime(birth_column, '%Y-%m-%d') from match_sides where side = 'member'
-    union all select key, 'surname', surname from match_sides where side = 'member'
-    union all select key, 'given', given from match_sides where side = 'member'
-    union all select key, 'address', address from match_sides where side = 'member'
+    select rowid as rid, 'birth' as tf_name, strftime(birth_date, '%Y-%m-%d') as value from match_sides where side = 'member'
+    union all select rowid, 'birth_column', strftime(birth_column, '%Y-%m-%d') from match_sides where side = 'member'
+    union all select rowid, 'surname', surname from match_sides where side = 'member'
+    union all select rowid, 'given', given from match_sides where side = 'member'
+    union all select rowid, 'address', address from match_sides where side = 'member'
 ),
 member_weights as (
     -- the weight of agreeing on the member's own value, as suspect_scores computes it
-    select v.key,
+    select v.rid,
            max(v.weight) filter (where v.tf_name = 'birth') as birth,
            max(v.weight) filter (where v.tf_name = 'birth_column') as birth_column,
            max(v.weight) filter (where v.tf_name = 'surname') as surname,
            max(v.weight) filter (where v.tf_name = 'given') as given,
            max(v.weight) filter (where v.tf_name = 'address') as address
     from (
-        select v.key, v.tf_name,
+        select v.rid, v.tf_name,
                log2(l.m / ((coalesce(tf.people, 0) + $prior_weight * l.u_prior) / ($records + $prior_weight))) as weight
         from member_values v
         join agreement a using (tf_name)
@@ -67,29 +67,29 @@ member_weights as (
         left join term_frequencies tf on tf.comparison = a.tf_comparison and tf.value = v.value
         where v.value is not null
     ) v
-    group by v.key
+    group by v.rid
 ),
 birth_only as (
-    select m.key as member_key, d.key as evidence_id,
+    select c.member_rid, c.death_rid,
            k.prior_weight
-           + case when m.id_number is not null and d.id_number is not null then k.conflict else 0 end
+           + case when c.both_ids then k.conflict else 0 end
            -- the pair shares the ID's birth date or the roster's 出生日期: the better of the two
            + greatest(coalesce(w.birth, 0), coalesce(w.birth_column, 0), 0)
-           + case when m.surname = d.surname then greatest(coalesce(w.surname, 0), k.surname_other) else k.surname_other end
-           + case when m.given = d.given then greatest(coalesce(w.given, 0), k.given_other) else k.given_other end
-           + case when m.address = d.address then greatest(coalesce(w.address, 0), k.place_other) else k.place_other end
+           + case when c.same_surname then greatest(coalesce(w.surname, 0), k.surname_other) else k.surname_other end
+           + case when c.same_given then greatest(coalesce(w.given, 0), k.given_other) else k.given_other end
+           + case when c.same_address then greatest(coalesce(w.address, 0), k.place_other) else k.place_other end
            + k.sex_best as best_weight
     from suspect_candidates c
     cross join constants k
-    join match_sides m on m.rowid = c.member_rid
-    join match_sides d on d.rowid = c.death_rid
-    left join member_weights w on w.key = m.key
+    left join member_weights w on w.rid = c.member_rid
     where not c.id_block
+),
+kept as (
+    select member_rid, death_rid from suspect_candidates where id_block
+    union all
+    select member_rid, death_rid from birth_only where best_weight >= $min_weight
 )
 select m.key as member_key, d.key as evidence_id
-from suspect_candidates c
+from kept c
 join match_sides m on m.rowid = c.member_rid
-join match_sides d on d.rowid = c.death_rid
-where c.id_block
-union all
-select member_key, evidence_id from birth_only where best_weight >= $min_weight;
+join match_sides d on d.rowid = c.death_rid;
