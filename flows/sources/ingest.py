@@ -5,10 +5,10 @@ found from its first lines (`readers.csv_layout`, which the CLI's probe and `dib
 use too); a GB18030/GBK file is first re-encoded to a UTF-8 scratch file beside the
 working warehouse in one streaming pass (1 MB blocks; faster than loading DuckDB's
 `encodings` extension, which costs ≈ 9 s per connection), and that file is deleted after.  An
-xlsx sheet goes through python-calamine (`readers`) and is handed to DuckDB as one Arrow table
-per sheet.  While DuckDB reads one file, a background thread prepares the next ones
-(`_prepared_ahead`: workbooks parsed, GB18030 files re-encoded), so a city's hundreds of
-files keep both cores busy.
+xlsx sheet goes through python-calamine (`readers`) and is handed to DuckDB as an Arrow table,
+several workbooks' sheets per statement (`_SheetBatch`).  While DuckDB reads one file, a
+background thread prepares the next ones (`_prepared_ahead`: workbooks parsed, GB18030 files
+re-encoded), so a city's hundreds of files keep both cores busy.
 
 raw_<source> holds one text column per mapped field (stripped as `readers.cell_text`
 does, NULL when empty), `_row` (1-based row number in the file or sheet), `_file`,
@@ -60,17 +60,21 @@ def load_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], co
             scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dibao-csv-"))) / "memory"
         stack.callback(_remove_utf8_copies, scratch)   # after the background thread has stopped
         ahead = stack.enter_context(contextlib.closing(_prepared_ahead(files, columns, required, scratch)))
+        sheets = _SheetBatch(con, raw, len(columns))
         for path, prepared in ahead:
             check_readable(path)
-            before = _count(con, raw)
             layouts: list[dict] = []
+            entry = {"path": path, "sha256": None, "encoding": None, "sheets": 0, "rows_read": 0, "layouts": layouts}
             if path.suffix.lower() in CSV_SUFFIXES:
-                encoding = _load_csv(con, raw, path, columns, required, scratch, layouts, prepared.result())
+                sheets.flush()   # raw_<source> keeps the files' order
+                before = _count(con, raw)
+                entry["encoding"] = _load_csv(con, raw, path, columns, required, scratch, layouts, prepared.result())
+                entry["rows_read"] = _count(con, raw) - before
             else:
-                encoding = None
-                _load_xlsx(con, raw, path, columns, required, layouts, prepared.result())
-            read.append({"path": path, "sha256": file_sha256(path), "encoding": encoding, "sheets": len(layouts),
-                         "rows_read": _count(con, raw) - before, "layouts": layouts})
+                _load_xlsx(path, columns, required, layouts, prepared.result(), sheets, entry)
+            entry["sha256"], entry["sheets"] = file_sha256(path), len(layouts)
+            read.append(entry)
+        sheets.flush()
     return read
 
 
@@ -138,11 +142,52 @@ def _remove_utf8_copies(scratch: Path) -> None:
 
 # ---------------------------------------------------------------- xlsx
 
-def _load_xlsx(con, raw: str, path: Path, columns: dict[str, str], required: tuple[str, ...],
-               layouts: list[dict], grids: list[tuple[str, list[list[object]]]]) -> None:
-    """Every sheet whose header names the required fields, one Arrow table per sheet.
-    Python touches each mapped cell once, in a list comprehension: text cells pass as they
-    are (stripped in SQL by cell_text), only numbers and dates are formatted in Python."""
+class _SheetBatch:
+    """Sheets' cells on their way into raw_<source>, several workbooks per statement: a
+    city's 760 rosters as one statement each spent ≈ 10 ms apiece binding the statement
+    (every cell_text's patterns) and scanning a small Arrow table, more than their rows
+    cost.  `flush` appends what is waiting, in order, and sets each file's rows_read."""
+
+    ROWS = 50_000
+
+    def __init__(self, con, raw: str, n_fields: int):
+        self.con, self.raw, self.n_fields = con, raw, n_fields
+        self.tables: list[pa.Table] = []
+        self.entries: list[dict] = []
+        self.rows = 0
+
+    def add(self, table: pa.Table, entry: dict) -> None:
+        if not self.entries or self.entries[-1] is not entry:
+            self.entries.append(entry)
+        self.tables.append(table.append_column("_k", pa.array([len(self.entries) - 1] * table.num_rows, pa.int32())))
+        self.rows += table.num_rows
+        if self.rows >= self.ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.tables:
+            return
+        names = [f"f{i}" for i in range(self.n_fields)]
+        self.con.register("_sheet_cells", pa.concat_tables(self.tables))
+        try:
+            warehouse.run_sql(self.con, "sources/sheet_batch", fragments={
+                "cells": ", ".join(f"cell_text(c.{n}) as {n}" for n in names), "names": ", ".join(names)})
+        finally:
+            self.con.unregister("_sheet_cells")
+        try:
+            for k, rows in warehouse.fetch_sql(self.con, "sources/sheet_batch_counts"):
+                self.entries[k]["rows_read"] += rows   # a file split across two statements: both
+            warehouse.run_sql(self.con, "sources/sheet_rows", fragments={"raw": self.raw})
+        finally:
+            warehouse.run_sql(self.con, "sources/drop_sheet_batch")
+        self.tables, self.entries, self.rows = [], [], 0
+
+
+def _load_xlsx(path: Path, columns: dict[str, str], required: tuple[str, ...], layouts: list[dict],
+               grids: list[tuple[str, list[list[object]]]], sheets: _SheetBatch, entry: dict) -> None:
+    """Every sheet whose header names the required fields, one Arrow table per sheet, into
+    `sheets`.  Python touches each mapped cell once, in a list comprehension: text cells pass
+    as they are (stripped in SQL by cell_text), only numbers and dates are formatted in Python."""
     fields = list(columns)
     wanted = {field: header_key(header) for field, header in columns.items()}
     for sheet_name, grid in grids:
@@ -160,11 +205,9 @@ def _load_xlsx(con, raw: str, path: Path, columns: dict[str, str], required: tup
                 arrays["_is_number"] = pa.array([v.__class__ in (int, float) for v in values], pa.bool_())
         first = header_index + 2
         arrays["_row"] = pa.array(range(first, first + len(body)), pa.int64())
-        con.register("_sheet_cells", pa.table(arrays))
-        try:
-            _append(con, raw, "sources/sheet_rows", fields, path.name, sheet_name, strip=True)
-        finally:
-            con.unregister("_sheet_cells")
+        arrays["_file"] = pa.array([path.name] * len(body), pa.string())
+        arrays["_sheet"] = pa.array([sheet_name] * len(body), pa.string())
+        sheets.add(pa.table(arrays), entry)
         layouts.append({"sheet": sheet_name, "header_row": header_index + 1, "columns": positions})
     if not layouts:
         raise _no_header(path, columns, required)
@@ -176,10 +219,9 @@ def _column(body: list[list[object]], index: int | None) -> list[object]:
     return [row[index] if index < len(row) else None for row in body]
 
 
-def _append(con, raw: str, sql: str, fields: list[str], file: str, sheet: str, *, first_row: int = 0,
-            strip: bool = False) -> None:
-    """One file's or sheet's cells (f0, f1, … in the order of `fields`) into raw_<source>."""
-    cells = [f"cell_text(c.f{i})" if strip else f"c.f{i}" for i in range(len(fields))]
+def _append(con, raw: str, sql: str, fields: list[str], file: str, sheet: str, *, first_row: int = 0) -> None:
+    """One CSV file's cells (f0, f1, … in the order of `fields`) into raw_<source>."""
+    cells = [f"c.f{i}" for i in range(len(fields))]
     warehouse.run_sql(con, sql, {"file": file, "sheet": sheet, "first_row": first_row},
                       fragments={"raw": raw, "cells": ", ".join(cells)})
 
