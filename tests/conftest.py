@@ -57,6 +57,18 @@ def prefect_harness():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _collector_thresholds():
+    """A test that calls the CLI's main() in this process gets the CLI's garbage-collector
+    thresholds (flows/cli.py _tune_collector) for itself only: the tests after it run as
+    they would alone."""
+    import gc
+
+    thresholds = gc.get_threshold()
+    yield
+    gc.set_threshold(*thresholds)
+
+
 # Test layers are folders, each mirroring flows/ (cases/, normalize/, reports/, ...):
 #   tests/unit/    fast: pure functions, readers, staging and rule SQL on literal rows, workbook
 #                  writing and reading; no Prefect, no subprocess (`make test-fast`, a minute);
