@@ -370,6 +370,32 @@ def test_files_prepared_ahead_give_the_rows_of_reading_in_order(tmp_path, monkey
     assert list(work.iterdir()) == []
 
 
+def test_workbooks_batched_into_one_statement_or_split_across_several_give_the_same_rows(tmp_path, monkeypatch):
+    """ingest._SheetBatch: several workbooks per statement, a CSV flushing what waits; a
+    batch that fills in the middle of a workbook splits it across two statements.  Either
+    way the rows, their order and each file's rows_read are those of a batch per file."""
+    paths = _mixed_inputs(tmp_path)
+    wb = openpyxl.Workbook()
+    for title, names in (("一组", ["甲", "乙"]), ("二组", ["丙", "丁", "戊"])):
+        ws = wb.create_sheet(title)
+        ws.append(ROSTER_HEADER)
+        for name in names:
+            ws.append([roster_row(name, ID_B)[h] for h in ROSTER_HEADER])
+    del wb["Sheet"]
+    paths.append(tmp_path / "两组_名册.xlsx")
+    wb.save(paths[-1])
+    monkeypatch.setattr(ingest._SheetBatch, "ROWS", 1)       # every sheet its own statement
+    one_each = _read_all(paths)
+    monkeypatch.setattr(ingest._SheetBatch, "ROWS", 10_000)  # the workbooks before a CSV together
+    together = _read_all(paths)
+    monkeypatch.setattr(ingest._SheetBatch, "ROWS", 9)       # fills after the two-sheet workbook's first sheet
+    split = _read_all(paths)
+    for read, rows in (together, split):
+        assert [r["rows_read"] for r in read] == [r["rows_read"] for r in one_each[0]] == [1, 2, 1, 2, 3, 4, 5]
+        assert [r["sheets"] for r in read] == [1, 1, 1, 1, 1, 1, 2]
+        pd.testing.assert_frame_equal(rows, one_each[1])
+
+
 def test_a_failed_read_leaves_no_utf8_copy_of_files_decoded_ahead(tmp_path):
     inputs, work = tmp_path / "in", tmp_path / "work"
     inputs.mkdir()
