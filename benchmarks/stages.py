@@ -385,7 +385,8 @@ def run_stages(raw: Path, month: str, tmp: Path, rows: list,
     counts = None
     current = "load"
     try:
-        with warehouse.run_connection(plan.db_path):   # one connection for the steps, as in a run
+        # One connection for the steps, uncompressed until keep less: as in a run.
+        with warehouse.run_connection(plan.db_path, compressed=False):
             lineage = stage("load", pipeline.load_sources, plan.db_path, plan, settings)
             current = "normalise"
             rejects = stage("normalise", pipeline.normalise, plan.db_path, plan, settings)

@@ -95,12 +95,12 @@ def plan_run(settings: Settings, month: str, *, overrides: dict[str, list[str]] 
 
 
 @contextlib.contextmanager
-def exclusive_run(plan: RunPlan):
+def exclusive_run(plan: RunPlan, *, compressed: bool = True):
     """Lock the warehouse, work on copies, and swap them in only if the body succeeds.
 
     Before anything is copied: the live warehouse must open, and the disks must have room
     for the copies.  The body's steps share one connection to the working copy
-    (warehouse.run_connection), closed before the copy is swapped in.  A machine fault
+    (warehouse.run_connection, `compressed` as there), closed before the copy is swapped in.  A machine fault
     (disk full, no permission, read-only) anywhere in the run becomes a RunFault naming the path."""
     def keep_previous():
         if plan.backups_dir is not None:
@@ -119,7 +119,7 @@ def exclusive_run(plan: RunPlan):
                 try:
                     staging_out.mkdir(parents=True, mode=0o700)
                     with warehouse.working_copy(plan.db_path, before_swap=keep_previous) as work_db:
-                        with warehouse.run_connection(work_db):
+                        with warehouse.run_connection(work_db, compressed=compressed):
                             yield work_db, staging_out
                         owner_only(work_db)
                     owner_only(staging_out)

@@ -78,7 +78,8 @@ def monthly_reconciliation(month: str, config: str | None = None, inputs: dict[s
     warehouse.use_engine(settings)
     plan = pipeline.plan_run(settings, month, overrides=inputs,
                              out_dir=Path(out) if out else None, db_path=Path(db) if db else None)
-    with pipeline.exclusive_run(plan) as (work_db, work_out):
+    # Keep less rewrites the file at the end, compressed: until then its tables need not be.
+    with pipeline.exclusive_run(plan, compressed=keep_inputs) as (work_db, work_out):
         lineage = load_sources(work_db, plan, settings)
         rejects_by_file = normalise(work_db, plan, settings)
         source_health = check_sources(work_db, plan, settings, lineage)

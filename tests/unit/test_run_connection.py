@@ -64,3 +64,33 @@ def test_a_stored_table_is_dropped_not_the_runs_temporary_one_of_the_same_name(t
         retention.forget_stored_inputs(con)
         assert "raw_roster" not in tables(con)
         assert con.execute("select x from raw_roster").fetchall() == [(2,)]
+
+
+def compressions(con, table: str) -> set[str]:
+    return {r[0] for r in con.execute(f"select distinct compression from pragma_storage_info('{table}') "
+                                      "where segment_type = 'VARCHAR'").fetchall()}
+
+
+def test_a_run_that_keeps_less_writes_uncompressed_and_leaves_its_file_compressed(tmp_path):
+    """compressed=False: the run's tables are written as they are (faster); keep less rewrites
+    the file with DuckDB's compression, so what is kept is stored as before."""
+    db = tmp_path / "w.duckdb"
+    rows = "select 'village ' || (range % 7) as v from range(300000)"
+    with warehouse.run_connection(db, compressed=False):
+        con = warehouse.connect(db)
+        con.execute(f"create table stg_roster as {rows}")
+        con.execute(f"create table runs as {rows}")
+        con.execute("checkpoint")
+        assert compressions(con, "stg_roster") == compressions(con, "runs") == {"Uncompressed"}
+        assert retention.forget_input_rows(db) == ["stg_roster"]
+    con = warehouse.connect(db)
+    try:
+        assert "Uncompressed" not in compressions(con, "runs")
+        assert con.execute("select count(*), count(distinct v) from runs").fetchone() == (300000, 7)
+    finally:
+        con.close()
+    with warehouse.run_connection(db):                   # the default: compressed as always
+        con = warehouse.connect(db)
+        con.execute(f"create table stg_roster as {rows}")
+        con.execute("checkpoint")
+        assert "Uncompressed" not in compressions(con, "stg_roster")
