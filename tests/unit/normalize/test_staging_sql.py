@@ -191,3 +191,41 @@ def test_every_kind_declares_its_checks_on_its_own_fields():
         assert all(f.values for f in spec.fields if f.type == ENUM), kind
         assert len(staged_columns(kind)) == len(set(staged_columns(kind))), kind
     assert set(TYPE_REJECTS) == {DATE, "month", NUMBER, SEX}
+
+
+def test_the_nfkc_probe_gate_passes_every_character_the_probe_must_see():
+    """nfkc_odd is asked first (one regexp for almost every value): for every code point, a
+    value it lets through holds no character nfkc_unsafe or nfkc_wide would find."""
+    con = warehouse.connect(":memory:")
+    try:
+        warehouse.run_sql(con, "normalize/macros")
+        chars = [chr(c) for c in range(1, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+        con.register("_chars", pd.DataFrame({"c": chars}))
+        [(missed, odd, checked)] = con.execute(
+            "select count(*) filter (where not nfkc_odd(c) and (nfkc_unsafe(c) or nfkc_wide(c))), "
+            "count(*) filter (where nfkc_odd(c)), count(*) from _chars").fetchall()
+    finally:
+        con.close()
+    assert checked == len(chars) and missed == 0
+    assert odd == checked - (0x7E - 0x20 + 1 + 3 + 3 + 2 + 1 + 3 + 11 + (0x4DBF - 0x3400 + 1) + (0x9FFF - 0x4E00 + 1))
+
+
+def test_the_sql_check_character_is_gb_11643s_for_every_digit_in_every_place():
+    """id_check (17 digits as one number, its digits by arithmetic) against ids.check_digit:
+    each place holding each digit, leading zeros, and random IDs."""
+    import random
+
+    from flows.normalize.ids import check_digit
+
+    rng = random.Random(11643)
+    prefixes = ["0" * 17, "9" * 17, "1" * 17, "00000000000000001"]
+    prefixes += ["".join(str(d) if k == place else "0" for k in range(17)) for place in range(17) for d in range(10)]
+    prefixes += ["".join(rng.choice("0123456789") for _ in range(17)) for _ in range(20000)]
+    con = warehouse.connect(":memory:")
+    try:
+        warehouse.run_sql(con, "normalize/macros")
+        con.register("_ids", pd.DataFrame({"s": [p + "X" for p in prefixes]}))
+        found = [r[0] for r in con.execute("select id_check(s) from _ids").fetchall()]
+    finally:
+        con.close()
+    assert found == [check_digit(p) for p in prefixes]
