@@ -67,19 +67,14 @@ def load_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], co
             entry = {"path": path, "sha256": None, "encoding": None, "sheets": 0, "rows_read": 0, "layouts": layouts}
             if path.suffix.lower() in CSV_SUFFIXES:
                 sheets.flush()   # raw_<source> keeps the files' order
-                before = _count(con, raw)
-                entry["encoding"] = _load_csv(con, raw, path, columns, required, scratch, layouts, prepared.result())
-                entry["rows_read"] = _count(con, raw) - before
+                entry["encoding"], entry["rows_read"] = _load_csv(con, raw, path, columns, required, scratch, layouts,
+                                                                  prepared.result())
             else:
                 _load_xlsx(path, columns, required, layouts, prepared.result(), sheets, entry)
             entry["sha256"], entry["sheets"] = file_sha256(path), len(layouts)
             read.append(entry)
         sheets.flush()
     return read
-
-
-def _count(con, raw: str) -> int:
-    return warehouse.fetch_sql(con, "warehouse/row_count", fragments={"table": raw})[0][0]
 
 
 # ---------------------------------------------------------------- reading ahead
@@ -219,31 +214,33 @@ def _column(body: list[list[object]], index: int | None) -> list[object]:
     return [row[index] if index < len(row) else None for row in body]
 
 
-def _append(con, raw: str, sql: str, fields: list[str], file: str, sheet: str, *, first_row: int = 0) -> None:
-    """One CSV file's cells (f0, f1, … in the order of `fields`) into raw_<source>."""
+def _append(con, raw: str, sql: str, fields: list[str], file: str, sheet: str, *, first_row: int = 0) -> int:
+    """One CSV file's cells (f0, f1, … in the order of `fields`) into raw_<source>; returns the
+    rows appended (DuckDB's count of the insert: no count of the growing table per file)."""
     cells = [f"c.f{i}" for i in range(len(fields))]
-    warehouse.run_sql(con, sql, {"file": file, "sheet": sheet, "first_row": first_row},
-                      fragments={"raw": raw, "cells": ", ".join(cells)})
+    return warehouse.fetch_sql(con, sql, {"file": file, "sheet": sheet, "first_row": first_row},
+                               fragments={"raw": raw, "cells": ", ".join(cells)})[0][0]
 
 
 # ---------------------------------------------------------------- csv
 
 def _load_csv(con, raw: str, path: Path, columns: dict[str, str], required: tuple[str, ...],
-              scratch: Path, layouts: list[dict], prepared: _PreparedCsv) -> str:
+              scratch: Path, layouts: list[dict], prepared: _PreparedCsv) -> tuple[str, int]:
+    """Append one CSV file to raw_<source>; returns its encoding and the rows appended."""
     if prepared.utf8 is None:
         try:
-            _read_csv(con, raw, path, path, prepared.layout, columns)
+            rows = _read_csv(con, raw, path, path, prepared.layout, columns)
             layouts.append(_csv_layout_record(prepared.layout))
-            return prepared.layout.encoding
+            return prepared.layout.encoding, rows
         except NotUtf8:   # valid UTF-8 at the start only: the whole file is read as GB18030
             prepared = _prepare_csv(path, columns, required, scratch.with_name(f"{scratch.name}.utf8-csv"),
                                     encoding="gb18030")
     try:
-        _read_csv(con, raw, path, prepared.utf8, prepared.layout, columns)
+        rows = _read_csv(con, raw, path, prepared.utf8, prepared.layout, columns)
     finally:
         prepared.utf8.unlink(missing_ok=True)
     layouts.append(_csv_layout_record(prepared.layout))
-    return "gb18030"
+    return "gb18030", rows
 
 
 def _csv_layout_record(layout: CsvLayout) -> dict:
@@ -263,7 +260,7 @@ def _reencode(path: Path, target: Path, encoding: str) -> None:
         raise SourceFileError(UNKNOWN_ENCODING.format(name=path.name)) from None
 
 
-def _read_csv(con, raw: str, path: Path, utf8: Path, layout: CsvLayout, columns: dict[str, str]) -> None:
+def _read_csv(con, raw: str, path: Path, utf8: Path, layout: CsvLayout, columns: dict[str, str]) -> int:
     fields = list(columns)
     width = max(layout.positions.values()) + 1
     cells = {"cells": ", ".join(f"cell_text(column{layout.positions[f]:02d}) as f{i}" if f in layout.positions
@@ -283,14 +280,13 @@ def _read_csv(con, raw: str, path: Path, utf8: Path, layout: CsvLayout, columns:
     try:
         numbers = _record_numbers(utf8, layout)
         if numbers is None:
-            _append(con, raw, "sources/csv_rows", fields, path.name, "", first_row=layout.header_index + 2)
-        else:
-            con.register("_csv_rows", pa.table({"seq": pa.array(range(len(numbers)), pa.int64()),
-                                                "record": pa.array(numbers, pa.int64())}))
-            try:
-                _append(con, raw, "sources/csv_numbered_rows", fields, path.name, "")
-            finally:
-                con.unregister("_csv_rows")
+            return _append(con, raw, "sources/csv_rows", fields, path.name, "", first_row=layout.header_index + 2)
+        con.register("_csv_rows", pa.table({"seq": pa.array(range(len(numbers)), pa.int64()),
+                                            "record": pa.array(numbers, pa.int64())}))
+        try:
+            return _append(con, raw, "sources/csv_numbered_rows", fields, path.name, "")
+        finally:
+            con.unregister("_csv_rows")
     finally:
         warehouse.run_sql(con, "sources/drop_csv_cells")
 

@@ -440,3 +440,22 @@ def test_a_csv_utf8_only_in_its_first_megabyte_is_read_whole_as_gb18030(tmp_path
     assert read[0]["encoding"] == "gb18030" and read[0]["rows_read"] == len(lines)
     assert last == ("天竺村", "张三", len(lines) + 1)
     assert list(work.iterdir()) == []
+
+
+def test_a_csv_files_rows_read_are_the_rows_it_appended_blank_lines_and_rows_aside(tmp_path):
+    """rows_read is DuckDB's count of the file's insert: empty lines (which shift the record
+    numbers) and rows with no mapped cell are not rows; two files are counted apart."""
+    columns = {field: field for field in ("village", "household_id", "name", "id_number", "monthly_amount")}
+    header = ",".join(columns)
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(f"{header}\n天竺村,H1,张三,{ID_A},300\n\n天竺村,H2,李梅,{ID_B},300\n,,,,\n", encoding="utf-8")
+    second.write_text(f"{header}\n天竺村,H3,王五,{ID_A},300\n", encoding="gb18030")
+    con = warehouse.connect(":memory:")
+    try:
+        read = ingest.load_source(con, "roster", [first, second], columns, REQUIRED_FIELDS["roster"],
+                                  tmp_path / ".w.duckdb.run-1")
+        rows = con.execute("select name, _row, _file from raw_roster order by rowid").fetchall()
+    finally:
+        con.close()
+    assert [r["rows_read"] for r in read] == [2, 1]
+    assert rows == [("张三", 2, "a.csv"), ("李梅", 4, "a.csv"), ("王五", 2, "b.csv")]
