@@ -565,3 +565,28 @@ def test_signed_confirmation_returns_no_decisions(written):
     returned = read_returned_workbook(written[f"回龙镇_新华村_无异常确认表_{MONTH}.xlsx"],
                                       expected_month=MONTH)
     assert returned.kind == "village_no_exceptions" and returned.decisions.empty
+
+
+def test_frame_records_are_to_dict_records_value_for_value_and_type_for_type():
+    """workbooks.frame_records (the village workbooks' and ledgers' rows) against pandas'
+    own to_dict("records"): every dtype a report frame has, object columns holding numpy
+    scalars, None, NaN, NaT and Timestamps included."""
+    import numpy as np
+
+    from flows.reports.workbooks import frame_records
+
+    n = 7
+    frame = pd.DataFrame({
+        "text": ["天竺村", None, "a", "b", "c", "d", "e"],
+        "int": np.arange(n, dtype="int64"),
+        "float": [1.5, np.nan, 2.0, 0.0, -1.0, 3.25, np.nan],
+        "bool": [True, False] * 3 + [True],
+        "when": pd.to_datetime(["2020-05-01", None, "2019-12-31", "2020-01-01", None, "2020-02-29", "2020-03-01"]),
+        "mixed": [np.int64(3), np.float64(2.5), np.bool_(True), np.datetime64("2020-05-01"), None, "x", 7],
+        "day": [pd.Timestamp("2020-05-01"), pd.NaT, None, dt.date(2020, 5, 1), 1, 2.0, "s"],
+    })
+    as_object = frame.astype(object).where(frame.notna(), None)
+    for table in (frame, as_object, frame.iloc[:0]):
+        expected, found = table.to_dict("records"), frame_records(table)
+        assert [{k: (type(v), repr(v)) for k, v in r.items()} for r in found] == \
+               [{k: (type(v), repr(v)) for k, v in r.items()} for r in expected]
