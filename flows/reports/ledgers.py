@@ -39,7 +39,8 @@ from flows.reports.excel_style import (
 )
 from flows.reports.xlsx_writer import Book, Sheet
 from flows.reports.workbooks import (
-    META_SHEET, PRIVACY_NOTE, case_set_fingerprint, group_records, row_fingerprint, with_place_labels,
+    META_SHEET, PRIVACY_NOTE, case_set_fingerprint, frame_records, group_records, row_fingerprint,
+    with_place_labels,
 )
 
 KIND_POVERTY_LEDGER = "poverty_ledger"
@@ -153,8 +154,9 @@ def start_poverty_ledgers(ledger: pd.DataFrame, out_dir: Path, month: str, *,
     out_dir.mkdir(parents=True, exist_ok=True)
     people = with_place_labels(ledger)
     people["_number"] = [LEDGER_TITLES[t][0] for t in people["household_type"]]
-    by_village = group_records(people, ("township", "village", "_number"))
-    by_township = group_records(people, ("township", "_number"))
+    records = frame_records(people)      # read, never changed: the village and township ledgers share them
+    by_village = group_records(records, ("township", "village", "_number"))
+    by_township = group_records(records, ("township", "_number"))
 
     ledgers = [(rows, _Ledger(township, village, rows[0]["household_type"], month))
                for (township, village, _), rows in sorted(by_village.items(), key=lambda item: item[0])]

@@ -183,7 +183,7 @@ def start_village_workbooks(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    by_place = group_records(with_place_labels(exceptions), ("township", "village"))
+    by_place = group_records(frame_records(with_place_labels(exceptions)), ("township", "village"))
     without = ([pair for pair in _place_pairs(villages) if pair not in by_place]
                if villages is not None and no_exception_sheet else [])
     options = {"mask_ids": mask_ids, "reporting_unit": reporting_unit, "filled_on": filled_on,
@@ -217,11 +217,11 @@ def _write_places(places: list[tuple[str, str, list[dict[str, Any]] | None]], ou
     return written
 
 
-def group_records(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[tuple, list[dict[str, Any]]]:
-    """The frame's rows as dicts, by the values of `keys`, in frame order within each
-    key (the whole frame at once: per group it costs more than the workbook)."""
+def group_records(records: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[tuple, list[dict[str, Any]]]:
+    """Records (frame_records of a whole frame: per group it costs more than the workbook)
+    by the values of `keys`, in their order within each key."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
-    for record in frame_records(frame):
+    for record in records:
         groups.setdefault(tuple(record[k] for k in keys), []).append(record)
     return groups
 
