@@ -214,11 +214,11 @@ def _column(body: list[list[object]], index: int | None) -> list[object]:
     return [row[index] if index < len(row) else None for row in body]
 
 
-def _append(con, raw: str, sql: str, fields: list[str], file: str, sheet: str, *, first_row: int = 0) -> int:
+def _append(con, raw: str, sql: str, fields: list[str], file: str, *, first_row: int = 0) -> int:
     """One CSV file's cells (f0, f1, … in the order of `fields`) into raw_<source>; returns the
     rows appended (DuckDB's count of the insert: no count of the growing table per file)."""
     cells = [f"c.f{i}" for i in range(len(fields))]
-    return warehouse.fetch_sql(con, sql, {"file": file, "sheet": sheet, "first_row": first_row},
+    return warehouse.fetch_sql(con, sql, {"file": file, "first_row": first_row},
                                fragments={"raw": raw, "cells": ", ".join(cells)})[0][0]
 
 
@@ -280,11 +280,11 @@ def _read_csv(con, raw: str, path: Path, utf8: Path, layout: CsvLayout, columns:
     try:
         numbers = _record_numbers(utf8, layout)
         if numbers is None:
-            return _append(con, raw, "sources/csv_rows", fields, path.name, "", first_row=layout.header_index + 2)
+            return _append(con, raw, "sources/csv_rows", fields, path.name, first_row=layout.header_index + 2)
         con.register("_csv_rows", pa.table({"seq": pa.array(range(len(numbers)), pa.int64()),
                                             "record": pa.array(numbers, pa.int64())}))
         try:
-            return _append(con, raw, "sources/csv_numbered_rows", fields, path.name, "")
+            return _append(con, raw, "sources/csv_numbered_rows", fields, path.name)
         finally:
             con.unregister("_csv_rows")
     finally:
