@@ -18,7 +18,7 @@ quote prefix when it starts like one.
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -35,11 +35,16 @@ from flows.reports.excel_style import (
     BODY_FONT, DEFAULT_COLUMN_WIDTH, FOOTER_PAGE_TEXT, HEADER_FILL, HEADER_FONT, PRINT_MARGINS, TITLE_FONT, WRAP_CENTER, WRAP_LEFT,
     excel_safe, fitted_height, fitted_width, looks_like_formula, spanned_widths,
 )
+from flows.reports.zip_package import write_package
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _FIRST_CUSTOM_FORMAT = 164
+# Parts most workbooks carry unchanged (their text depends at most on the number of sheets
+# and the styles used): deflated once per process (zip_package.shared_part).
+_SHARED_PARTS = frozenset({"[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "xl/_rels/workbook.xml.rels",
+                           "xl/styles.xml", "xl/theme/theme1.xml"})
 _FOOTER_SIZE = 9
 # The thin sides a cell's border draws: all four, or (a cell covered by a merge) those on
 # the merged box's outer edge, as Excel and openpyxl draw it so the frame prints whole.
@@ -302,7 +307,8 @@ class Book:
         return index
 
     def save(self, path: Path) -> None:
-        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = time.time()
+        now = dt.datetime.fromtimestamp(stamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         n = len(self.sheets)
         parts = {
             "[Content_Types].xml": _content_types(n),
@@ -316,9 +322,7 @@ class Book:
         }
         for i, sheet in enumerate(self.sheets, start=1):
             parts[f"xl/worksheets/sheet{i}.xml"] = sheet._xml()
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, body in parts.items():
-                archive.writestr(name, body)
+        write_package(path, parts.items(), time.localtime(stamp)[:6], shared=_SHARED_PARTS)
 
     def _workbook_xml(self) -> str:
         sheets, names = [], []
