@@ -1,34 +1,30 @@
-"""Shared openpyxl helpers for the report workbooks: safe cell values, the house
-style (fonts, borders, widths) and the print set-up every printed table shares.
+"""The house style of the report workbooks and the helpers every writer shares: safe
+cell values, fonts, fills and alignments, column widths and row heights for wrapped text,
+month and file-name labels.  The workbooks themselves are written by xlsx_writer.py (and
+the county roll-ups by the same); tests/unit/reports/openpyxl_reference.py writes the same
+tables through openpyxl, which the writer is held to.
 
 Two habits matter more than looks:
 
-* Text is always written as text.  openpyxl turns any string that starts with
-  ``=`` into a formula, and a roster is typed by many hands, so a name such as
-  ``=HYPERLINK(...)`` must reach the village as the characters it is, never as
-  something Excel runs.  ID numbers are text too: as numbers Excel would round
-  them to 15 digits.
+* Text is always written as text.  A string that starts with ``=`` is a formula to Excel,
+  and a roster is typed by many hands, so a name such as ``=HYPERLINK(...)`` must reach
+  the village as the characters it is, never as something Excel runs.  ID numbers are text
+  too: as numbers Excel would round them to 15 digits.
 * Every table prints on A4 landscape, one page wide, with its title and header
   repeated on each page, because villages print, sign and stamp these sheets.
 """
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import functools
 import hashlib
 import math
 import re
 import unicodedata
-import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.styles import Alignment, Font, PatternFill
 
 # Leading characters that make Excel, WPS or a CSV import treat text as a formula
 # (OWASP "CSV injection"); tab and CR are used to smuggle the others past filters.
@@ -44,8 +40,6 @@ HEADER_FONT = Font(name=FONT_NAME, size=11, bold=True)
 TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
 BOLD_14 = Font(name=FONT_NAME, size=14, bold=True)
 BOLD_12 = Font(name=FONT_NAME, size=12, bold=True)
-THIN = Side(style="thin", color="000000")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 # Pale yellow marks the columns the village fills in; it prints as a light grey.
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -88,7 +82,7 @@ def excel_safe(value: Any) -> Any:
     Blanks become None, numpy scalars plain Python numbers, text loses the XML
     control characters openpyxl cannot write.  Text is returned unchanged
     otherwise (no visible apostrophe is added, so the village sees the name as
-    typed); `write_cell` then stores it with data type "s" and, when it starts
+    typed); the writer (xlsx_writer.Sheet.write) stores it as a string cell and, when it starts
     with a formula trigger, Excel's quote prefix, so neither Excel nor a later
     edit in the cell turns it into a formula.
     """
@@ -107,59 +101,11 @@ def looks_like_formula(text: str) -> bool:
     return text.startswith(FORMULA_TRIGGERS)
 
 
-def write_cell(ws: Worksheet, row: int, column: int, value: Any, *,
-               font: Font = BODY_FONT, alignment: Alignment = WRAP_LEFT,
-               number_format: str | None = None, border: bool = True) -> Cell:
-    """Write one value through `excel_safe`; text is forced to a string cell."""
-    cell = ws.cell(row=row, column=column)
-    safe = excel_safe(value)
-    cell.value = safe
-    quoted = False
-    if isinstance(safe, str):
-        cell.data_type = "s"  # undo openpyxl's "starts with = means formula"
-        quoted = looks_like_formula(safe)
-    _set_style(ws, cell, font, alignment, number_format, border, quoted)
-    return cell
-
-
-# Per workbook: (font, alignment, number format, border, quote prefix) -> the style array
-# openpyxl made for that combination, with the objects keyed by id kept alive beside it.
-_STYLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _set_style(ws: Worksheet, cell: Cell, font: Font, alignment: Alignment, number_format: str | None,
-               border: bool, quoted: bool) -> None:
-    """Style a fresh cell as openpyxl's setters would, copying the style array of the
-    first cell given the same style: setting font, alignment and border one by one
-    re-hashes each object (a third of a village workbook's time); the indices, and so
-    the file, are the same."""
-    if cell._style is not None and any(cell._style):   # styled before: through the setters
-        _apply_style(cell, font, alignment, number_format, border, quoted)
-        return
-    styles = _STYLES.setdefault(ws.parent, {})
-    key = (id(font), id(alignment), number_format, border, quoted)
-    known = styles.get(key)
-    if known is None:
-        _apply_style(cell, font, alignment, number_format, border, quoted)
-        styles[key] = (copy.copy(cell._style), font, alignment)
-    else:
-        cell._style = copy.copy(known[0])
-
-
-def _apply_style(cell: Cell, font: Font, alignment: Alignment, number_format: str | None, border: bool,
-                 quoted: bool) -> None:
-    if quoted:
-        cell.quotePrefix = True
-    cell.font = font
-    cell.alignment = alignment
-    if number_format:
-        cell.number_format = number_format
-    if border:
-        cell.border = BORDER
-
-
+@functools.lru_cache(maxsize=1 << 16)
 def display_width(text: str) -> int:
-    """Width in Excel column units: CJK and other wide characters count 2."""
+    """Width in Excel column units: CJK and other wide characters count 2.  Cached: a
+    workbook measures each text twice (its column's width, its row's height), and names
+    of places, rules and headers on every sheet."""
     if text.isascii():
         return len(text)
     return len(text) + len(_wide_characters().findall(text))
@@ -189,7 +135,8 @@ def fitted_width(values: Iterable[Any], minimum: float | None = None) -> float:
         if value is None:
             continue
         text = value.strftime("%Y-%m-%d") if isinstance(value, dt.date) else str(value)
-        longest_line = max(display_width(line) for line in text.split("\n"))
+        longest_line = (max(display_width(line) for line in text.split("\n")) if "\n" in text
+                        else display_width(text))
         widest = max(widest, longest_line + 2)
     return min(widest, MAX_COLUMN_WIDTH)
 
@@ -203,32 +150,13 @@ def fitted_height(values: Iterable[Any], widths: Iterable[float], height: float 
         if value is None or isinstance(value, (int, float, dt.date)):
             continue
         usable = max(width - 1.5, 1)
-        needed = sum(max(1, math.ceil(display_width(part) / usable)) for part in str(value).split("\n"))
+        text = str(value)
+        if "\n" in text:
+            needed = sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))
+        else:
+            needed = max(1, math.ceil(display_width(text) / usable))
         lines = max(lines, needed)
     return max(height or 0, lines * points_per_line + 4)
-
-
-def fit_column_widths(ws: Worksheet, first_row: int, last_row: int, n_columns: int,
-                      *, minimum: dict[int, int] | None = None) -> None:
-    """Size each column to its widest cell in rows first_row..last_row."""
-    minimum = minimum or {}
-    for col in range(1, n_columns + 1):
-        values = (ws.cell(row=row, column=col).value for row in range(first_row, last_row + 1))
-        ws.column_dimensions[get_column_letter(col)].width = fitted_width(values, minimum.get(col))
-
-
-def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, n_columns: int, *,
-                    points_per_line: float = 15.0) -> None:
-    """Set each row tall enough for its wrapped text.  Excel re-measures rows when it
-    opens a file, but LibreOffice and some printers do not: without this, long 疑点说明
-    text prints on top of the next row."""
-    widths = [ws.column_dimensions[get_column_letter(c)].width or MIN_COLUMN_WIDTH
-              for c in range(1, n_columns + 1)]
-    spans = {(r.min_row, r.min_col): r.max_col for r in ws.merged_cells.ranges if r.min_row == r.max_row}
-    for row in range(first_row, last_row + 1):
-        values = [ws.cell(row=row, column=col).value for col in range(1, n_columns + 1)]
-        ws.row_dimensions[row].height = fitted_height(values, spanned_widths(row, widths, spans),
-                                                      ws.row_dimensions[row].height, points_per_line)
 
 
 def spanned_widths(row: int, widths: list[float], spans: dict[tuple[int, int], int]) -> list[float]:
@@ -236,48 +164,6 @@ def spanned_widths(row: int, widths: list[float], spans: dict[tuple[int, int], i
     across columns (spans: (row, first column) -> last column) the merged columns' together."""
     return [sum(widths[column - 1:spans[row, column]]) if (row, column) in spans else width
             for column, width in enumerate(widths, start=1)]
-
-
-def merge_text(ws: Worksheet, row: int, first_col: int, last_col: int, text: str, *,
-               font: Font = BODY_FONT, alignment: Alignment = WRAP_LEFT,
-               border: bool = False) -> Cell:
-    """Text in a cell merged across first_col..last_col of one row."""
-    cell = write_cell(ws, row, first_col, text, font=font, alignment=alignment, border=border)
-    if last_col > first_col:
-        ws.merge_cells(start_row=row, start_column=first_col, end_row=row, end_column=last_col)
-    return cell
-
-
-def write_title(ws: Worksheet, row: int, n_columns: int, text: str) -> None:
-    merge_text(ws, row, 1, n_columns, text, font=TITLE_FONT, alignment=WRAP_CENTER)
-    ws.row_dimensions[row].height = 30
-
-
-def write_header_row(ws: Worksheet, row: int, headers: Iterable[str]) -> None:
-    for col, header in enumerate(headers, start=1):
-        cell = write_cell(ws, row, col, header, font=HEADER_FONT, alignment=WRAP_CENTER)
-        cell.fill = HEADER_FILL
-
-
-def apply_print_setup(ws: Worksheet, *, n_columns: int, last_row: int, title_rows: str,
-                      footer_left: str | None = None) -> None:
-    """A4 landscape, one page wide (as many pages tall as needed), title and header
-    repeated on every page, page numbers in the footer."""
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    left, right, top, bottom, header, footer = PRINT_MARGINS
-    ws.page_margins = PageMargins(left=left, right=right, top=top, bottom=bottom, header=header, footer=footer)
-    ws.print_title_rows = title_rows
-    ws.print_area = f"A1:{get_column_letter(n_columns)}{last_row}"
-    ws.oddFooter.center.text = FOOTER_PAGE_TEXT
-    ws.oddFooter.center.size = 9
-    if footer_left:
-        ws.oddFooter.left.text = footer_left
-        ws.oddFooter.left.size = 9
 
 
 def month_label(month: str) -> str:

@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.normalize.ids import mask_id
 from flows.reports.excel_style import (
-    AMOUNT_FORMAT, WRAP_CENTER, WRAP_LEFT, apply_print_setup, fit_column_widths, fit_row_heights,
-    merge_text, month_label, safe_file_part, text_or_none, write_cell, write_header_row, write_title,
+    AMOUNT_FORMAT, BODY_FONT, WRAP_CENTER, WRAP_LEFT, month_label, safe_file_part, text_or_none,
 )
+from flows.reports.workbooks import frame_records, group_records
+from flows.reports.xlsx_writer import Book, Sheet
 
 OFFICE_ONLY_NOTE = ("仅限镇民政办经办人员使用：本文件含完整身份证号，文件权限为仅所有者可读写，"
                     "不得复制、转发或交村（社区）")
@@ -66,11 +65,10 @@ def write_supervision_lists(rows: pd.DataFrame, out_dir: Path, month: str, *, ma
     pending = pending if pending is not None else pd.DataFrame(columns=["township"])
     conflicts = conflicts if conflicts is not None else pd.DataFrame(columns=["township"])
     timing = timing if timing is not None else pd.DataFrame(columns=["township"])
-    townships = sorted(set(rows["township"]) | set(pending["township"]) | set(conflicts["township"])
-                       | set(timing["township"]))
+    by_township = [group_records(frame_records(frame), ("township",)) for frame in (rows, pending, conflicts, timing)]
     written = []
-    for township in townships:
-        group = rows[rows["township"] == township]
+    for township in sorted({township for groups in by_township for (township,) in groups}):
+        listed, waiting, clashing, took = (groups.get((township,), []) for groups in by_township)
         values = [{
             "村（社区）": r["village"], "核查编号": r["case_id"], "户编号": r["household_id"],
             "户主姓名": r["head_name"], "姓名": r["name"], "身份证号": _shown_id(r, mask_ids),
@@ -81,38 +79,33 @@ def write_supervision_lists(rows: pd.DataFrame, out_dir: Path, month: str, *, ma
             if text_or_none(r["confirmed_at"]) else None,
             "核实文件": r["confirmed_file"], "上次核实": r["confirmed_result"],
             "核实后发放月数/未核实月数": int(r["months_since"]), "疑点说明": r["detail"],
-        } for r in group.to_dict("records")]
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "督办清单"
-        write_table(ws, f"{township}{month_label(month)}低保特困核查督办清单",
+        } for r in listed]
+        wb = Book()
+        write_table(wb.add_sheet("督办清单"), f"{township}{month_label(month)}低保特困核查督办清单",
                     f"已核实仍在发放、逾期未核实的疑点，共{len(values)}条，按核实后发放月数从多到少排列，请逐条督办",
                     SUPERVISION_COLUMNS, values)
-        waiting = pending[pending["township"] == township]
-        if len(waiting):
-            write_table(wb.create_sheet("待补核实结果"), f"{township}{month_label(month)}待补核实结果",
+        if waiting:
+            write_table(wb.add_sheet("待补核实结果"), f"{township}{month_label(month)}待补核实结果",
                         f"村（社区）只填写了备注、未选择核实结果的疑点，共{len(waiting)}条，请督促补填核实结果",
                         PENDING_COLUMNS, [{
                             "村（社区）": r["village"], "核查编号": r["case_id"], "户编号": r["household_id"],
                             "姓名": r["name"], "身份证号": _shown_id(r, mask_ids),
                             "核实表月份": month_label(r["remark_month"]), "备注（未选核实结果）": r["remark"],
-                            "报送文件": r["source_file"]} for r in waiting.to_dict("records")])
-        clashing = conflicts[conflicts["township"] == township]
-        if len(clashing):
-            write_table(wb.create_sheet("核实结果冲突"), f"{township}核实结果冲突（待处理）",
+                            "报送文件": r["source_file"]} for r in waiting])
+        if clashing:
+            write_table(wb.add_sheet("核实结果冲突"), f"{township}核实结果冲突（待处理）",
                         f"同一疑点报送了不同的核实结果，共{len(clashing)}条，两个结果均未采用；"
                         "请核实后用 dibao settle --case 核查编号 --result 结果 确定",
                         CONFLICT_COLUMNS, [{
                             "村（社区）": r["village"], "核查编号": r["case_id"], "核实表月份": month_label(r["month"]),
                             "先录入的结果": r["result_a"], "先录入的文件": r["file_a"] or "系统录入",
                             "后报送的结果": r["result_b"], "后报送的文件": r["file_b"]}
-                            for r in clashing.to_dict("records")])
-        took = timing[timing["township"] == township]
-        if len(took):
-            write_table(wb.create_sheet("处理时效"), f"{township}截至{month_label(month)}死亡仍在保处理时效",
+                            for r in clashing])
+        if took:
+            write_table(wb.add_sheet("处理时效"), f"{township}截至{month_label(month)}死亡仍在保处理时效",
                         "每名发现的死亡对象：从死亡到首次比对发现、从发现到村（社区）核实属实、从核实到停止发放"
                         "各经过的月数（平均）；尚未走到的环节不计入平均，单列人数", TIMING_COLUMNS,
-                        [timing_row(r) for r in took.to_dict("records")])
+                        [timing_row(r) for r in took])
         path = out_dir / supervision_list_name(township, month)
         wb.save(path)
         written.append(path)
@@ -142,14 +135,13 @@ def write_township_review_lists(rows: pd.DataFrame, out_dir: Path, month: str, *
             "已多发月数": _int(r["months_overpaid"]), "多发金额（元）": _amount(r["amount_overpaid"]),
             "村（社区）核实结果": r["village_result"], "村（社区）备注": r["village_remark"],
             "核实表月份": month_label(r["answered_month"]) if text_or_none(r["answered_month"]) else None,
-            "疑点说明": r["detail"]} for r in group.to_dict("records")]
-        wb = Workbook()
-        write_table(wb.active, f"{township}{month_label(month)}镇级复核清单",
+            "疑点说明": r["detail"]} for r in frame_records(group)]
+        wb = Book()
+        write_table(wb.add_sheet("镇级复核清单"), f"{township}{month_label(month)}镇级复核清单",
                     f"村（社区）对有公安/火化等登记证据的疑点报“不属实”或“已处理”，共{len(values)}条。村（社区）的核实结果"
                     "不能单独关闭此类疑点：请镇民政办逐条复核，用 dibao decide --case 核查编号 --result 结果 "
                     "--reason 理由 --evidence 依据 --officer 经办人 认定；认定前仍列入督办清单",
                     REVIEW_COLUMNS, values)
-        wb.active.title = "镇级复核清单"
         path = out_dir / township_review_list_name(township, month)
         wb.save(path)
         written.append(path)
@@ -179,11 +171,9 @@ def write_action_lists(actions: pd.DataFrame, out_dir: Path, month: str) -> list
     os.chmod(out_dir, 0o700)
     written = []
     for township, group in actions.groupby("township", sort=True):
-        values = [action_row(r) for r in group.to_dict("records")]
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "停发调整清单"
-        write_table(ws, f"{township}{month_label(month)}低保特困停发调整清单（每户一行）", OFFICE_ONLY_NOTE,
+        values = [action_row(r) for r in frame_records(group)]
+        wb = Book()
+        write_table(wb.add_sheet("停发调整清单"), f"{township}{month_label(month)}低保特困停发调整清单（每户一行）", OFFICE_ONLY_NOTE,
                     ACTION_COLUMNS, values, note_first=True, footnote=ACTION_NOTE)
         xlsx = out_dir / action_list_name(township, month)
         wb.save(xlsx)
@@ -219,32 +209,30 @@ def action_row(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_table(ws: Worksheet, title: str, note: str, columns: tuple[str, ...], rows: list[dict[str, Any]],
+def write_table(ws: Sheet, title: str, note: str, columns: tuple[str, ...], rows: list[dict[str, Any]],
                 *, note_first: bool = False, footnote: str | None = None) -> None:
     """Title, a note line, header on row 3, rows numbered from 1, an optional footnote under
     them.  With `note_first` the note is row 1 (the first line anyone sees) and the title row 2."""
     n = len(columns)
     if note_first:
-        merge_text(ws, 1, 1, n, note, alignment=WRAP_LEFT)
-        write_title(ws, 2, n, title)
+        ws.merge_text(1, 1, n, note, alignment=WRAP_LEFT)
+        ws.write_title(2, n, title)
     else:
-        write_title(ws, 1, n, title)
-        merge_text(ws, 2, 1, n, note, alignment=WRAP_LEFT)
-    write_header_row(ws, 3, columns)
+        ws.write_title(1, n, title)
+        ws.merge_text(2, 1, n, note, alignment=WRAP_LEFT)
+    ws.write_header_row(3, columns)
+    styles = [(BODY_FONT, WRAP_LEFT if name in ("原因", "疑点说明", "核实文件") else WRAP_CENTER,
+               AMOUNT_FORMAT if name in _AMOUNT_COLUMNS else None, True, None) for name in columns]
     for number, values in enumerate(rows, start=1):
-        for col, name in enumerate(columns, start=1):
-            value = number if name == "序号" else values.get(name)
-            write_cell(ws, 3 + number, col, value,
-                       alignment=WRAP_LEFT if name in ("原因", "疑点说明", "核实文件") else WRAP_CENTER,
-                       number_format=AMOUNT_FORMAT if name in _AMOUNT_COLUMNS else None)
+        ws.write_row(3 + number, [number if name == "序号" else values.get(name) for name in columns], styles)
     last = 3 + len(rows)
-    fit_column_widths(ws, 3, last, n)
-    fit_row_heights(ws, 3, last, n)
-    ws.freeze_panes = ws.cell(row=4, column=1)
+    ws.fit_column_widths(3, last, n)
+    ws.fit_row_heights(3, last, n)
+    ws.freeze_row = 4
     if footnote:
-        merge_text(ws, last + 2, 1, n, footnote, alignment=WRAP_LEFT)
+        ws.merge_text(last + 2, 1, n, footnote, alignment=WRAP_LEFT)
         last += 2
-    apply_print_setup(ws, n_columns=n, last_row=max(last, 3), title_rows="1:3")
+    ws.print_setup(n_columns=n, last_row=max(last, 3), title_rows="1:3")
 
 
 def _int(value: Any) -> int | None:

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
 
-from flows.reports.excel_style import HEADER_FONT, month_label, safe_file_part, text_or_none, write_cell
+from flows.reports.excel_style import HEADER_FONT, month_label, safe_file_part, text_or_none
 from flows.reports.office_lists import write_table
+from flows.reports.workbooks import frame_records
+from flows.reports.xlsx_writer import Book
 
 RECOVERY_COLUMNS = ("序号", "核查编号", "村（社区）", "户编号", "姓名", "月发放金额（元）", "核实月份",
                     "核实前多发月数", "核实前多发金额（元）", "核实后仍发放月数", "核实后多发金额（元）",
@@ -28,10 +29,9 @@ def write_recovery_ledgers(entries: pd.DataFrame, out_dir: Path, month: str, *,
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for township, group in entries.groupby("township", sort=True):
-        rows = [ledger_row(r) for r in group.to_dict("records")]
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "追缴台账"
+        rows = [ledger_row(r) for r in frame_records(group)]
+        wb = Book()
+        ws = wb.add_sheet("追缴台账")
         totals = {c: round(sum(r[c] for r in rows), 2) for c in _TOTALLED}
         write_table(ws, f"{township}{month_label(month)}低保特困多发资金追缴台账",
                     f"填报单位：{reporting_unit.format(township=township)}　截至{month_label(month)}："
@@ -40,9 +40,9 @@ def write_recovery_ledgers(entries: pd.DataFrame, out_dir: Path, month: str, *,
                     f"已核销{totals['已核销（元）']:.2f}元，未追回余额{totals['未追回余额（元）']:.2f}元",
                     RECOVERY_COLUMNS, rows)
         total_row = 4 + len(rows)
-        write_cell(ws, total_row, 1, "合计", font=HEADER_FONT)
+        ws.write(total_row, 1, "合计", font=HEADER_FONT)
         for column in _TOTALLED:
-            write_cell(ws, total_row, RECOVERY_COLUMNS.index(column) + 1, totals[column], font=HEADER_FONT)
+            ws.write(total_row, RECOVERY_COLUMNS.index(column) + 1, totals[column], font=HEADER_FONT)
         path = out_dir / recovery_ledger_name(township, month)
         wb.save(path)
         written.append(path)

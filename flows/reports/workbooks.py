@@ -312,12 +312,12 @@ def _write_family_sheet(ws: Sheet, family: str, records: list[dict[str, Any]],
     ws.write_header_row(HEADER_ROW, columns)
 
     written = []
+    styles = [(BODY_FONT, WRAP_CENTER if name in _CENTERED else WRAP_LEFT, _number_format(name), True,
+               INPUT_FILL if name in _INPUT_COLUMNS else None) for name in columns]
     row = FIRST_DATA_ROW
     for number, record in enumerate(records, start=1):
         values = _row_values(record, number, header.village, mask_ids)
-        for col, name in enumerate(columns, start=1):
-            ws.write(row, col, values.get(name), alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT,
-                     number_format=_number_format(name), fill=INPUT_FILL if name in _INPUT_COLUMNS else None)
+        ws.write_row(row, [values.get(name) for name in columns], styles)
         money = "1" if has_recovery and values.get(BALANCE_HEADER) is not None else "0"
         written.append((values[CASE_ID_HEADER], family,
                         row_fingerprint(values[CASE_ID_HEADER], values[ID_HEADER], values[NAME_HEADER]), money))

@@ -7,9 +7,11 @@ longest stage of a city run.  These workbooks use a fixed handful of cell styles
 sheet settings, so this module assembles their XML directly, as openpyxl would write
 it — the same parts, styles, merges, validations, print set-up and footers — in a
 fraction of the time.  The house style (fonts, fills, borders, number formats) stays
-in excel_style.py and is given here as the same openpyxl style objects.
+in excel_style.py and is given here as the same openpyxl style objects;
+tests/unit/reports/openpyxl_reference.py writes the same tables through openpyxl (each
+method here names its counterpart there), and the tests read both back alike.
 
-Only what those workbooks and the township summaries need is here: text, numbers and
+Only what those workbooks, the township summaries and the office's follow-up lists need is here: text, numbers and
 dates; merges across columns and rows; fills; widths, heights, hidden columns; frozen
 header rows and columns; list drop-downs; A4 print set-up with repeated title rows and
 a footer; hidden sheets.  Text is always a string cell (never a formula), with Excel's
@@ -21,6 +23,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -93,10 +96,20 @@ class Sheet:
     def write(self, row: int, column: int, value: Any, *, font: Font = BODY_FONT,
               alignment: Alignment = WRAP_LEFT, number_format: str | None = None, border: bool = True,
               fill: PatternFill | None = None) -> None:
-        """excel_style.write_cell's value and style, for this writer."""
+        """openpyxl_reference.write_cell's value and style, for this writer."""
         safe = excel_safe(value)
         quoted = isinstance(safe, str) and looks_like_formula(safe)
         self.cells[row, column] = (safe, self._book.style_of(font, alignment, number_format, border, fill, quoted))
+
+    def write_row(self, row: int, values: Sequence[Any], styles: Sequence[tuple]) -> None:
+        """write() of values[i] into column i + 1 with the style styles[i], a tuple of write()'s
+        (font, alignment, number_format, border, fill): a table's data row, each cell as
+        write() makes it, without its per-cell keyword arguments."""
+        style_of = self._book.style_of
+        cells = self.cells
+        for column, (value, style) in enumerate(zip(values, styles, strict=True), start=1):
+            safe = excel_safe(value)
+            cells[row, column] = (safe, style_of(*style, isinstance(safe, str) and looks_like_formula(safe)))
 
     def value(self, row: int, column: int) -> Any:
         cell = self.cells.get((row, column))
@@ -140,7 +153,7 @@ class Sheet:
         self.heights[row] = 30
 
     def write_header_row(self, row: int, headers) -> None:
-        """excel_style.write_header_row for this writer: bold, centred, grey."""
+        """openpyxl_reference.write_header_row for this writer: bold, centred, grey."""
         for column, header in enumerate(headers, start=1):
             self.write(row, column, header, font=HEADER_FONT, alignment=WRAP_CENTER, fill=HEADER_FILL)
 
@@ -151,7 +164,7 @@ class Sheet:
 
     def fit_column_widths(self, first_row: int, last_row: int, n_columns: int, *,
                           minimum: dict[int, int] | None = None) -> None:
-        """excel_style.fit_column_widths for this writer."""
+        """openpyxl_reference.fit_column_widths for this writer."""
         minimum = minimum or {}
         for column in range(1, n_columns + 1):
             values = (self.value(row, column) for row in range(first_row, last_row + 1))
@@ -159,7 +172,7 @@ class Sheet:
 
     def fit_row_heights(self, first_row: int, last_row: int, n_columns: int, *,
                         points_per_line: float = 15.0) -> None:
-        """excel_style.fit_row_heights for this writer."""
+        """openpyxl_reference.fit_row_heights for this writer."""
         widths = [self.column_width(c) for c in range(1, n_columns + 1)]
         spans = {(top, first): last for top, first, bottom, last in self.merges if top == bottom}
         for row in range(first_row, last_row + 1):
@@ -174,7 +187,7 @@ class Sheet:
 
     def print_setup(self, *, n_columns: int, last_row: int, title_rows: str, footer_left: str | None = None,
                     landscape: bool = True) -> None:
-        """excel_style.apply_print_setup for this writer: A4, one page wide, title rows
+        """openpyxl_reference.apply_print_setup for this writer: A4, one page wide, title rows
         repeated, page numbers in the footer."""
         self.print_titles = title_rows
         self.print_area = (n_columns, last_row)

@@ -10,7 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from flows.reports.excel_style import excel_safe, write_cell
+from flows.reports.excel_style import excel_safe
+from flows.reports.xlsx_writer import Book
 from flows.cases.village_sheets import ReturnError, read_returned_workbook
 from flows.reports.summary import write_annex_sheet, write_township_summary
 from flows.reports.workbooks import start_village_workbooks, write_village_workbooks
@@ -162,9 +163,9 @@ def test_a_small_month_gets_no_pool():
 
 @pytest.mark.parametrize("payload", [HYPERLINK, "+1+1", "-2", "@SUM(A1)", "\t=1+1", "\r=1"])
 def test_formula_payloads_are_written_as_text(tmp_path, payload):
-    wb = openpyxl.Workbook()
-    write_cell(wb.active, 1, 1, payload)
-    wb.save(tmp_path / "x.xlsx")
+    book = Book()
+    book.add_sheet("表").write(1, 1, payload)
+    book.save(tmp_path / "x.xlsx")
     cell = openpyxl.load_workbook(tmp_path / "x.xlsx").active["A1"]
     assert cell.data_type != "f"
     # Some XML parsers turn a bare CR into LF on reading; the text is otherwise untouched.
@@ -461,8 +462,6 @@ def test_every_village_gets_its_own_file_whatever_its_name(tmp_path, exceptions)
 
 
 def test_annex_adds_a_total_row_for_several_townships(tmp_path, stats):
-    from flows.reports.xlsx_writer import Book
-
     second = {**stats.iloc[0].to_dict(), "township": "碧山镇", "households": 100, "poverty_households": 4}
     book = Book()
     write_annex_sheet(book.add_sheet("附件4"), [stats.iloc[0].to_dict(), second], filled_on=FILLED_ON)

@@ -9,9 +9,12 @@ import openpyxl
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from openpyxl_reference import (
+    apply_print_setup, fit_column_widths, fit_row_heights, merge_text, write_cell, write_header_row, write_title,
+)
+
 from flows.reports.excel_style import (
     AMOUNT_FORMAT, DATE_FORMAT, HEADER_FILL, HEADER_FONT, INPUT_FILL, RIGHT, TITLE_FONT, WRAP_CENTER,
-    apply_print_setup, fit_column_widths, fit_row_heights, merge_text, write_cell, write_header_row, write_title,
 )
 from flows.reports.xlsx_writer import Book
 
