@@ -6,9 +6,10 @@ use too); a GB18030/GBK file is first re-encoded to a UTF-8 scratch file beside 
 working warehouse in one streaming pass (1 MB blocks; faster than loading DuckDB's
 `encodings` extension, which costs ≈ 9 s per connection), and that file is deleted after.  An
 xlsx sheet goes through python-calamine (`readers`) and is handed to DuckDB as an Arrow table,
-several workbooks' sheets per statement (`_SheetBatch`).  While DuckDB reads one file, a
-background thread prepares the next ones (`_prepared_ahead`: workbooks parsed, GB18030 files
-re-encoded), so a city's hundreds of files keep both cores busy.
+several workbooks' sheets per statement (`_SheetBatch`).  While DuckDB reads one file, the
+next ones are prepared (`_prepared_ahead`: workbooks parsed into Arrow tables, GB18030 files
+re-encoded) in a background thread, and a source of many workbooks (a city's hundreds of
+rosters) is parsed in two worker processes, so both cores parse while DuckDB inserts.
 
 raw_<source> holds one text column per mapped field (stripped as `readers.cell_text`
 does, NULL when empty), `_row` (1-based row number in the file or sheet), `_file`,
@@ -20,10 +21,11 @@ import codecs
 import contextlib
 import csv
 import mmap
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,13 @@ from flows.warehouse import ident
 
 DECODE_BLOCK = 1 << 20
 READ_AHEAD = 2   # files prepared ahead of the one being read into DuckDB
+# A source with at least this many bytes of workbooks parses them in PARSE_WORKERS processes:
+# calamine builds its Python rows, and the Arrow tables are built from them, under one
+# process's GIL, so a thread cannot use the second core (a city's 380 rosters, 96 MB: 23 s to
+# parse, 7 s to build, on one core).  A pool costs ≈ 1 s to start, more than parsing a few
+# MB saves: a township's roster and a city's 13 MB of poverty registers stay in the thread.
+PROCESS_MIN_BYTES = 32 << 20
+PARSE_WORKERS = 2
 
 
 class NotUtf8(Exception):
@@ -70,7 +79,9 @@ def load_source(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], co
                 entry["encoding"], entry["rows_read"] = _load_csv(con, raw, path, columns, required, scratch, layouts,
                                                                   prepared.result())
             else:
-                _load_xlsx(path, columns, required, layouts, prepared.result(), sheets, entry)
+                for table, layout in prepared.result():
+                    sheets.add(table, entry)
+                    layouts.append(layout)
             entry["sha256"], entry["sheets"] = file_sha256(path), len(layouts)
             read.append(entry)
         sheets.flush()
@@ -88,14 +99,24 @@ class _PreparedCsv:
 
 def _prepared_ahead(files: list[Path], columns: dict[str, str], required: tuple[str, ...],
                     scratch: Path) -> Iterator[tuple[Path, Future]]:
-    """Each file in order, with its preparation under way: a background thread parses a
-    workbook's sheets (python-calamine) or finds a CSV's layout and re-encodes a GB18030
-    one to UTF-8 (`_prepare_csv`), up to READ_AHEAD files ahead of the one DuckDB reads,
-    so both cores work (calamine parses and the codec decodes while DuckDB reads without
-    the GIL).  The window keeps a city's parsed sheets from piling up in memory.  A file
-    that cannot be prepared raises when its turn comes, after check_readable, as it would
-    in order.  Closing the generator stops the thread; the caller removes UTF-8 copies."""
-    with ThreadPoolExecutor(1, thread_name_prefix="dibao-read-ahead") as pool:
+    """Each file in order, with its preparation under way: a workbook's sheets parsed into
+    Arrow tables (`_sheet_tables`), or a CSV's layout found and a GB18030 one re-encoded to
+    UTF-8 (`_prepare_csv`), up to READ_AHEAD files ahead of the one DuckDB reads (per
+    worker, when workbooks go to worker processes), so both cores work while DuckDB reads
+    without the GIL.  The window keeps a city's parsed sheets from piling up in memory.  A
+    file that cannot be prepared raises when its turn comes, after check_readable, as it
+    would in order.  Closing the generator stops the preparing; the caller removes UTF-8
+    copies."""
+    workbook_bytes = sum(path.stat().st_size for path in files
+                         if path.suffix.lower() not in CSV_SUFFIXES and path.is_file())
+    with contextlib.ExitStack() as stack:
+        thread = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="dibao-read-ahead"))
+        processes = None
+        if workbook_bytes >= PROCESS_MIN_BYTES:
+            # spawn, not fork: this process holds DuckDB's and Prefect's threads
+            processes = ProcessPoolExecutor(PARSE_WORKERS, mp_context=multiprocessing.get_context("spawn"))
+            stack.callback(processes.shutdown, wait=True, cancel_futures=True)
+        window = READ_AHEAD * (PARSE_WORKERS if processes else 1)
         preparing: dict[int, Future] = {}
 
         def prepare(index: int) -> None:
@@ -104,15 +125,15 @@ def _prepared_ahead(files: list[Path], columns: dict[str, str], required: tuple[
             path = files[index]
             if path.suffix.lower() in CSV_SUFFIXES:
                 target = scratch.with_name(f"{scratch.name}.utf8-csv-{index}")
-                preparing[index] = pool.submit(_prepare_csv, path, columns, required, target)
+                preparing[index] = thread.submit(_prepare_csv, path, columns, required, target)
             else:
-                preparing[index] = pool.submit(_xlsx_grids, path)
+                preparing[index] = (processes or thread).submit(_sheet_tables, path, columns, required)
 
         try:
-            for index in range(READ_AHEAD):
+            for index in range(window):
                 prepare(index)
             for index, path in enumerate(files):
-                prepare(index + READ_AHEAD)
+                prepare(index + window)
                 yield path, preparing.pop(index)
         finally:
             for future in preparing.values():   # a file failed: nothing more is prepared
@@ -178,14 +199,15 @@ class _SheetBatch:
         self.tables, self.entries, self.rows = [], [], 0
 
 
-def _load_xlsx(path: Path, columns: dict[str, str], required: tuple[str, ...], layouts: list[dict],
-               grids: list[tuple[str, list[list[object]]]], sheets: _SheetBatch, entry: dict) -> None:
-    """Every sheet whose header names the required fields, one Arrow table per sheet, into
-    `sheets`.  Python touches each mapped cell once, in a list comprehension: text cells pass
-    as they are (stripped in SQL by cell_text), only numbers and dates are formatted in Python."""
+def _sheet_tables(path: Path, columns: dict[str, str], required: tuple[str, ...]) -> list[tuple[pa.Table, dict]]:
+    """Every sheet of the workbook whose header names the required fields: its Arrow table
+    for `_SheetBatch` and its layout (sheet, header row, columns found).  Python touches each
+    mapped cell once, in a list comprehension: text cells pass as they are (stripped in SQL
+    by cell_text), only numbers and dates are formatted in Python."""
     fields = list(columns)
     wanted = {field: header_key(header) for field, header in columns.items()}
-    for sheet_name, grid in grids:
+    tables = []
+    for sheet_name, grid in _xlsx_grids(path):
         found = _find_header(grid, wanted, required)
         if found is None:
             continue
@@ -202,10 +224,10 @@ def _load_xlsx(path: Path, columns: dict[str, str], required: tuple[str, ...], l
         arrays["_row"] = pa.array(range(first, first + len(body)), pa.int64())
         arrays["_file"] = pa.array([path.name] * len(body), pa.string())
         arrays["_sheet"] = pa.array([sheet_name] * len(body), pa.string())
-        sheets.add(pa.table(arrays), entry)
-        layouts.append({"sheet": sheet_name, "header_row": header_index + 1, "columns": positions})
-    if not layouts:
+        tables.append((pa.table(arrays), {"sheet": sheet_name, "header_row": header_index + 1, "columns": positions}))
+    if not tables:
         raise _no_header(path, columns, required)
+    return tables
 
 
 def _column(body: list[list[object]], index: int | None) -> list[object]:

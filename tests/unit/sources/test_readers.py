@@ -370,6 +370,43 @@ def test_files_prepared_ahead_give_the_rows_of_reading_in_order(tmp_path, monkey
     assert list(work.iterdir()) == []
 
 
+def test_workbooks_parsed_in_worker_processes_give_the_rows_of_the_thread(tmp_path, monkeypatch):
+    """A source of large workbooks is parsed in PARSE_WORKERS processes (ingest._prepared_ahead):
+    the same rows in the same order, the same lineage, and a workbook without a header stops
+    the read at its turn with the same message."""
+    inputs, work = tmp_path / "in", tmp_path / "work"
+    inputs.mkdir()
+    work.mkdir()
+    paths = _mixed_inputs(inputs)
+    wb = openpyxl.Workbook()
+    for title, names in (("一组", ["甲", "乙"]), ("二组", ["丙", "丁", "戊"])):
+        ws = wb.create_sheet(title)
+        ws.append(["填报单位：某镇"])               # a title row above the header
+        ws.append(ROSTER_HEADER)
+        for name in names:
+            ws.append([roster_row(name, ID_B)[h] for h in ROSTER_HEADER])
+    del wb["Sheet"]
+    paths.append(inputs / "两组_名册.xlsx")
+    wb.save(paths[-1])
+    in_thread = _read_all(paths, work / ".w.duckdb.run-1")
+    monkeypatch.setattr(ingest, "PROCESS_MIN_BYTES", 0)
+    in_processes = _read_all(paths, work / ".w.duckdb.run-1")
+    assert in_processes[0] == in_thread[0]
+    assert [r["rows_read"] for r in in_processes[0]] == [1, 2, 1, 2, 3, 4, 5]
+    assert in_processes[0][-1]["layouts"][1] == {"sheet": "二组", "header_row": 2,
+                                                 "columns": in_thread[0][-1]["layouts"][1]["columns"]}
+    pd.testing.assert_frame_equal(in_processes[1], in_thread[1])
+    assert list(work.iterdir()) == []
+
+    headless = inputs / "c_无表头.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "备注"])
+    wb.save(headless)
+    with pytest.raises(SourceFileError, match="c_无表头.xlsx 中找不到表头"):
+        _read_all(paths[:2] + [headless] + paths[2:], work / ".w.duckdb.run-1")
+    assert list(work.iterdir()) == []
+
+
 def test_workbooks_batched_into_one_statement_or_split_across_several_give_the_same_rows(tmp_path, monkeypatch):
     """ingest._SheetBatch: several workbooks per statement, a CSV flushing what waits; a
     batch that fills in the middle of a workbook splits it across two statements.  Either
