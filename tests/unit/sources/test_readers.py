@@ -353,6 +353,21 @@ def _mixed_inputs(folder: Path) -> list[Path]:
     return paths
 
 
+def _two_sheet_roster(path: Path, title_row: str | None = None) -> Path:
+    """A roster of two sheets (2 and 3 people), each with `title_row` above its header when given."""
+    wb = openpyxl.Workbook()
+    for title, names in (("一组", ["甲", "乙"]), ("二组", ["丙", "丁", "戊"])):
+        ws = wb.create_sheet(title)
+        if title_row:
+            ws.append([title_row])
+        ws.append(ROSTER_HEADER)
+        for name in names:
+            ws.append([roster_row(name, ID_B)[h] for h in ROSTER_HEADER])
+    del wb["Sheet"]
+    wb.save(path)
+    return path
+
+
 def test_files_prepared_ahead_give_the_rows_of_reading_in_order(tmp_path, monkeypatch):
     """A background thread parses the next workbooks and re-encodes the next GB18030 files
     while one's rows go into DuckDB (ingest._prepared_ahead): the same rows, in the same
@@ -377,17 +392,7 @@ def test_workbooks_parsed_in_worker_processes_give_the_rows_of_the_thread(tmp_pa
     inputs, work = tmp_path / "in", tmp_path / "work"
     inputs.mkdir()
     work.mkdir()
-    paths = _mixed_inputs(inputs)
-    wb = openpyxl.Workbook()
-    for title, names in (("一组", ["甲", "乙"]), ("二组", ["丙", "丁", "戊"])):
-        ws = wb.create_sheet(title)
-        ws.append(["填报单位：某镇"])               # a title row above the header
-        ws.append(ROSTER_HEADER)
-        for name in names:
-            ws.append([roster_row(name, ID_B)[h] for h in ROSTER_HEADER])
-    del wb["Sheet"]
-    paths.append(inputs / "两组_名册.xlsx")
-    wb.save(paths[-1])
+    paths = _mixed_inputs(inputs) + [_two_sheet_roster(inputs / "两组_名册.xlsx", title_row="填报单位：某镇")]
     in_thread = _read_all(paths, work / ".w.duckdb.run-1")
     monkeypatch.setattr(ingest, "PROCESS_MIN_BYTES", 0)
     in_processes = _read_all(paths, work / ".w.duckdb.run-1")
@@ -411,16 +416,7 @@ def test_workbooks_batched_into_one_statement_or_split_across_several_give_the_s
     """ingest._SheetBatch: several workbooks per statement, a CSV flushing what waits; a
     batch that fills in the middle of a workbook splits it across two statements.  Either
     way the rows, their order and each file's rows_read are those of a batch per file."""
-    paths = _mixed_inputs(tmp_path)
-    wb = openpyxl.Workbook()
-    for title, names in (("一组", ["甲", "乙"]), ("二组", ["丙", "丁", "戊"])):
-        ws = wb.create_sheet(title)
-        ws.append(ROSTER_HEADER)
-        for name in names:
-            ws.append([roster_row(name, ID_B)[h] for h in ROSTER_HEADER])
-    del wb["Sheet"]
-    paths.append(tmp_path / "两组_名册.xlsx")
-    wb.save(paths[-1])
+    paths = _mixed_inputs(tmp_path) + [_two_sheet_roster(tmp_path / "两组_名册.xlsx")]
     monkeypatch.setattr(ingest._SheetBatch, "ROWS", 1)       # every sheet its own statement
     one_each = _read_all(paths)
     monkeypatch.setattr(ingest._SheetBatch, "ROWS", 10_000)  # the workbooks before a CSV together
