@@ -34,10 +34,10 @@ from flows.cases import seal
 from flows.normalize.ids import mask_id
 from flows.reports import parallel
 from flows.reports.excel_style import (
-    AMOUNT_FORMAT, BODY_FONT, FONT_NAME, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
+    AMOUNT_FORMAT, FONT_NAME, INPUT_FILL, RIGHT, WRAP_CENTER, WRAP_LEFT,
     date_label, display_width, month_label, safe_file_part, text_or_none, unique_file_parts,
 )
-from flows.reports.xlsx_writer import Book, Sheet
+from flows.reports.xlsx_writer import Book, CellStyle, Sheet
 from flows.reports.workbooks import (
     META_SHEET, PRIVACY_NOTE, case_set_fingerprint, frame_records, group_records, row_fingerprint,
     with_place_labels,
@@ -215,8 +215,8 @@ def _build_workbook(records: list[dict[str, Any]], header: _Ledger, *, filled_on
     ws.heights[HEADER_ROW] = 45  # long headers wrap to two or three lines
 
     fingerprints: list[tuple[str, str]] = []  # (ledger_id, row fingerprint)
-    styles = [(BODY_FONT, WRAP_CENTER if name in _CENTERED else WRAP_LEFT, _number_format(name), True,
-               INPUT_FILL if name in _INPUT_COLUMNS else None) for name in columns]
+    styles = [CellStyle(alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT, number_format=_number_format(name),
+                        fill=INPUT_FILL if name in _INPUT_COLUMNS else None) for name in columns]
     row = FIRST_DATA_ROW
     for number, record in enumerate(records, start=1):
         values = _row_values(record, number, mask_ids)

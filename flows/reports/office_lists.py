@@ -18,10 +18,10 @@ import pandas as pd
 
 from flows.normalize.ids import mask_id
 from flows.reports.excel_style import (
-    AMOUNT_FORMAT, BODY_FONT, WRAP_CENTER, WRAP_LEFT, month_label, safe_file_part, text_or_none,
+    AMOUNT_FORMAT, WRAP_CENTER, WRAP_LEFT, month_label, safe_file_part, text_or_none,
 )
 from flows.reports.workbooks import frame_records, group_records
-from flows.reports.xlsx_writer import Book, Sheet
+from flows.reports.xlsx_writer import Book, CellStyle, Sheet
 
 OFFICE_ONLY_NOTE = ("仅限镇民政办经办人员使用：本文件含完整身份证号，文件权限为仅所有者可读写，"
                     "不得复制、转发或交村（社区）")
@@ -221,8 +221,8 @@ def write_table(ws: Sheet, title: str, note: str, columns: tuple[str, ...], rows
         ws.write_title(1, n, title)
         ws.merge_text(2, 1, n, note, alignment=WRAP_LEFT)
     ws.write_header_row(3, columns)
-    styles = [(BODY_FONT, WRAP_LEFT if name in ("原因", "疑点说明", "核实文件") else WRAP_CENTER,
-               AMOUNT_FORMAT if name in _AMOUNT_COLUMNS else None, True, None) for name in columns]
+    styles = [CellStyle(alignment=WRAP_LEFT if name in ("原因", "疑点说明", "核实文件") else WRAP_CENTER,
+                        number_format=AMOUNT_FORMAT if name in _AMOUNT_COLUMNS else None) for name in columns]
     for number, values in enumerate(rows, start=1):
         ws.write_row(3 + number, [number if name == "序号" else values.get(name) for name in columns], styles)
     last = 3 + len(rows)

@@ -31,7 +31,7 @@ from flows.reports.excel_style import (
     AMOUNT_FORMAT, BODY_FONT, BOLD_12, BOLD_14, DATE_FORMAT, HEADER_FONT, INPUT_FILL, RIGHT,
     TITLE_FONT, WRAP_CENTER, WRAP_LEFT, date_label, month_label, safe_file_part, text_or_none, unique_file_parts,
 )
-from flows.reports.xlsx_writer import Book, Sheet, printable_width_units
+from flows.reports.xlsx_writer import Book, CellStyle, Sheet, printable_width_units
 
 FORMAT_VERSION = "2"  # 2: _meta sealed with the office key (flows/cases/seal.py)
 KIND_EXCEPTIONS = "village_exceptions"
@@ -312,8 +312,8 @@ def _write_family_sheet(ws: Sheet, family: str, records: list[dict[str, Any]],
     ws.write_header_row(HEADER_ROW, columns)
 
     written = []
-    styles = [(BODY_FONT, WRAP_CENTER if name in _CENTERED else WRAP_LEFT, _number_format(name), True,
-               INPUT_FILL if name in _INPUT_COLUMNS else None) for name in columns]
+    styles = [CellStyle(alignment=WRAP_CENTER if name in _CENTERED else WRAP_LEFT, number_format=_number_format(name),
+                        fill=INPUT_FILL if name in _INPUT_COLUMNS else None) for name in columns]
     row = FIRST_DATA_ROW
     for number, record in enumerate(records, start=1):
         values = _row_values(record, number, header.village, mask_ids)

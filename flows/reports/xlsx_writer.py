@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from openpyxl.compat.strings import safe_string  # numbers as openpyxl writes them (%.16g)
@@ -72,6 +72,15 @@ class _Validation:
     error: str
 
 
+class CellStyle(NamedTuple):
+    """write()'s style arguments as one value: a table's columns each have one (write_row)."""
+    font: Font = BODY_FONT
+    alignment: Alignment = WRAP_LEFT
+    number_format: str | None = None
+    border: bool = True
+    fill: PatternFill | None = None
+
+
 @dataclass
 class Sheet:
     """One worksheet: cells by (row, column), and the few settings these workbooks use."""
@@ -97,19 +106,18 @@ class Sheet:
               alignment: Alignment = WRAP_LEFT, number_format: str | None = None, border: bool = True,
               fill: PatternFill | None = None) -> None:
         """openpyxl_reference.write_cell's value and style, for this writer."""
+        self._put(row, column, value, CellStyle(font, alignment, number_format, border, fill))
+
+    def write_row(self, row: int, values: Sequence[Any], styles: Sequence[CellStyle]) -> None:
+        """A table's data row: values[i] into column i + 1 with styles[i], as write() puts
+        each (the styles made once per table, not once per cell)."""
+        for column, (value, style) in enumerate(zip(values, styles, strict=True), start=1):
+            self._put(row, column, value, style)
+
+    def _put(self, row: int, column: int, value: Any, style: CellStyle) -> None:
         safe = excel_safe(value)
         quoted = isinstance(safe, str) and looks_like_formula(safe)
-        self.cells[row, column] = (safe, self._book.style_of(font, alignment, number_format, border, fill, quoted))
-
-    def write_row(self, row: int, values: Sequence[Any], styles: Sequence[tuple]) -> None:
-        """write() of values[i] into column i + 1 with the style styles[i], a tuple of write()'s
-        (font, alignment, number_format, border, fill): a table's data row, each cell as
-        write() makes it, without its per-cell keyword arguments."""
-        style_of = self._book.style_of
-        cells = self.cells
-        for column, (value, style) in enumerate(zip(values, styles, strict=True), start=1):
-            safe = excel_safe(value)
-            cells[row, column] = (safe, style_of(*style, isinstance(safe, str) and looks_like_formula(safe)))
+        self.cells[row, column] = (safe, self._book.style_of(*style, quoted))
 
     def value(self, row: int, column: int) -> Any:
         cell = self.cells.get((row, column))
