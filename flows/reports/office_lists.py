@@ -18,7 +18,7 @@ import pandas as pd
 
 from flows.normalize.ids import mask_id
 from flows.reports.excel_style import (
-    AMOUNT_FORMAT, WRAP_CENTER, WRAP_LEFT, month_label, safe_file_part, text_or_none,
+    AMOUNT_FORMAT, HEADER_FONT, WRAP_CENTER, WRAP_LEFT, month_label, safe_file_part, text_or_none,
 )
 from flows.reports.workbooks import frame_records, group_records
 from flows.reports.xlsx_writer import Book, CellStyle, Sheet
@@ -210,9 +210,12 @@ def action_row(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_table(ws: Sheet, title: str, note: str, columns: tuple[str, ...], rows: list[dict[str, Any]],
-                *, note_first: bool = False, footnote: str | None = None) -> None:
-    """Title, a note line, header on row 3, rows numbered from 1, an optional footnote under
-    them.  With `note_first` the note is row 1 (the first line anyone sees) and the title row 2."""
+                *, note_first: bool = False, footnote: str | None = None,
+                totals: dict[str, float] | None = None) -> None:
+    """Title, a note line, header on row 3, rows numbered from 1, with `totals` a 合计 row
+    under them (column -> total; inside the widths and the print area), an optional
+    footnote under those.  With `note_first` the note is row 1 (the first line anyone sees)
+    and the title row 2."""
     n = len(columns)
     if note_first:
         ws.merge_text(1, 1, n, note, alignment=WRAP_LEFT)
@@ -226,6 +229,11 @@ def write_table(ws: Sheet, title: str, note: str, columns: tuple[str, ...], rows
     for number, values in enumerate(rows, start=1):
         ws.write_row(3 + number, [number if name == "序号" else values.get(name) for name in columns], styles)
     last = 3 + len(rows)
+    if totals is not None:
+        last += 1
+        ws.write(last, 1, "合计", font=HEADER_FONT)
+        for name, total in totals.items():
+            ws.write(last, columns.index(name) + 1, total, font=HEADER_FONT)
     ws.fit_column_widths(3, last, n)
     ws.fit_row_heights(3, last, n)
     ws.freeze_row = 4

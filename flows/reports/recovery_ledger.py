@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.reports.excel_style import HEADER_FONT, month_label, safe_file_part, text_or_none
+from flows.reports.excel_style import month_label, safe_file_part, text_or_none
 from flows.reports.office_lists import write_table
 from flows.reports.workbooks import frame_records
 from flows.reports.xlsx_writer import Book
@@ -31,18 +31,13 @@ def write_recovery_ledgers(entries: pd.DataFrame, out_dir: Path, month: str, *,
     for township, group in entries.groupby("township", sort=True):
         rows = [ledger_row(r) for r in frame_records(group)]
         wb = Book()
-        ws = wb.add_sheet("追缴台账")
         totals = {c: round(sum(r[c] for r in rows), 2) for c in _TOTALLED}
-        write_table(ws, f"{township}{month_label(month)}低保特困多发资金追缴台账",
+        write_table(wb.add_sheet("追缴台账"), f"{township}{month_label(month)}低保特困多发资金追缴台账",
                     f"填报单位：{reporting_unit.format(township=township)}　截至{month_label(month)}："
                     f"共{len(rows)}户，应追缴{totals['核实前多发金额（元）'] + totals['核实后多发金额（元）']:.2f}元"
                     f"（其中核实后仍发放{totals['核实后多发金额（元）']:.2f}元），已追回{totals['已追回（元）']:.2f}元，"
                     f"已核销{totals['已核销（元）']:.2f}元，未追回余额{totals['未追回余额（元）']:.2f}元",
-                    RECOVERY_COLUMNS, rows)
-        total_row = 4 + len(rows)
-        ws.write(total_row, 1, "合计", font=HEADER_FONT)
-        for column in _TOTALLED:
-            ws.write(total_row, RECOVERY_COLUMNS.index(column) + 1, totals[column], font=HEADER_FONT)
+                    RECOVERY_COLUMNS, rows, totals=totals)
         path = out_dir / recovery_ledger_name(township, month)
         wb.save(path)
         written.append(path)

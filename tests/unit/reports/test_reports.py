@@ -589,3 +589,23 @@ def test_frame_records_are_to_dict_records_value_for_value_and_type_for_type():
         expected, found = table.to_dict("records"), frame_records(table)
         assert [{k: (type(v), repr(v)) for k, v in r.items()} for r in found] == \
                [{k: (type(v), repr(v)) for k, v in r.items()} for r in expected]
+
+
+def test_recovery_ledger_prints_its_total_row(tmp_path):
+    """The 合计 row of the 追缴台账 is inside the print area (it used to be written after it
+    and so was left off the printed paper)."""
+    from flows.reports.recovery_ledger import write_recovery_ledgers
+
+    entry = {"township": "回龙镇", "village": "天竺村", "household_id": "HL-1", "monthly_amount": 204,
+             "confirmed_month": "2020-05", "months_before": 2, "amount_before": 408, "months_after": 1,
+             "amount_after": 204, "recovered": 100, "written_off": 0, "balance": 512, "history": None}
+    entries = pd.DataFrame([{**entry, "case_id": "C000005", "name": "崔遥笑"},
+                            {**entry, "case_id": "C000007", "name": "贾敬海", "amount_before": 9324, "balance": 9428}])
+    [path] = write_recovery_ledgers(entries, tmp_path, "2020-05")
+    ws = openpyxl.load_workbook(path)["追缴台账"]
+    header = [c.value for c in ws[3]]
+    total = [c.value for c in ws[6]]
+    assert total[0] == "合计"
+    assert total[header.index("核实前多发金额（元）")] == 9732
+    assert total[header.index("未追回余额（元）")] == 9940
+    assert ws.print_area == "'追缴台账'!$A$1:$O$6"
