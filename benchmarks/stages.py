@@ -17,8 +17,13 @@ Printed, in one run:
                   extensions over the same files (the README's earlier "bare scan"; GB18030
                   through `encodings` is several times slower than the floor's codec);
   * stages        load, normalise, check sources, match, report, keep less — the flow's own
-                  functions, without Prefect — each with its peak memory; the engine (load
-                  through match) and the stages' total as multiples of the floor;
+                  functions, without Prefect — each with its peak memory, what this process
+                  wrote to disk meanwhile (the warehouse, the step's files, and DuckDB's
+                  spill files when the run's tables outgrow [engine] memory_limit) and how
+                  much DuckDB holds in spill files when the stage ends, under the config's
+                  [engine] settings as a run applies them (`--memory-limit` tries another
+                  limit); the engine (load through match) and the stages' total as
+                  multiples of the floor;
   * CLI           `dibao run` as a subprocess with an explicit temporary config, twice (a
                   fresh Prefect home, then a warm one; on by default below city scale), end
                   to end as a multiple of the floor;
@@ -35,6 +40,7 @@ after it are skipped.  Not part of `make test`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import importlib.util
 import json
@@ -85,6 +91,18 @@ def tree_rss(root: int) -> int:
             continue
         todo += _children(pid)
     return total
+
+
+def written_bytes() -> int:
+    """What this process has caused to be written to storage so far (Linux's
+    /proc/self/io write_bytes; 0 where it cannot be read)."""
+    try:
+        for line in Path("/proc/self/io").read_text().splitlines():
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 class PeakRss:
@@ -358,21 +376,36 @@ def print_splink(figures: dict, seconds: float, peak: int, floor_seconds: float,
 
 # --- the stages ---------------------------------------------------------------------
 
-def run_stages(raw: Path, month: str, tmp: Path, rows: list,
-               rule_seconds: dict[str, float]) -> tuple[dict | None, Path]:
+def spilled(db_path: Path) -> int:
+    """Bytes DuckDB holds in spill files on the run's connection (warehouse.run_connection) now."""
+    from flows import warehouse
+
+    con = warehouse.connect(db_path)
+    return con.execute("select coalesce(sum(size), 0) from duckdb_temporary_files()").fetchone()[0]
+
+
+def run_stages(raw: Path, month: str, tmp: Path, rows: list, rule_seconds: dict[str, float],
+               memory_limit: str | None = None) -> tuple[dict | None, Path]:
     from flows import pipeline, retention, warehouse
     from flows.config import load_settings
 
     def stage(name, function, *a, **kw):
+        written = written_bytes()
         with PeakRss() as rss:
             started = time.perf_counter()
             result = function(*a, **kw)
-            rows.append((name, time.perf_counter() - started, rss.peak))
+            seconds = time.perf_counter() - started
+        # keep less closes the run's connection, and its spill files with it
+        spill = spilled(plan.db_path) if name != "keep less" else None
+        rows.append((name, seconds, rss.peak, written_bytes() - written, spill))
         # progress on stderr, so a run stopped by a timeout still says how far it got
-        print(f"[{name} {rows[-1][1]:.1f} s, peak {rows[-1][2] / 2**20:.0f} MiB]", file=sys.stderr, flush=True)
+        print(f"[{name} {seconds:.1f} s, peak {rss.peak / 2**20:.0f} MiB]", file=sys.stderr, flush=True)
         return result
 
     settings = load_settings()
+    if memory_limit is not None:
+        settings = dataclasses.replace(settings, engine=dataclasses.replace(settings.engine, memory_limit=memory_limit))
+    warehouse.use_engine(settings)   # [engine] memory_limit and threads, as a run applies them
     inputs = {"roster": [raw / "roster"], "police_deaths": [raw / "deaths"],
               "population": [raw / "population"], "cremation": [raw / "cremation"]}
     plan = pipeline.plan_run(settings, month, overrides={k: [str(p) for p in v] for k, v in inputs.items()},
@@ -418,6 +451,9 @@ def main() -> None:
     parser.add_argument("--cli", type=int, default=None, help="CLI runs (default 2 below city scale, 0 at city)")
     parser.add_argument("--no-stages", action="store_true", help="only the floor (and CLI runs)")
     parser.add_argument("--no-splink", action="store_true", help="skip the Splink comparison when Splink is installed")
+    parser.add_argument("--memory-limit", default=None,
+                        help="the stages' DuckDB memory_limit instead of the config's [engine] one "
+                             "(\"\" = DuckDB's default, 80%% of the RAM); the CLI runs keep the config's")
     parser.add_argument("--extension-scan", action="store_true",
                         help="also the old bare scan through DuckDB's encodings/excel extensions (not the floor)")
     args = parser.parse_args()
@@ -425,7 +461,8 @@ def main() -> None:
     os.environ.setdefault("DIBAO_WAREHOUSE_KEY", secrets.token_urlsafe(32))
     cli = args.cli if args.cli is not None else (0 if args.scale == "city" else 2)
 
-    rows: list[tuple[str, float, int]] = []
+    # (stage, seconds, peak RSS, bytes written, bytes in spill files at its end; None: not measured)
+    rows: list[tuple[str, float, int, int | None, int | None]] = []
     with tempfile.TemporaryDirectory(prefix="dibao-bench-") as tmp:
         tmp = Path(tmp)
         raw = args.raw or tmp / "raw"
@@ -435,7 +472,7 @@ def main() -> None:
             with PeakRss() as rss:
                 started = time.perf_counter()
                 generate(args.scale, args.seed, args.month, raw)
-                rows.append(("generate", time.perf_counter() - started, rss.peak))
+                rows.append(("generate", time.perf_counter() - started, rss.peak, None, None))
         files = input_files(raw)
         print(f"scale={args.scale} seed={args.seed} month={args.month} inputs={len(files)} files, "
               f"{sum(f.stat().st_size for f in files) / 2**20:.0f} MiB; load average "
@@ -447,7 +484,7 @@ def main() -> None:
         scan = extension_scan(raw) if args.extension_scan else None
         rule_seconds: dict[str, float] = {}
         counts, work_out = ((None, None) if args.no_stages
-                            else run_stages(raw, args.month, tmp, rows, rule_seconds))
+                            else run_stages(raw, args.month, tmp, rows, rule_seconds, args.memory_limit))
         cli_rows = cli_runs(raw, args.month, tmp, cli) if cli else []
         has_splink = importlib.util.find_spec("splink") is not None
         splink = splink_run(raw, args.month) if has_splink and not args.no_splink else None
@@ -466,16 +503,17 @@ def main() -> None:
             print(f"{'all files':<30}{len(files):>7}{scan['rows']:>12}{scan['seconds']:>10.2f}"
                   f"   (+ {scan['extensions']:.2f} s loading encodings and excel)")
 
-        print(f"\n{'stage':<22}{'seconds':>10}{'peak RSS MiB':>15}")
-        for name, seconds, peak in rows:
-            print(f"{name:<22}{seconds:>10.2f}{peak / 2**20:>15.0f}")
+        print(f"\n{'stage':<22}{'seconds':>10}{'peak RSS MiB':>15}{'written MiB':>14}{'spill files MiB':>18}")
+        for name, seconds, peak, written, spill in rows:
+            mib = [f"{v / 2**20:.0f}" if v is not None else "-" for v in (written, spill)]
+            print(f"{name:<22}{seconds:>10.2f}{peak / 2**20:>15.0f}{mib[0]:>14}{mib[1]:>18}")
         engine_rows = [r for r in rows if r[0] != "generate"]
         engine_seconds = None   # the engine's stages (load through match), for the Splink comparison
         if engine_rows:
-            total = sum(s for _, s, _ in engine_rows)
-            peak = max(p for _, _, p in engine_rows)
+            total = sum(row[1] for row in engine_rows)
+            peak = max(row[2] for row in engine_rows)
             print(f"{'stages total':<22}{total:>10.2f}{peak / 2**20:>15.0f}")
-            engine = engine_seconds = sum(s for name, s, _ in engine_rows if name in ENGINE_STAGES)
+            engine = engine_seconds = sum(row[1] for row in engine_rows if row[0] in ENGINE_STAGES)
             print(f"engine (load through match) {engine:.1f} s = {engine / floor['seconds']:.1f}× the floor; "
                   f"stages total {total / floor['seconds']:.1f}× the floor")
             if scan:
