@@ -34,7 +34,6 @@ ACTION_COLUMNS = ("序号", "动作编号", "处理类型", "村（社区）", "
                   "救助类型", "现保障人数", "新保障人数", "现月发放金额（元）", "新月发放金额（元）", "起始月份", "原因",
                   "核查编号", "告知书", "落实情况", "落实月份")
 NEEDS_REVIEW = "需重新核定"
-_AMOUNT_COLUMNS = {"现月发放金额（元）", "新月发放金额（元）", "多发金额（元）"}
 
 
 def supervision_list_name(township: str, month: str) -> str:
@@ -224,16 +223,16 @@ def write_table(ws: Sheet, title: str, note: str, columns: tuple[str, ...], rows
         ws.write_title(1, n, title)
         ws.merge_text(2, 1, n, note, alignment=WRAP_LEFT)
     ws.write_header_row(3, columns)
+    # a column headed in 元 holds money: printed as 1,234.00 (the 追缴台账's too)
     styles = [CellStyle(alignment=WRAP_LEFT if name in ("原因", "疑点说明", "核实文件") else WRAP_CENTER,
-                        number_format=AMOUNT_FORMAT if name in _AMOUNT_COLUMNS else None) for name in columns]
+                        number_format=AMOUNT_FORMAT if name.endswith("（元）") else None) for name in columns]
     for number, values in enumerate(rows, start=1):
         ws.write_row(3 + number, [number if name == "序号" else values.get(name) for name in columns], styles)
     last = 3 + len(rows)
-    if totals is not None:
+    if totals is not None:   # in bold, each total formatted and aligned as its column
         last += 1
-        ws.write(last, 1, "合计", font=HEADER_FONT)
-        for name, total in totals.items():
-            ws.write(last, columns.index(name) + 1, total, font=HEADER_FONT)
+        ws.write_row(last, ["合计"] + [totals.get(name) for name in columns[1:]],
+                     [style._replace(font=HEADER_FONT) for style in styles])
     ws.fit_column_widths(3, last, n)
     ws.fit_row_heights(3, last, n)
     ws.freeze_row = 4

@@ -609,3 +609,8 @@ def test_recovery_ledger_prints_its_total_row(tmp_path):
     assert total[header.index("核实前多发金额（元）")] == 9732
     assert total[header.index("未追回余额（元）")] == 9940
     assert ws.print_area == "'追缴台账'!$A$1:$O$6"
+    # money prints as money, the totals as their columns do
+    for column in ("月发放金额（元）", "核实前多发金额（元）", "未追回余额（元）"):
+        assert ws.cell(4, header.index(column) + 1).number_format == "#,##0.00"
+    assert ws.cell(6, header.index("未追回余额（元）") + 1).number_format == "#,##0.00"
+    assert ws.cell(6, header.index("未追回余额（元）") + 1).font.b
