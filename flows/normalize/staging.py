@@ -29,7 +29,7 @@ from flows.normalize.names import name_char_table, name_key, name_pinyin
 from flows.sources import ingest
 from flows.sources.kinds import (COMMON_COLUMNS, DATE, ENUM, MONTH, NUMBER, REJECT_NO_NAME, REQUIRED_FIELDS, SEX,
                                  SOURCE_KIND_SPECS, TEXT, TYPE_REJECTS, Check, column_type, field_type,
-                                 precision_column, staged_columns)
+                                 norm_columns, precision_column, staged_columns)
 from flows.warehouse import ident
 
 STAGE_SLICE_ROWS = 1_000_000
@@ -74,9 +74,13 @@ def stage_all(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig], towns
         _build_id_fallback(con, source, nfkc_fields[source.name])
     _build_names(con, sources, nfkc_fields)
 
-    for kind in SOURCE_KIND_SPECS:
-        columns = ", ".join(f"{ident(c)} {column_type(kind, c)}" for c in staged_columns(kind))
-        warehouse.run_sql(con, "normalize/norm_table", fragments={"table": ident(f"norm_{kind}"), "columns": columns})
+    for kind, spec in SOURCE_KIND_SPECS.items():
+        tables = {f"norm_{kind}": norm_columns(kind)}
+        if spec.deaths_when:
+            tables[f"norm_{kind}_deaths"] = staged_columns(kind)
+        for table, names in tables.items():
+            columns = ", ".join(f"{ident(c)} {column_type(kind, c)}" for c in names)
+            warehouse.run_sql(con, "normalize/norm_table", fragments={"table": ident(table), "columns": columns})
     warehouse.run_sql(con, "normalize/stage_rejects")
     for index, source in enumerate(sources):
         stage = ident(f"_stage_{source.name}")
@@ -325,7 +329,7 @@ def _norm_rows(con, source: SourceConfig, stage: str, kept: str, township_label:
     }
     nulled = {c.field: c for c in spec.checks if c.values and not c.drops_row and c.field in mapped}
     precisions = {precision_column(f.name): f.name for f in spec.fields if f.type == DATE}
-    select = []
+    select: dict[str, str] = {}
     for column in staged_columns(source.kind):
         if column in COMMON_COLUMNS:
             expr = common[column]
@@ -339,9 +343,16 @@ def _norm_rows(con, source: SourceConfig, stage: str, kept: str, township_label:
             expr = "null"
         if column == "township" and spec.township_from_config:
             expr = f"coalesce({expr}, $township_label)"
-        select.append(f"cast({expr} as {column_type(source.kind, column)}) as {ident(column)}")
-    warehouse.run_sql(con, "normalize/norm_rows",
-                      _accepted(source) | {"source": source.name, "label": source.label,
-                                           "township_label": township_label},
-                      fragments={"table": ident(f"norm_{source.kind}"), "stage": stage, "columns": ", ".join(select),
-                                 "kept": kept})
+        select[column] = f"cast({expr} as {column_type(source.kind, column)})"
+    params = _accepted(source) | {"source": source.name, "label": source.label, "township_label": township_label}
+
+    def insert(table: str, columns: list[str], condition: str) -> None:
+        warehouse.run_sql(con, "normalize/norm_rows", params, fragments={
+            "table": ident(table), "stage": stage, "kept": condition,
+            "columns": ", ".join(f"{select[c]} as {ident(c)}" for c in columns)})
+
+    if spec.deaths_when:
+        field, value = spec.deaths_when
+        insert(f"norm_{source.kind}_deaths", staged_columns(source.kind),
+               f"{kept} and {select[field]} = {warehouse.sql_literal(value)}")
+    insert(f"norm_{source.kind}", norm_columns(source.kind), kept)

@@ -62,6 +62,11 @@ class SourceKind:
     needed: bool = False
     never_empty: bool = False
     township_from_config: bool = False   # an empty 乡镇 is the config's township_label
+    # A registry of every resident (a city's is ten million rows) keeps in norm_<kind> only
+    # the columns its readers take from every row, and the rows whose (field, value) is
+    # `deaths_when` whole in norm_<kind>_deaths, the death evidence: a narrower working set.
+    narrow_columns: tuple[str, ...] = ()
+    deaths_when: tuple[str, str] | None = None
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -94,7 +99,11 @@ SOURCE_KIND_SPECS: dict[str, SourceKind] = {
          Field("status", ENUM, POPULATION_STATUS), Field("change_date", DATE)),
         ("name", "id_number", "status"),
         checks=(Check("status", "人员状态应为 正常、死亡 或 迁出（该字段置空）", POPULATION_STATUS, drops_row=False),),
-        needed=True, never_empty=True),
+        needed=True, never_empty=True,
+        # what stg_population's readers take (the rules, source health, deliveries by township)
+        narrow_columns=("source", "source_label", "name", "name_pinyin", "id_number", "address", "status",
+                        "change_date"),
+        deaths_when=("status", "死亡")),
     # 建档立卡/边缘户/监测户 名单 (the notice's 附件1-3 ledgers are built from it)
     "poverty": SourceKind(
         (Field("township"), Field("village"), Field("household_size", NUMBER), Field("relation"), Field("health"),
@@ -137,6 +146,12 @@ def staged_columns(kind: str) -> list[str]:
     """The columns of norm_<kind>, in order."""
     fields = SOURCE_KIND_SPECS[kind].fields
     return COMMON_COLUMNS + [f.name for f in fields] + [precision_column(f.name) for f in fields if f.type == DATE]
+
+
+def norm_columns(kind: str) -> list[str]:
+    """The columns of norm_<kind> (staged_columns, or only the kind's narrow_columns)."""
+    narrow = SOURCE_KIND_SPECS[kind].narrow_columns
+    return [c for c in staged_columns(kind) if c in narrow] if narrow else staged_columns(kind)
 
 
 def column_type(kind: str, column: str) -> str:

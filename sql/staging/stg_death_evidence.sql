@@ -1,6 +1,6 @@
 -- stg_death_evidence: every record that says a person died, from every source.
 -- Inputs: norm_deaths (公安死亡注销, 火化, and any other source of kind "deaths") and
--- norm_population rows with 人员状态 = 死亡 (their 变动日期 is the death date).
+-- norm_population_deaths: the population rows with 人员状态 = 死亡 (their 变动日期 is the death date).
 -- One row per (source, record); a death reported by several sources appears once per
 -- source, so rules can show all of them and count independent confirmations.
 -- death_date_precision is 'day' or 'month' (a record that gives only 2019年10月: the date
@@ -31,8 +31,7 @@ population_deaths as (
         change_date_precision as death_date_precision,
         address,
         'population' as source_kind
-    from norm_population
-    where status = '死亡'
+    from norm_population_deaths
 ),
 final as (
     select * from registry_deaths

@@ -20,10 +20,11 @@ from helpers import DEATHS_HEADER, POPULATION_HEADER, ROSTER_HEADER, frame, make
 from flows import pipeline, warehouse
 from flows.config import folder_overrides, load_settings
 from flows.generate import generate
-from flows.sources.kinds import REJECT_COLUMNS, SOURCE_KINDS, column_type, staged_columns
+from flows.sources.kinds import REJECT_COLUMNS, SOURCE_KINDS, column_type, norm_columns, staged_columns
 from flows.normalize.dates import ACCEPTED_FORMS
 
 MONTH = "2020-05"
+NORM_TABLES = (*SOURCE_KINDS, "population_deaths")   # the population's death rows are kept whole apart
 REJECT_DATE = f"日期无法识别（该字段置空，其余信息已导入）；{ACCEPTED_FORMS}"
 
 
@@ -33,8 +34,8 @@ def run_stage(db_path: Path, plan: pipeline.RunPlan, settings):
         pipeline.load_sources(db_path, plan, settings)
         pipeline.normalise(db_path, plan, settings)
         con = warehouse.connect(db_path)
-        staged = {kind: frame(con, f"select * from norm_{kind} order by all") for kind in SOURCE_KINDS}
-        types = {kind: [tuple(r[:2]) for r in con.execute(f"describe norm_{kind}").fetchall()] for kind in SOURCE_KINDS}
+        staged = {table: frame(con, f"select * from norm_{table} order by all") for table in NORM_TABLES}
+        types = {table: [tuple(r[:2]) for r in con.execute(f"describe norm_{table}").fetchall()] for table in NORM_TABLES}
         rejects = frame(con, 'select source, file, sheet, "row", "column", value, reason from rejects '
                              "where month = ? order by rowid", [plan.month])
     return staged, types, rejects
@@ -49,8 +50,11 @@ def assert_run_and_memory_agree(tmp: Path, plan: pipeline.RunPlan, settings):
     in_memory, memory_rejects, _ = stage_in_memory({name: files for name, files in plan.inputs.items()})
     for kind in SOURCE_KINDS:
         # norm_<kind> has the columns and types its declaration gives (flows/sources/kinds.py)
-        assert types[kind] == [(c, column_type(kind, c).upper()) for c in staged_columns(kind)], kind
+        assert types[kind] == [(c, column_type(kind, c).upper()) for c in norm_columns(kind)], kind
         assert rows(in_memory[kind]) == rows(staged[kind]), kind
+    assert types["population_deaths"] == [(c, column_type("population", c).upper())
+                                          for c in staged_columns("population")]
+    assert rows(in_memory["population_deaths"]) == rows(staged["population_deaths"])
     assert list(rejects.columns) == REJECT_COLUMNS
     assert rows(memory_rejects) == rows(rejects)   # same rejects, in the same order
     return staged, rejects
@@ -177,15 +181,24 @@ def test_nasty_files_stage_exactly_these_rows_and_rejects(tmp_path):
     ]
     population_columns = ["row_number", "name_raw", "name", "id_number", "id_status", "birth_date", "status",
                           "change_date", "change_date_precision"]
-    assert rows(staged["population"][population_columns]) == [
-        (4, "张三", "张三", A, "valid", dt.date(1950, 1, 1), "正常", None, None),
+    # Every population row keeps what the rules read of it; its death rows are kept whole.
+    assert list(staged["population"].columns) == norm_columns("population")
+    assert sorted(rows(staged["population"][["name", "id_number", "status", "change_date"]]), key=str) == sorted([
+        ("张三", A, "正常", None),
+        ("李梅", B, "死亡", dt.date(2020, 3, 1)),
+        ("王五", A, "死亡", dt.date(2020, 3, 1)),
+        ("赵六", C, "迁出", None),
+        ("孫八", A, None, dt.date(2020, 4, 5)),
+        ("阿依·古丽", B, "死亡", None),
+        ("刘德华", None, "死亡", None),
+        ("钱七", A, None, None),
+    ], key=str)
+    assert list(staged["population_deaths"].columns) == staged_columns("population")
+    assert rows(staged["population_deaths"].sort_values("row_number")[population_columns]) == [
         (5, "李梅", "李梅", B, "valid", dt.date(1949, 12, 31), "死亡", dt.date(2020, 3, 1), "month"),
         (7, "王五", "王五", A, "valid", dt.date(2017, 9, 22), "死亡", dt.date(2020, 3, 1), "month"),   # Excel serial 43000
-        (8, "赵六", "赵六", C, "valid", None, "迁出", None, None),
-        (9, "孫八", "孫八", A, "valid", None, None, dt.date(2020, 4, 5), "day"),
         (11, "阿依•古丽", "阿依·古丽", B, "valid", dt.date(1949, 12, 31), "死亡", None, None),
         (12, "刘 德华", "刘德华", None, "bad_check_digit", None, "死亡", None, None),
-        (13, "钱七", "钱七", A, "valid", None, None, None, None),
     ]
     assert rows(rejects) == [
         ("roster", "名册.xlsx", "名册", 13, "姓名", None, "姓名为空，整行未导入"),

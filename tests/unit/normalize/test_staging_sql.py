@@ -18,7 +18,7 @@ from flows.config import load_settings
 from flows.normalize.dates import ACCEPTED_FORMS
 from flows.normalize.staging import stage_all
 from flows.sources.kinds import (ENUM, REJECT_COLUMNS, SOURCE_KIND_SPECS, TYPE_REJECTS, DATE, NUMBER, SEX,
-                                 staged_columns)
+                                 norm_columns, staged_columns)
 from flows.warehouse import ident
 
 SETTINGS = load_settings()
@@ -45,7 +45,10 @@ def staged(rows_by_source: dict[str, list[dict]], township_label: str = "回龙�
                   "_id_number_is_number": row.get("_number", False)} for row in rows]))
             sources.append(source)
         stage_all(con, sources, township_label)
-        norm = {kind: frame(con, f"select * from norm_{kind} order by file, row_number") for kind in SOURCE_KIND_SPECS}
+        tables = {kind: norm_columns(kind) for kind in SOURCE_KIND_SPECS} | {"population_deaths": ["row_number"]}
+        norm = {table: frame(con, f"select * from norm_{table} order by "
+                                  + ("file, row_number" if "row_number" in columns else "all"))
+                for table, columns in tables.items()}
         rejects = frame(con, 'select source, file, sheet, "row", "column", value, reason from _stage_rejects '
                              "order by _source_index, _order, _pos")
     finally:
@@ -135,7 +138,8 @@ def test_rows_that_cannot_be_reconciled_are_rejected_whole_once():
             {"_row": 4, "village": "天竺村", "name": "王五", "id_number": A, "household_type": None},
         ]})
     assert rows(norm["roster"], ["row_number", "name"]) == [(2, "张三")]
-    assert rows(norm["population"], ["row_number", "status"]) == [(2, "死亡"), (3, None)]
+    assert rows(norm["population"], ["name", "status"]) == [("张三", "死亡"), ("李梅", None)]
+    assert rows(norm["population_deaths"], ["row_number", "status"]) == [(2, "死亡")]   # death rows whole
     assert rows(norm["poverty"], ["row_number", "household_type", "township"]) == [(2, "边缘户", "回龙镇")]
     assert rows(rejects, ["source", "row", "column", "value", "reason"]) == [
         ("roster", 3, "姓名", None, "姓名为空，整行未导入"),        # reported once, not once per bad field
@@ -190,6 +194,8 @@ def test_every_kind_declares_its_checks_on_its_own_fields():
         assert {check.field for check in spec.checks} <= names, kind
         assert all(f.values for f in spec.fields if f.type == ENUM), kind
         assert len(staged_columns(kind)) == len(set(staged_columns(kind))), kind
+        assert set(spec.narrow_columns) <= set(staged_columns(kind)), kind
+        assert spec.deaths_when is None or spec.deaths_when[0] in spec.narrow_columns, kind
     assert set(TYPE_REJECTS) == {DATE, "month", NUMBER, SEX}
 
 
