@@ -190,6 +190,11 @@ def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]
 STAGING_SQL = ("staging/stg_roster", "staging/stg_population", "staging/stg_death_evidence",
                "staging/stg_households", "staging/stg_poverty", "staging/stg_subjects")
 
+# The norm_<kind> tables nothing reads after the source health check (stg_population, a
+# view, reads norm_population until the rules have run).
+NORM_TABLES_DONE_AFTER_CHECK = tuple(f"norm_{kind}" for kind in SOURCE_KIND_SPECS if kind != "population") + (
+    "norm_population_deaths",)
+
 @sanitized("数据标准化", passthrough=EXPECTED_ERRORS)
 def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int]:
     """raw_<source> -> norm_<kind> -> stg_* tables, and rejects.  Returns rejects per file.
@@ -222,6 +227,10 @@ def check_sources(db_path: Path, plan: RunPlan, settings: Settings, lineage: lis
     con = warehouse.connect(db_path)
     try:
         report, warnings = health.check_sources(con, plan.month, plan.run_id, settings, lineage)
+        # Source health is the last reader of the norm_* tables but the population's (the
+        # rules read it through the view stg_population): their memory goes to matching.
+        for table in NORM_TABLES_DONE_AFTER_CHECK:
+            warehouse.run_sql(con, "normalize/drop_norm", fragments={"table": warehouse.ident(table)})
     finally:
         con.close()
     return {"sources": report, "warnings": warnings}

@@ -72,6 +72,33 @@ def test_a_generated_township_stages_the_same_in_memory_as_in_a_run(tmp_path):
     assert all(len(staged[settings.sources[name].kind]) for name in overrides)
 
 
+def test_after_the_source_check_only_the_population_stays_staged(tmp_path):
+    """Source health is the last reader of the norm_* tables but the population's: the others
+    are dropped before matching (their memory goes to it); stg_population, a view the rules
+    read, keeps norm_population."""
+    raw = tmp_path / "raw"
+    generate("township", 7, MONTH, raw)
+    settings = load_settings()
+    plan = pipeline.plan_run(settings, MONTH, overrides=folder_overrides(raw), out_dir=tmp_path / "out",
+                             db_path=tmp_path / "engine.duckdb")
+
+    def staged_tables(con) -> set[str]:
+        return {t for t, in con.execute("select table_name from duckdb_tables() "
+                                        "where temporary and starts_with(table_name, 'norm_')").fetchall()}
+
+    with warehouse.run_connection(plan.db_path):
+        pipeline.load_sources(plan.db_path, plan, settings)
+        pipeline.normalise(plan.db_path, plan, settings)
+        con = warehouse.connect(plan.db_path)
+        before = staged_tables(con)
+        pipeline.check_sources(plan.db_path, plan, settings)
+        after = staged_tables(con)
+        registered = con.execute("select count(*) from stg_population").fetchone()[0]
+    assert {"norm_roster", "norm_deaths", "norm_population", "norm_population_deaths"} <= before
+    assert after == {"norm_population"}
+    assert registered > 0
+
+
 A = make_id("19500101")               # 男
 B = make_id("19491231", "122")        # 女
 C = make_id("19620704", "241", "510228")   # a pre-1997 四川 code of today's 重庆
