@@ -31,7 +31,7 @@ from flows.rules import RULES, register_catalogue, rule_params
 from flows.reports import month as month_reports
 from flows.reports import papers
 from flows.sources import ingest
-from flows.sources.kinds import REQUIRED_FIELDS, SOURCE_KIND_SPECS
+from flows.sources.kinds import REQUIRED_FIELDS, SOURCE_KIND_SPECS, norm_tables
 from flows.sources.readers import SourceFileError, probe_source_file
 
 
@@ -190,10 +190,11 @@ def load_sources(db_path: Path, plan: RunPlan, settings: Settings) -> list[dict]
 STAGING_SQL = ("staging/stg_roster", "staging/stg_population", "staging/stg_death_evidence",
                "staging/stg_households", "staging/stg_poverty", "staging/stg_subjects")
 
-# The norm_<kind> tables nothing reads after the source health check (stg_population, a
-# view, reads norm_population until the rules have run).
-NORM_TABLES_DONE_AFTER_CHECK = tuple(f"norm_{kind}" for kind in SOURCE_KIND_SPECS if kind != "population") + (
-    "norm_population_deaths",)
+# The norm_* tables nothing reads after the source health check: all but norm_population,
+# which the view stg_population puts before the rules.
+NORM_TABLES_DONE_AFTER_CHECK = tuple(table for kind in SOURCE_KIND_SPECS for table in norm_tables(kind)
+                                     if table != "norm_population")
+
 
 @sanitized("数据标准化", passthrough=EXPECTED_ERRORS)
 def normalise(db_path: Path, plan: RunPlan, settings: Settings) -> dict[str, int]:

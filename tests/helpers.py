@@ -81,15 +81,15 @@ def stage_in_memory(inputs: dict[str, list[Path]], township_label: str | None = 
     in-memory DuckDB: {kind: norm_<kind> rows}, the rejects in the order a run lists them,
     and what was read per file."""
     from flows.normalize.staging import stage_files
-    from flows.sources.kinds import SOURCE_KIND_SPECS
+    from flows.sources.kinds import SOURCE_KIND_SPECS, norm_tables
 
     settings = load_settings()
     con = warehouse.connect(":memory:")
     try:
         read = stage_files(con, [(settings.sources[name], files) for name, files in inputs.items()],
                            settings.township_label if township_label is None else township_label)
-        tables = [*SOURCE_KIND_SPECS, *(f"{kind}_deaths" for kind, spec in SOURCE_KIND_SPECS.items() if spec.deaths_when)]
-        staged = {table: frame(con, f"select * from norm_{table} order by all") for table in tables}
+        staged = {table.removeprefix("norm_"): frame(con, f"select * from {table} order by all")
+                  for kind in SOURCE_KIND_SPECS for table in norm_tables(kind)}
         rejects = frame(con, 'select source, file, sheet, "row", "column", value, reason from _stage_rejects '
                              "order by _source_index, _order, _pos")
     finally:

@@ -29,7 +29,7 @@ from flows.normalize.names import name_char_table, name_key, name_pinyin
 from flows.sources import ingest
 from flows.sources.kinds import (COMMON_COLUMNS, DATE, ENUM, MONTH, NUMBER, REJECT_NO_NAME, REQUIRED_FIELDS, SEX,
                                  SOURCE_KIND_SPECS, TEXT, TYPE_REJECTS, Check, column_type, field_type,
-                                 norm_columns, precision_column, staged_columns)
+                                 norm_tables, precision_column, staged_columns)
 from flows.warehouse import ident
 
 STAGE_SLICE_ROWS = 1_000_000
@@ -74,11 +74,8 @@ def stage_all(con: duckdb.DuckDBPyConnection, sources: list[SourceConfig], towns
         _build_id_fallback(con, source, nfkc_fields[source.name])
     _build_names(con, sources, nfkc_fields)
 
-    for kind, spec in SOURCE_KIND_SPECS.items():
-        tables = {f"norm_{kind}": norm_columns(kind)}
-        if spec.deaths_when:
-            tables[f"norm_{kind}_deaths"] = staged_columns(kind)
-        for table, names in tables.items():
+    for kind in SOURCE_KIND_SPECS:
+        for table, names in norm_tables(kind).items():
             columns = ", ".join(f"{ident(c)} {column_type(kind, c)}" for c in names)
             warehouse.run_sql(con, "normalize/norm_table", fragments={"table": ident(table), "columns": columns})
     warehouse.run_sql(con, "normalize/stage_rejects")
@@ -351,8 +348,9 @@ def _norm_rows(con, source: SourceConfig, stage: str, kept: str, township_label:
             "table": ident(table), "stage": stage, "kept": condition,
             "columns": ", ".join(f"{select[c]} as {ident(c)}" for c in columns)})
 
-    if spec.deaths_when:
-        field, value = spec.deaths_when
-        insert(f"norm_{source.kind}_deaths", staged_columns(source.kind),
-               f"{kept} and {select[field]} = {warehouse.sql_literal(value)}")
-    insert(f"norm_{source.kind}", norm_columns(source.kind), kept)
+    for table, columns in norm_tables(source.kind).items():
+        if table == f"norm_{source.kind}":
+            insert(table, columns, kept)
+        else:   # the death rows, whole
+            field, value = spec.deaths_when
+            insert(table, columns, f"{kept} and {select[field]} = {warehouse.sql_literal(value)}")

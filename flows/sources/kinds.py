@@ -154,6 +154,15 @@ def norm_columns(kind: str) -> list[str]:
     return [c for c in staged_columns(kind) if c in narrow] if narrow else staged_columns(kind)
 
 
+def norm_tables(kind: str) -> dict[str, list[str]]:
+    """The tables a kind is staged into, each with its columns: norm_<kind>, and for a kind
+    with deaths_when its death rows whole in norm_<kind>_deaths."""
+    tables = {f"norm_{kind}": norm_columns(kind)}
+    if SOURCE_KIND_SPECS[kind].deaths_when:
+        tables[f"norm_{kind}_deaths"] = staged_columns(kind)
+    return tables
+
+
 def column_type(kind: str, column: str) -> str:
     """The DuckDB type of a norm_<kind> column."""
     if column == "row_number":
